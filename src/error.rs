@@ -1,0 +1,158 @@
+//! One error type per layer: the codec (public bytes, so detailed) and the handshakes
+//! (secret-dependent, so deliberately coarse).
+
+use core::fmt;
+
+/// Why a cell or relay message could not be decoded.
+///
+/// Cells are public data, so this error says exactly what was wrong.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+#[non_exhaustive]
+pub enum DecodeError {
+    /// The input ended before a field: `needed` more bytes were required.
+    Truncated {
+        /// How many more bytes the field needed.
+        needed: usize,
+    },
+    /// Bytes remained after a message whose length is exact.
+    TrailingBytes {
+        /// How many bytes were left over.
+        extra: usize,
+    },
+    /// A length field is outside what the spec allows.
+    LengthOutOfRange {
+        /// Which field.
+        field: &'static str,
+        /// The value found.
+        value: usize,
+        /// The largest (or required) value.
+        limit: usize,
+    },
+    /// A circuit ID of zero, which tor-spec 5.1.1 reserves.
+    ZeroCircId,
+    /// The cell's command is not the one this view decodes.
+    WrongCommand {
+        /// The command found.
+        found: u8,
+    },
+    /// A handshake type that may not appear here (e.g. HTYPE 1 or an unknown one in CREATE2).
+    BadHandshakeType {
+        /// The HTYPE found.
+        htype: u16,
+    },
+    /// A field holds a value the spec forbids (e.g. an all-zero identity).
+    InvalidValue {
+        /// Which field.
+        field: &'static str,
+    },
+    /// A required item is missing (e.g. EXTEND2 without an RSA identity).
+    Missing {
+        /// What is missing.
+        what: &'static str,
+    },
+    /// An item that may appear once appeared twice (e.g. two Ed25519 identities in EXTEND2).
+    Duplicate {
+        /// What was repeated.
+        what: &'static str,
+    },
+}
+
+impl fmt::Display for DecodeError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Self::Truncated { needed } => write!(f, "truncated: {needed} more bytes needed"),
+            Self::TrailingBytes { extra } => write!(f, "{extra} unexpected trailing bytes"),
+            Self::LengthOutOfRange {
+                field,
+                value,
+                limit,
+            } => write!(f, "{field} is {value}, outside the allowed {limit}"),
+            Self::ZeroCircId => f.write_str("circuit ID 0 is reserved"),
+            Self::WrongCommand { found } => write!(f, "unexpected cell command {found}"),
+            Self::BadHandshakeType { htype } => write!(f, "handshake type {htype} not allowed here"),
+            Self::InvalidValue { field } => write!(f, "invalid value in {field}"),
+            Self::Missing { what } => write!(f, "missing {what}"),
+            Self::Duplicate { what } => write!(f, "duplicate {what}"),
+        }
+    }
+}
+
+impl core::error::Error for DecodeError {}
+
+/// Why a cell or relay message could not be encoded.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+#[non_exhaustive]
+pub enum EncodeError {
+    /// The output buffer is too small: `needed` bytes in all.
+    BufferTooSmall {
+        /// Total bytes the encoding needs.
+        needed: usize,
+    },
+    /// A field is too long for its length prefix or for the cell.
+    TooLong {
+        /// Which field.
+        field: &'static str,
+        /// Its length.
+        len: usize,
+        /// The maximum allowed.
+        max: usize,
+    },
+    /// A value that may not be sent (e.g. circuit ID 0).
+    InvalidValue {
+        /// Which field.
+        field: &'static str,
+    },
+}
+
+impl fmt::Display for EncodeError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Self::BufferTooSmall { needed } => write!(f, "output buffer too small: {needed} bytes needed"),
+            Self::TooLong { field, len, max } => write!(f, "{field} is {len} bytes, at most {max} allowed"),
+            Self::InvalidValue { field } => write!(f, "invalid value for {field}"),
+        }
+    }
+}
+
+impl core::error::Error for EncodeError {}
+
+/// Why a handshake failed.
+///
+/// Deliberately coarse: a handshake never says *which* secret-dependent check failed
+/// (bad AUTH, MAC or KH, a non-contributory Diffie-Hellman result, an unknown onion key,
+/// a bad OAEP block). Every such check is folded into one [`subtle::Choice`] and decided
+/// once, at the end, so neither this value nor the time taken to produce it reveals which.
+/// Do not try to distinguish failures further in your own code: snow's warning applies,
+/// an oracle about *why* a handshake failed is an attack tool.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+#[non_exhaustive]
+pub enum HandshakeError {
+    /// The handshake failed its cryptographic checks.
+    Failed,
+    /// An input had the wrong length for this handshake (public information).
+    BadLength,
+    /// The message addressed a relay identity (NODEID) that is not ours. NODEID is public,
+    /// so this may be reported early.
+    WrongRelay,
+    /// This handshake cannot carry the extension message the caller supplied.
+    MessageNotSupported,
+    /// The caller's output buffer is too small.
+    BufferTooSmall,
+    /// More key material was requested than the KDF can produce.
+    KeyMaterialTooLong,
+}
+
+impl fmt::Display for HandshakeError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(match self {
+            Self::Failed => "handshake failed",
+            Self::BadLength => "handshake message has the wrong length",
+            Self::WrongRelay => "handshake addressed to another relay",
+            Self::MessageNotSupported => "this handshake cannot carry a message",
+            Self::BufferTooSmall => "output buffer too small",
+            Self::KeyMaterialTooLong => "too much key material requested",
+        })
+    }
+}
+
+impl core::error::Error for HandshakeError {}

@@ -1,0 +1,22 @@
+#![doc = include_str!("../README.md")]
+#![no_std]
+#![cfg_attr(docsrs, feature(doc_cfg))]
+#![forbid(unsafe_code)]
+
+#[cfg(feature = "alloc")]
+extern crate alloc;
+#[cfg(any(test, feature = "std"))]
+extern crate std;
+
+mod ct;
+mod error;
+
+pub mod codec;
+pub mod handshake;
+pub mod kdf;
+pub mod keys;
+pub mod relay;
+
+pub use error::{DecodeError, EncodeError, HandshakeError};
+pub use handshake::{HandshakeType, KeyMaterial};
+pub use keys::CircuitKeys;
