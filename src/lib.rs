@@ -8,8 +8,11 @@ extern crate alloc;
 #[cfg(any(test, feature = "std"))]
 extern crate std;
 
+#[cfg(feature = "tap")]
+mod bignum;
 mod ct;
 mod error;
+mod x25519;
 
 pub mod codec;
 pub mod handshake;

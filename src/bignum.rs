@@ -1,0 +1,1 @@
+//! Placeholder: constant-time Montgomery arithmetic for TAP (issue 4/9).

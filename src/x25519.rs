@@ -1,0 +1,1 @@
+//! Placeholder: fast relay-side X25519 (issue 9).
