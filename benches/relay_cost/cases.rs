@@ -1,0 +1,264 @@
+//! The report, generic over [`CircuitHandshake`]: one [`Spec`] per handshake builds its three
+//! timed operations and runs its multi-core throughput test.
+
+use crate::Error;
+use crate::floor::FloorKind;
+use crate::sampler::{Measurement, Routine};
+use core::hint::black_box;
+use core::marker::PhantomData;
+use core::sync::atomic::{AtomicBool, Ordering};
+use core::time::Duration;
+use onionskin::KeyMaterial;
+use onionskin::handshake::CircuitHandshake;
+use rand_chacha::ChaCha20Rng;
+use rand_core::{RngCore, SeedableRng};
+use std::rc::Rc;
+use std::sync::Barrier;
+use std::time::Instant;
+
+/// Makes a relay's keys and what a client knows of them.
+pub(crate) type Fixture<H> = fn(
+    &mut ChaCha20Rng,
+) -> Result<
+    (
+        <H as CircuitHandshake>::RelayPublicKey,
+        <H as CircuitHandshake>::RelayKeys,
+    ),
+    Error,
+>;
+
+/// One handshake in the report, with its types erased.
+pub(crate) trait Case {
+    /// The handshake's name in the table.
+    fn name(&self) -> &'static str;
+    /// Its HTYPE (1 stands for CREATE_FAST).
+    fn htype(&self) -> u16;
+    /// Which primitives bound its relay side from below.
+    fn floor(&self) -> FloorKind;
+    /// `true` for bench-local code standing in for a handshake that has not landed.
+    fn stand_in(&self) -> bool;
+    /// The three timed operations: `<name>/client_create`, `<name>/relay_respond`,
+    /// `<name>/client_finish`. Runs one full handshake first and checks both ends agree.
+    ///
+    /// # Errors
+    /// If a handshake fails or the two ends derive different keys.
+    fn measurements(&self, rng: &mut ChaCha20Rng) -> Result<Vec<Measurement>, Error>;
+    /// Relay handshakes answered in `duration` by `threads` threads, each on its own core
+    /// if there are enough: (handshakes, seconds summed over threads).
+    ///
+    /// # Errors
+    /// If a relay handshake fails.
+    fn throughput(&self, threads: usize, duration: Duration) -> Result<(u64, f64), Error>;
+}
+
+/// A handshake, as the report runs it.
+pub(crate) struct Spec<H: CircuitHandshake> {
+    name: &'static str,
+    floor: FloorKind,
+    keys: Fixture<H>,
+    /// What the client sends (ntor-v3 only).
+    message: &'static [u8],
+    /// What the relay answers (ntor-v3 only).
+    reply: &'static [u8],
+    stand_in: bool,
+    _h: PhantomData<fn() -> H>,
+}
+
+impl<H: CircuitHandshake> Spec<H> {
+    pub(crate) fn new(name: &'static str, floor: FloorKind, keys: Fixture<H>) -> Self {
+        Self {
+            name,
+            floor,
+            keys,
+            message: &[],
+            reply: &[],
+            stand_in: false,
+            _h: PhantomData,
+        }
+    }
+
+    /// Marks bench-local stand-in code (shown as such in the report).
+    pub(crate) fn stand_in(mut self) -> Self {
+        self.stand_in = true;
+        self
+    }
+
+    /// Messages for handshakes that carry them (ntor-v3).
+    #[allow(dead_code)] // until ntor-v3 lands on main
+    pub(crate) fn with_messages(mut self, message: &'static [u8], reply: &'static [u8]) -> Self {
+        self.message = message;
+        self.reply = reply;
+        self
+    }
+}
+
+/// The relay's message callback: copies `reply` out, whatever the client sent.
+fn answer(reply: &'static [u8]) -> impl FnOnce(&[u8], &mut [u8]) -> Option<usize> {
+    move |_client_message, out| {
+        out.get_mut(..reply.len())?.copy_from_slice(reply);
+        Some(reply.len())
+    }
+}
+
+/// Onion skins prepared per relay measurement, cycled through.
+const SKINS: usize = 16;
+
+impl<H> Case for Spec<H>
+where
+    H: CircuitHandshake + 'static,
+    H::RelayPublicKey: 'static,
+    H::RelayKeys: Sync + 'static,
+    H::ClientState: 'static,
+{
+    fn name(&self) -> &'static str {
+        self.name
+    }
+
+    fn htype(&self) -> u16 {
+        H::HTYPE.0
+    }
+
+    fn floor(&self) -> FloorKind {
+        self.floor
+    }
+
+    fn stand_in(&self) -> bool {
+        self.stand_in
+    }
+
+    fn measurements(&self, rng: &mut ChaCha20Rng) -> Result<Vec<Measurement>, Error> {
+        let (public, keys) = (self.keys)(rng)?;
+        let fixture = Rc::new((public, keys));
+        check_agreement::<H>(rng, &fixture.0, &fixture.1, self.message, self.reply)?;
+        let (message, reply) = (self.message, self.reply);
+
+        let create: Routine = {
+            let f = Rc::clone(&fixture);
+            let mut rng = ChaCha20Rng::seed_from_u64(rng.next_u64());
+            Box::new(move |iters| {
+                let t = Instant::now();
+                for _ in 0..iters {
+                    black_box(H::client_start(&mut rng, &f.0, black_box(message))?);
+                }
+                Ok(t.elapsed())
+            })
+        };
+
+        let respond: Routine = {
+            let f = Rc::clone(&fixture);
+            let mut rng = ChaCha20Rng::seed_from_u64(rng.next_u64());
+            let skins = skins::<H>(&mut rng, &f.0, message)?;
+            Box::new(move |iters| {
+                let t = Instant::now();
+                for skin in skins.iter().cycle().take(usize::try_from(iters)?) {
+                    black_box(H::relay_respond(&mut rng, &f.1, black_box(skin), answer(reply))?);
+                }
+                Ok(t.elapsed())
+            })
+        };
+
+        let finish: Routine = {
+            let f = Rc::clone(&fixture);
+            let mut rng = ChaCha20Rng::seed_from_u64(rng.next_u64());
+            let mut out = vec![0u8; 512];
+            Box::new(move |iters| {
+                // Untimed: the client states and replies this batch consumes.
+                let n = usize::try_from(iters)?;
+                let mut ready = Vec::with_capacity(n);
+                for _ in 0..n {
+                    let (state, skin) = H::client_start(&mut rng, &f.0, message)?;
+                    let (_, relay_reply) =
+                        H::relay_respond(&mut rng, &f.1, skin.as_ref(), answer(reply))?;
+                    ready.push((state, relay_reply));
+                }
+                let t = Instant::now();
+                for (state, relay_reply) in ready {
+                    black_box(H::client_finish(state, black_box(relay_reply.as_ref()), &mut out)?);
+                }
+                Ok(t.elapsed())
+            })
+        };
+
+        Ok(vec![
+            Measurement::new(format!("{}/client_create", self.name), create),
+            Measurement::new(format!("{}/relay_respond", self.name), respond),
+            Measurement::new(format!("{}/client_finish", self.name), finish),
+        ])
+    }
+
+    fn throughput(&self, threads: usize, duration: Duration) -> Result<(u64, f64), Error> {
+        let mut rng = ChaCha20Rng::seed_from_u64(0x7468_726f_7567_6870);
+        let (public, keys) = (self.keys)(&mut rng)?;
+        let skins = skins::<H>(&mut rng, &public, self.message)?;
+        let reply = self.reply;
+        let stop = AtomicBool::new(false);
+        let start = Barrier::new(threads + 1);
+        let results = std::thread::scope(|s| {
+            let workers: Vec<_> = (0..threads)
+                .map(|t| {
+                    let (keys, skins, stop, start) = (&keys, &skins, &stop, &start);
+                    let seed = rng.next_u64() ^ u64::try_from(t).unwrap_or(0);
+                    s.spawn(move || -> Result<(u64, f64), Error> {
+                        let mut rng = ChaCha20Rng::seed_from_u64(seed);
+                        start.wait();
+                        let t0 = Instant::now();
+                        let mut n = 0u64;
+                        'run: loop {
+                            for skin in skins {
+                                if stop.load(Ordering::Relaxed) {
+                                    break 'run;
+                                }
+                                black_box(H::relay_respond(&mut rng, keys, skin, answer(reply))?);
+                                n += 1;
+                            }
+                        }
+                        Ok((n, t0.elapsed().as_secs_f64()))
+                    })
+                })
+                .collect();
+            start.wait();
+            std::thread::sleep(duration);
+            stop.store(true, Ordering::Relaxed);
+            workers
+                .into_iter()
+                .map(|w| w.join().map_err(|_| Error::from("throughput thread panicked"))?)
+                .collect::<Result<Vec<_>, Error>>()
+        })?;
+        Ok(results
+            .iter()
+            .fold((0, 0.0), |(n, s), (n1, s1)| (n + n1, s + s1)))
+    }
+}
+
+/// Onion skins for relay-side measurements (public data, so kept as plain bytes).
+fn skins<H: CircuitHandshake>(
+    rng: &mut ChaCha20Rng,
+    public: &H::RelayPublicKey,
+    message: &[u8],
+) -> Result<Vec<Vec<u8>>, Error> {
+    (0..SKINS)
+        .map(|_| Ok(H::client_start(rng, public, message)?.1.as_ref().to_vec()))
+        .collect()
+}
+
+/// One full handshake: both ends must derive the same circuit keys, and the relay's message
+/// must arrive. A report on a broken handshake would be worthless.
+fn check_agreement<H: CircuitHandshake>(
+    rng: &mut ChaCha20Rng,
+    public: &H::RelayPublicKey,
+    keys: &H::RelayKeys,
+    message: &[u8],
+    reply: &'static [u8],
+) -> Result<(), Error> {
+    let (state, skin) = H::client_start(rng, public, message)?;
+    let (relay_seed, relay_reply) = H::relay_respond(rng, keys, skin.as_ref(), answer(reply))?;
+    let mut out = [0u8; 512];
+    let (client_seed, len) = H::client_finish(state, relay_reply.as_ref(), &mut out)?;
+    if client_seed.circuit_keys() != relay_seed.circuit_keys() {
+        return Err(Error::from("client and relay derived different circuit keys"));
+    }
+    if out.get(..len) != Some(reply) {
+        return Err(Error::from("the relay's message did not arrive intact"));
+    }
+    Ok(())
+}

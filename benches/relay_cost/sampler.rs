@@ -1,0 +1,222 @@
+//! A small interleaving sampler: every measurement is timed in batches with `Instant`, and
+//! all measurements take turns, round after round, so that noise from the rest of the
+//! machine (other processes, frequency changes) falls on all of them alike.
+//!
+//! Why not criterion: criterion measures one function at a time, minutes apart, so a ratio
+//! between two of its figures mixes two different machine states. Here the handshakes and the
+//! primitives they are compared with are sampled side by side in one process.
+
+use crate::Error;
+use crate::stats::{Summary, median};
+use core::time::Duration;
+use indicatif::ProgressBar;
+use rand_chacha::ChaCha20Rng;
+use rand_core::RngCore;
+use std::time::Instant;
+
+/// Runs `iters` operations and returns the time they took, leaving untimed set-up (such as
+/// creating the client states a `client_finish` consumes) outside the returned duration.
+pub(crate) type Routine = Box<dyn FnMut(u64) -> Result<Duration, Error>>;
+
+/// One timed operation and the samples taken of it.
+pub(crate) struct Measurement {
+    /// Stable identifier, e.g. `ntor/relay_respond` or `prim/x25519_dalek_varbase`.
+    pub(crate) id: String,
+    routine: Routine,
+    /// Operations per sample, chosen in the warm-up.
+    pub(crate) batch: u64,
+    /// Per-operation nanoseconds, one vector per round.
+    pub(crate) rounds: Vec<Vec<f64>>,
+}
+
+impl Measurement {
+    pub(crate) fn new(id: impl Into<String>, routine: Routine) -> Self {
+        Self {
+            id: id.into(),
+            routine,
+            batch: 1,
+            rounds: Vec::new(),
+        }
+    }
+
+    /// All samples, in nanoseconds per operation.
+    pub(crate) fn samples(&self) -> Vec<f64> {
+        self.rounds.iter().flatten().copied().collect()
+    }
+
+    /// Median and spread over all samples, in microseconds per operation.
+    pub(crate) fn summary_us(&self) -> Option<Summary> {
+        Summary::of(&self.samples()).map(|s| s.scaled(1e-3))
+    }
+
+    /// Median per round, in nanoseconds (for ratios taken within a round).
+    pub(crate) fn round_medians(&self) -> Vec<f64> {
+        self.rounds.iter().filter_map(|r| median(r)).collect()
+    }
+
+    fn time(&mut self, iters: u64) -> Result<Duration, Error> {
+        (self.routine)(iters)
+    }
+}
+
+/// How long and how often to sample.
+#[derive(Clone, Copy, Debug)]
+pub(crate) struct Plan {
+    /// Warm-up per measurement (also calibrates the batch size).
+    pub(crate) warmup: Duration,
+    /// Aim for samples of about this long.
+    pub(crate) target_sample: Duration,
+    /// Rounds over all measurements.
+    pub(crate) rounds: usize,
+    /// Consecutive samples of one measurement per visit in a round.
+    pub(crate) samples_per_visit: usize,
+}
+
+impl Plan {
+    /// Samples each measurement ends with.
+    pub(crate) fn samples(&self) -> usize {
+        self.rounds * self.samples_per_visit
+    }
+}
+
+/// Warms every measurement up and picks its batch size so a sample lasts about
+/// `plan.target_sample`.
+///
+/// # Errors
+/// Whatever a routine returns (a handshake that fails is a bug worth stopping for).
+pub(crate) fn warm_up(ms: &mut [Measurement], plan: &Plan, bar: &ProgressBar) -> Result<(), Error> {
+    for m in ms.iter_mut() {
+        bar.set_message(format!("warm-up {}", m.id));
+        let start = Instant::now();
+        let mut iters = 1u64;
+        let per_op = loop {
+            let t = m.time(iters)?;
+            let per_op = t / u32::try_from(iters).unwrap_or(u32::MAX);
+            if start.elapsed() >= plan.warmup {
+                break per_op;
+            }
+            if t < plan.target_sample / 2 && iters < 1 << 24 {
+                iters *= 2;
+            }
+        };
+        let per_op_ns = per_op.as_nanos().max(1);
+        let batch = plan.target_sample.as_nanos().div_ceil(per_op_ns);
+        m.batch = u64::try_from(batch).unwrap_or(1).clamp(1, 1 << 24);
+        m.rounds = Vec::with_capacity(plan.rounds);
+        bar.inc(1);
+    }
+    Ok(())
+}
+
+/// Samples all measurements in `plan.rounds` rounds; each round visits them in a fresh random
+/// order, so no measurement always follows the same neighbour.
+///
+/// # Errors
+/// Whatever a routine returns.
+pub(crate) fn sample(
+    ms: &mut [Measurement],
+    plan: &Plan,
+    rng: &mut ChaCha20Rng,
+    bar: &ProgressBar,
+) -> Result<(), Error> {
+    let mut order: Vec<usize> = (0..ms.len()).collect();
+    for round in 0..plan.rounds {
+        shuffle(&mut order, rng);
+        for &i in &order {
+            let Some(m) = ms.get_mut(i) else { continue };
+            bar.set_message(format!("round {}/{} {}", round + 1, plan.rounds, m.id));
+            let mut samples = Vec::with_capacity(plan.samples_per_visit);
+            for _ in 0..plan.samples_per_visit {
+                let t = m.time(m.batch)?;
+                #[allow(clippy::cast_precision_loss)] // nanosecond totals stay below 2^52
+                samples.push(t.as_nanos() as f64 / m.batch as f64);
+            }
+            m.rounds.push(samples);
+            bar.inc(1);
+        }
+    }
+    Ok(())
+}
+
+/// Fisher–Yates shuffle driven by the bench's own RNG (no extra dependency).
+pub(crate) fn shuffle<T>(v: &mut [T], rng: &mut impl RngCore) {
+    for i in (1..v.len()).rev() {
+        let bound = u64::try_from(i + 1).unwrap_or(u64::MAX);
+        // Modulo bias is irrelevant for ordering measurements.
+        let j = usize::try_from(rng.next_u64() % bound).unwrap_or(0);
+        v.swap(i, j);
+    }
+}
+
+/// Ratio `a / b` of two measurements, taken round by round (both were sampled in the same
+/// round, so they saw the same machine state), then summarised over rounds.
+pub(crate) fn ratio(a: &Measurement, b: &Measurement) -> Option<Summary> {
+    ratio_of(&a.round_medians(), &b.round_medians(), 1.0)
+}
+
+/// Round-by-round ratio of `a` to `k * b` (for floors made of `k` primitives the like).
+pub(crate) fn ratio_of(a: &[f64], b: &[f64], k: f64) -> Option<Summary> {
+    let r: Vec<f64> = a
+        .iter()
+        .zip(b)
+        .filter(|(_, y)| **y > 0.0)
+        .map(|(x, y)| x / (k * y))
+        .collect();
+    Summary::of(&r)
+}
+
+// Benches are built with `--cfg test` but no test harness, so this module is dead there;
+// tests/relay_cost.rs runs it.
+#[cfg(test)]
+#[allow(unused)]
+mod tests {
+    use super::*;
+    use rand_core::SeedableRng;
+
+    #[test]
+    fn shuffle_is_a_permutation() {
+        let mut rng = ChaCha20Rng::seed_from_u64(7);
+        let mut v: Vec<usize> = (0..50).collect();
+        shuffle(&mut v, &mut rng);
+        let mut sorted = v.clone();
+        sorted.sort_unstable();
+        assert_eq!(sorted, (0..50).collect::<Vec<_>>());
+        assert_ne!(v, sorted, "50 elements should not stay in order");
+    }
+
+    #[test]
+    fn ratio_by_round() {
+        let r = ratio_of(&[200.0, 220.0, 180.0], &[100.0, 100.0, 100.0], 1.0).unwrap();
+        assert!((r.median - 2.0).abs() < 1e-12);
+        assert!((r.min - 1.8).abs() < 1e-12);
+        let r2 = ratio_of(&[200.0], &[50.0], 2.0).unwrap();
+        assert!((r2.median - 2.0).abs() < 1e-12);
+        assert!(ratio_of(&[1.0], &[0.0], 1.0).is_none());
+    }
+
+    #[test]
+    fn warm_up_and_sample_fill_rounds() {
+        let mut calls = 0u64;
+        let routine: Routine = Box::new(move |iters| {
+            calls += iters;
+            // Pretend each operation takes 1 µs; no real time passes in the maths.
+            Ok(Duration::from_micros(iters))
+        });
+        let mut ms = vec![Measurement::new("fake", routine)];
+        let plan = Plan {
+            warmup: Duration::from_millis(1),
+            target_sample: Duration::from_micros(100),
+            rounds: 3,
+            samples_per_visit: 4,
+        };
+        let bar = ProgressBar::hidden();
+        warm_up(&mut ms, &plan, &bar).unwrap();
+        assert_eq!(ms[0].batch, 100);
+        let mut rng = ChaCha20Rng::seed_from_u64(1);
+        sample(&mut ms, &plan, &mut rng, &bar).unwrap();
+        assert_eq!(ms[0].rounds.len(), 3);
+        assert_eq!(ms[0].samples().len(), plan.samples());
+        let s = ms[0].summary_us().unwrap();
+        assert!((s.median - 1.0).abs() < 1e-9);
+    }
+}

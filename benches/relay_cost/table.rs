@@ -1,0 +1,348 @@
+//! The text report printed on stdout.
+
+use crate::report::{HandshakeResult, Report};
+use crate::stats::Summary;
+use core::fmt::Write;
+
+/// Microseconds with precision that suits the size.
+pub(crate) fn us(x: f64) -> String {
+    if x >= 100.0 {
+        format!("{x:.0}")
+    } else if x >= 10.0 {
+        format!("{x:.1}")
+    } else if x >= 1.0 {
+        format!("{x:.2}")
+    } else {
+        format!("{x:.3}")
+    }
+}
+
+/// A count with thousands separators (`5,000,000`).
+pub(crate) fn grouped(x: f64) -> String {
+    if !x.is_finite() {
+        return "∞".to_owned();
+    }
+    #[allow(clippy::cast_possible_truncation, clippy::cast_sign_loss)] // rounded, non-negative, finite
+    let n = x.max(0.0).round() as u64;
+    let digits = n.to_string();
+    let mut out = String::new();
+    for (i, c) in digits.chars().enumerate() {
+        if i > 0 && (digits.len() - i) % 3 == 0 {
+            out.push(',');
+        }
+        out.push(c);
+    }
+    out
+}
+
+/// A large count in words (`47.3 million`).
+pub(crate) fn words(x: f64) -> String {
+    if !x.is_finite() {
+        return "never".to_owned();
+    }
+    let (v, unit) = if x >= 1e12 {
+        (x / 1e12, " trillion")
+    } else if x >= 1e9 {
+        (x / 1e9, " billion")
+    } else if x >= 1e6 {
+        (x / 1e6, " million")
+    } else if x >= 1e3 {
+        (x / 1e3, " thousand")
+    } else {
+        (x, "")
+    };
+    if unit.is_empty() {
+        format!("{v:.0}")
+    } else if v >= 100.0 {
+        format!("{v:.0}{unit}")
+    } else {
+        format!("{v:.1}{unit}")
+    }
+}
+
+/// Three significant figures for ratios and rates.
+pub(crate) fn sig3(x: f64) -> String {
+    if !x.is_finite() {
+        return "∞".to_owned();
+    }
+    let a = x.abs();
+    if a >= 1000.0 {
+        grouped(x)
+    } else if a >= 100.0 {
+        format!("{x:.0}")
+    } else if a >= 10.0 {
+        format!("{x:.1}")
+    } else if a >= 1.0 {
+        format!("{x:.2}")
+    } else if a >= 0.01 {
+        format!("{x:.3}")
+    } else {
+        format!("{x:.2e}")
+    }
+}
+
+/// `median [q1–q3]` in microseconds.
+fn med_iqr(s: &Summary) -> String {
+    format!("{} [{}–{}]", us(s.median), us(s.q1), us(s.q3))
+}
+
+fn ratio_cell(s: Option<&Summary>) -> String {
+    s.map_or_else(|| "—".to_owned(), |r| format!("{} [{}–{}]", sig3(r.median), sig3(r.p10), sig3(r.p90)))
+}
+
+fn name_cell(h: &HandshakeResult) -> String {
+    if h.stand_in {
+        format!("{}*", h.name)
+    } else {
+        h.name.to_owned()
+    }
+}
+
+/// Renders the report as text.
+pub(crate) fn render(r: &Report) -> String {
+    let mut o = String::new();
+    let _ = write_report(&mut o, r);
+    o
+}
+
+#[allow(clippy::too_many_lines)] // one straight-line layout, easier to read as one piece
+fn write_report(o: &mut String, r: &Report) -> core::fmt::Result {
+    let m = &r.machine;
+    writeln!(o)?;
+    writeln!(
+        o,
+        "onionskin {} relay cost report, {}{}",
+        env!("CARGO_PKG_VERSION"),
+        m.timestamp,
+        if r.quick { " (--quick: rough figures)" } else { "" }
+    )?;
+    writeln!(o, "machine: {}", m.one_line())?;
+    writeln!(
+        o,
+        "sampling: {} samples per figure ({} interleaved rounds of {}), ~{} µs per sample; \
+         µs are per operation, single thread",
+        r.plan.samples(),
+        r.plan.rounds,
+        r.plan.samples_per_visit,
+        r.plan.target_sample.as_micros()
+    )?;
+
+    writeln!(o)?;
+    writeln!(o, "1. Handshakes: median [interquartile range], µs per operation")?;
+    writeln!(
+        o,
+        "{:<13} {:>24} {:>24} {:>24} {:>12} {:>22}",
+        "handshake", "client create", "relay respond", "client finish", "relay hs/s", "relay cost vs ntor"
+    )?;
+    writeln!(
+        o,
+        "{:<13} {:>24} {:>24} {:>24} {:>12} {:>22}",
+        "", "", "", "", "per core", "median [p10–p90]"
+    )?;
+    for h in &r.handshakes {
+        writeln!(
+            o,
+            "{:<13} {:>24} {:>24} {:>24} {:>12} {:>22}",
+            name_cell(h),
+            med_iqr(&h.create),
+            med_iqr(&h.respond),
+            med_iqr(&h.finish),
+            grouped(h.relay_per_s_per_core()),
+            ratio_cell(h.vs_ntor.as_ref()),
+        )?;
+    }
+    for name in &r.missing {
+        writeln!(o, "{name:<13} not measured: not in this build of the crate yet")?;
+    }
+    if r.handshakes.iter().any(|h| h.stand_in) {
+        writeln!(
+            o,
+            "* stand-in: the real handshake has not landed; this row times bench-local code doing the same work"
+        )?;
+    }
+
+    writeln!(o)?;
+    writeln!(o, "2. Floor: the primitives the relay side cannot avoid, timed in the same rounds")?;
+    writeln!(
+        o,
+        "{:<13} {:<52} {:>10} {:>10} {:>22}",
+        "handshake", "floor", "floor µs", "relay µs", "efficiency [p10–p90]"
+    )?;
+    for h in &r.handshakes {
+        let recipe = h
+            .floor
+            .iter()
+            .map(|t| format!("{} × {}", t.count, short(t.primitive.id)))
+            .collect::<Vec<_>>()
+            .join(" + ");
+        writeln!(
+            o,
+            "{:<13} {:<52} {:>10} {:>10} {:>22}",
+            name_cell(h),
+            recipe,
+            us(h.floor_us),
+            us(h.respond.median),
+            ratio_cell(h.efficiency.as_ref()),
+        )?;
+    }
+    writeln!(o, "efficiency = floor / relay respond (1.0 = nothing but the unavoidable primitives)")?;
+    writeln!(o)?;
+    writeln!(o, "{:<34} {:>24}  {}", "primitive", "µs median [IQR]", "implementation")?;
+    for p in &r.primitives {
+        writeln!(
+            o,
+            "{:<34} {:>24}  {}{}",
+            short(p.primitive.id),
+            med_iqr(&p.summary),
+            p.primitive.backend,
+            if p.primitive.stand_in { " [stand-in]" } else { "" },
+        )?;
+    }
+
+    writeln!(o)?;
+    writeln!(o, "3. Yardsticks (issue 9): relay respond in units measured in the same run")?;
+    for h in &r.handshakes {
+        writeln!(
+            o,
+            "{:<13} relay respond = {:>20} × {}",
+            name_cell(h),
+            ratio_cell(h.in_yardsticks.as_ref()),
+            short(h.yardstick)
+        )?;
+    }
+    writeln!(o, "targets:")?;
+    for t in &r.targets {
+        let mark = match t.met() {
+            Some(true) => "met",
+            Some(false) => "NOT MET",
+            None => "not measured",
+        };
+        writeln!(
+            o,
+            "  {:<22} ≤ {:>4} × {:<22} measured {:>20}   {}",
+            t.what,
+            t.limit,
+            t.unit,
+            ratio_cell(t.ratio.as_ref()),
+            mark
+        )?;
+    }
+
+    writeln!(o)?;
+    let threads = r.handshakes.iter().find_map(|h| h.throughput.map(|t| t.threads));
+    writeln!(
+        o,
+        "4. Relay throughput, handshakes per second ({} s per setting, std::thread)",
+        sig3(r.throughput_seconds)
+    )?;
+    match threads {
+        None => writeln!(o, "not measured")?,
+        Some(n) => {
+            writeln!(
+                o,
+                "{:<13} {:>12} {:>12} {:>12} {:>9}",
+                "handshake",
+                "1 thread",
+                format!("{n} threads"),
+                "per core",
+                "scaling"
+            )?;
+            for h in &r.handshakes {
+                if let Some(t) = h.throughput {
+                    writeln!(
+                        o,
+                        "{:<13} {:>12} {:>12} {:>12} {:>8}×",
+                        name_cell(h),
+                        grouped(t.one_thread),
+                        grouped(t.all_threads),
+                        grouped(t.per_core()),
+                        sig3(t.scaling())
+                    )?;
+                }
+            }
+        }
+    }
+
+    writeln!(o)?;
+    let c = &r.capacity;
+    let s = &c.scenario;
+    writeln!(
+        o,
+        "5. Capacity: {} clients × {} circuits/client/hour × {} hops{}, spread over {} relays",
+        grouped(s.clients),
+        sig3(s.circuits_per_client_hour),
+        s.hops,
+        if s.fast_first_hop { " (first hop CREATE_FAST)" } else { "" },
+        grouped(s.relays)
+    )?;
+    writeln!(
+        o,
+        "   {} circuits/s network-wide; an average relay answers {} CREATE_FAST/s and {} onion skins/s",
+        sig3(c.rates.network_circuits_per_s),
+        sig3(c.rates.fast_per_relay_s),
+        sig3(c.rates.onion_skins_per_relay_s)
+    )?;
+    writeln!(
+        o,
+        "{:<20} {:>16} {:>18} {:>16} {:>24}",
+        "population",
+        "CPU-s/s/relay",
+        format!("% of {} cores", c.cores),
+        "relay max hs/s",
+        format!("{}-core relay full at", c.cores)
+    )?;
+    for (p, l) in &c.loads {
+        match l {
+            Some(l) => writeln!(
+                o,
+                "{:<20} {:>16} {:>17}% {:>16} {:>24}",
+                p.label(),
+                sig3(l.cpu_s_per_s),
+                sig3(100.0 * l.fraction_of_relay),
+                grouped(l.relay_capacity_hs_per_s),
+                format!("{} clients", words(l.saturation_clients)),
+            )?,
+            None => writeln!(o, "{:<20} not computed: a handshake it needs was not measured", p.label())?,
+        }
+    }
+    writeln!(
+        o,
+        "(model: even spread, relay respond medians as CPU cost, nothing else on the relay; see --help)"
+    )?;
+    Ok(())
+}
+
+/// Short names for primitives in the table.
+pub(crate) fn short(id: &str) -> &str {
+    match id {
+        "prim/x25519_dalek_varbase" => "x25519-dalek varbase",
+        "prim/x25519_fixed_base" => "X25519 fixed-base",
+        "prim/crypto_bigint_modexp_1024_320" => "crypto-bigint modexp",
+        "prim/rsa1024_crt_private" => "RSA-1024 CRT private op",
+        "prim/sha1_41_bytes" => "SHA-1 (41 B)",
+        other => other.strip_prefix("prim/").unwrap_or(other),
+    }
+}
+
+// Benches are built with `--cfg test` but no test harness, so this module is dead there;
+// tests/relay_cost.rs runs it.
+#[cfg(test)]
+#[allow(unused)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn number_formats() {
+        assert_eq!(grouped(5_000_000.0), "5,000,000");
+        assert_eq!(grouped(999.4), "999");
+        assert_eq!(grouped(1000.0), "1,000");
+        assert_eq!(words(47_300_000.0), "47.3 million");
+        assert_eq!(words(2.5e9), "2.5 billion");
+        assert_eq!(words(f64::INFINITY), "never");
+        assert_eq!(us(212.34), "212");
+        assert_eq!(us(31.26), "31.3");
+        assert_eq!(us(1.234), "1.23");
+        assert_eq!(sig3(0.0123), "0.012");
+        assert_eq!(sig3(2.346), "2.35");
+    }
+}

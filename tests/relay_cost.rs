@@ -1,0 +1,48 @@
+//! Unit tests of the relay cost report's machinery (statistics, sampler, argument parsing,
+//! capacity calculator, SVG, number formats). The report itself is `benches/relay_cost.rs`;
+//! benches get no test harness, so its modules are compiled here too and their `tests`
+//! modules run here. Nothing here times anything.
+
+#![allow(dead_code, unreachable_pub)]
+
+use core::fmt;
+
+/// The bench's error type, as in `benches/relay_cost.rs`.
+pub(crate) struct Error(String);
+
+impl<E: fmt::Display> From<E> for Error {
+    fn from(e: E) -> Self {
+        Self(e.to_string())
+    }
+}
+
+impl fmt::Debug for Error {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.0)
+    }
+}
+
+#[path = "../benches/relay_cost/args.rs"]
+mod args;
+#[path = "../benches/relay_cost/calc.rs"]
+mod calc;
+#[path = "../benches/relay_cost/cases.rs"]
+mod cases;
+#[path = "../benches/relay_cost/floor.rs"]
+mod floor;
+#[path = "../benches/relay_cost/json.rs"]
+mod json;
+#[path = "../benches/relay_cost/machine.rs"]
+mod machine;
+#[path = "../benches/relay_cost/report.rs"]
+mod report;
+#[path = "../benches/relay_cost/sampler.rs"]
+mod sampler;
+#[path = "../benches/relay_cost/standin.rs"]
+mod standin;
+#[path = "../benches/relay_cost/stats.rs"]
+mod stats;
+#[path = "../benches/relay_cost/svg.rs"]
+mod svg;
+#[path = "../benches/relay_cost/table.rs"]
+mod table;
