@@ -59,6 +59,18 @@ fn check_seed(
     }
 }
 
+/// The vectors store Curve25519 secrets clamped (as tor does); a secret that is not is a
+/// corrupted vector even though X25519 would clamp it to the same key.
+fn check_clamped(c: &mut Checker, name: &str, k: &[u8; 32]) {
+    let mut clamped = *k;
+    clamped[0] &= 248;
+    clamped[31] &= 127;
+    clamped[31] |= 64;
+    if clamped != *k {
+        c.fail(format!("{name} is not clamped"));
+    }
+}
+
 fn check_intermediates(c: &mut Checker, side: &str, got: &hazmat::Intermediates, case: &Value) {
     let fields: [(&str, &[u8]); 4] = [
         ("secret_input", &got.secret_input),
@@ -93,6 +105,10 @@ pub(crate) fn check(doc: &Value, report: &mut Report) -> bool {
                 "key_material has {} bytes, key_len is {key_len}",
                 material.len()
             ));
+        }
+
+        for (name, k) in [("b", &b), ("x", &x), ("y", &y)] {
+            check_clamped(&mut c, name, k);
         }
 
         // Relay side, from b and y, on the expected onion skin.
@@ -153,6 +169,8 @@ pub(crate) fn check_reject(doc: &Value, report: &mut Report) -> bool {
                 let b = util::hex_array::<32>(&mut c, case, "b");
                 let y = util::hex_array::<32>(&mut c, case, "y");
                 let skin = util::hex_field(&mut c, case, "onionskin");
+                check_clamped(&mut c, "b", &b);
+                check_clamped(&mut c, "y", &y);
                 let secret = RelaySecretKey::from_bytes(&b);
                 c.eq("B from b", secret.public_key(), &big_b);
                 let keys = RelayKeys::new(node_id, secret);
@@ -171,6 +189,7 @@ pub(crate) fn check_reject(doc: &Value, report: &mut Report) -> bool {
                 let x = util::hex_array::<32>(&mut c, case, "x");
                 let big_x = util::hex_array::<32>(&mut c, case, "X");
                 let reply = util::hex_field(&mut c, case, "reply");
+                check_clamped(&mut c, "x", &x);
                 let (state, skin) =
                     hazmat::client_start_with_x(&x, &RelayPublicKey::new(node_id, big_b));
                 c.eq("X from x", skin.get(52..).unwrap_or_default(), &big_x);

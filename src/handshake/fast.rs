@@ -140,6 +140,12 @@ impl fmt::Debug for KeySeed {
 
 /// The client's CREATE_FAST in flight: its `X`. Consumed by [`finish`](Self::finish); no
 /// `Clone`; zeroized on drop.
+///
+/// A state cannot be copied, so it cannot be finished twice:
+/// ```compile_fail
+/// fn needs_clone<T: Clone>() {}
+/// needs_clone::<onionskin::handshake::fast::ClientState>();
+/// ```
 #[derive(Zeroize, ZeroizeOnDrop)]
 pub struct ClientState {
     x: [u8; HASH_LEN],

@@ -294,6 +294,12 @@ pub fn kdf_rfc5869(secret_input: &[u8], out: &mut [u8]) -> Result<(), HandshakeE
 
 /// The client's handshake in flight: the relay's public keys and the ephemeral `x`, `X`.
 /// Consumed by [`finish`](Self::finish); no `Clone`; zeroized on drop.
+///
+/// A state cannot be copied, so it cannot be finished twice:
+/// ```compile_fail
+/// fn needs_clone<T: Clone>() {}
+/// needs_clone::<onionskin::handshake::ntor::ClientState>();
+/// ```
 #[derive(Zeroize, ZeroizeOnDrop)]
 pub struct ClientState {
     #[zeroize(skip)]
