@@ -1,5 +1,13 @@
 //! CREATE_FAST round trips, flipped reply bytes, the generic trait and key lengths.
 
+// Test code: a panic is a failed test, and the helpers below sit outside `#[test]` fns.
+#![allow(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    clippy::panic,
+    clippy::indexing_slicing
+)]
+
 use onionskin::handshake::fast::{self, ClientState, CreateFast, hazmat};
 use onionskin::handshake::{CircuitHandshake, HandshakeType};
 use onionskin::{HandshakeError, KeyMaterial, kdf};

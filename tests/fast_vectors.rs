@@ -1,6 +1,14 @@
 //! CREATE_FAST against `test-vectors/create_fast.json` and `create_fast_reject.json`
 //! (tor-spec 5.1.5, 5.2.1), plus KDF-TOR against `kdf_tor.json`.
 
+// Test code: a panic is a failed test, and the helpers below sit outside `#[test]` fns.
+#![allow(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    clippy::panic,
+    clippy::indexing_slicing
+)]
+
 use onionskin::handshake::CircuitHandshake;
 use onionskin::handshake::fast::{CreateFast, hazmat};
 use onionskin::{HandshakeError, KeyMaterial, kdf};

@@ -1,6 +1,14 @@
 //! ntor rejections: every byte of the reply flipped, every low-order `X` (and `Y`),
 //! unknown and previous KEYIDs, NODEID mismatches and tampered onion skins.
 
+// Test code: a panic is a failed test, and the helpers below sit outside `#[test]` fns.
+#![allow(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    clippy::panic,
+    clippy::indexing_slicing
+)]
+
 use hmac::{Hmac, Mac};
 use onionskin::HandshakeError;
 use onionskin::handshake::ntor::{

@@ -1,6 +1,14 @@
 //! ntor round trips: random keys through the normal API, the generic trait, key agreement
 //! as a property, key-material lengths, and what `Debug` prints.
 
+// Test code: a panic is a failed test, and the helpers below sit outside `#[test]` fns.
+#![allow(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    clippy::panic,
+    clippy::indexing_slicing
+)]
+
 use onionskin::handshake::ntor::{
     self, ClientState, Ntor, RelayKeys, RelayPublicKey, RelaySecretKey, UnknownKeyPolicy, hazmat,
 };

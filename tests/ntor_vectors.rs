@@ -2,6 +2,14 @@
 //! `test-vectors/ntor_reject.json` (tor-spec 5.1.4, 5.2.2), through the public API and the
 //! hazmat entry points. Unlike `check_vectors`, reject cases also assert *which* error.
 
+// Test code: a panic is a failed test, and the helpers below sit outside `#[test]` fns.
+#![allow(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    clippy::panic,
+    clippy::indexing_slicing
+)]
+
 use onionskin::handshake::CircuitHandshake;
 use onionskin::handshake::ntor::{
     self, Ntor, RelayKeys, RelayPublicKey, RelaySecretKey, UnknownKeyPolicy, hazmat,
