@@ -261,7 +261,7 @@ impl CircuitHandshake for CreateFast {
 /// # Not for production
 /// These take `X` and `Y` from the caller instead of the RNG. A predictable `X` or `Y`
 /// gives predictable circuit keys. They exist only with the `hazmat` feature; use
-/// [`ClientState::start`] and [`relay_respond`](super::relay_respond) in real code.
+/// [`ClientState::start`] and [`relay_respond`] in real code.
 #[cfg(feature = "hazmat")]
 #[cfg_attr(docsrs, doc(cfg(feature = "hazmat")))]
 pub mod hazmat {

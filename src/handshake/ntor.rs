@@ -545,6 +545,7 @@ impl SecretInput<'_> {
 
 struct Derived {
     key_seed: Zeroizing<[u8; DIGEST_LEN]>,
+    #[cfg_attr(not(feature = "hazmat"), allow(dead_code))] // read only by hazmat::Intermediates
     verify: Zeroizing<[u8; DIGEST_LEN]>,
     auth: [u8; DIGEST_LEN],
 }
@@ -670,7 +671,7 @@ impl CircuitHandshake for Ntor {
 /// These functions take the ephemeral secrets `x` and `y` from the caller. Reusing an
 /// ephemeral key, or choosing it predictably, breaks the handshake's forward secrecy and
 /// more. They exist only with the `hazmat` feature; use [`ClientState::start`] and
-/// [`relay_respond`](super::relay_respond) in real code.
+/// [`relay_respond`] in real code.
 #[cfg(feature = "hazmat")]
 #[cfg_attr(docsrs, doc(cfg(feature = "hazmat")))]
 pub mod hazmat {
