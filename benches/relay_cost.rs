@@ -35,8 +35,8 @@ mod machine;
 mod report;
 #[path = "relay_cost/sampler.rs"]
 mod sampler;
-#[path = "relay_cost/standin.rs"]
-mod standin;
+#[path = "relay_cost/fixtures.rs"]
+mod fixtures;
 #[path = "relay_cost/stats.rs"]
 mod stats;
 #[path = "relay_cost/svg.rs"]
@@ -46,6 +46,8 @@ mod table;
 
 use cases::{Case, Spec};
 use floor::FloorKind;
+use onionskin::handshake::fast::CreateFast;
+use onionskin::handshake::ntor::Ntor;
 
 /// Why the report could not be made (a failing handshake, an unwritable directory...).
 pub(crate) struct Error(String);
@@ -66,8 +68,8 @@ impl fmt::Debug for Error {
 fn handshakes() -> Vec<Box<dyn Case>> {
     vec![
         // TAP and ntor-v3: not on `main` yet.
-        Box::new(Spec::<standin::NtorStandIn>::new("ntor", FloorKind::X25519, standin::ntor_keys).stand_in()),
-        Box::new(Spec::<standin::FastStandIn>::new("CREATE_FAST", FloorKind::Fast, standin::no_keys).stand_in()),
+        Box::new(Spec::<Ntor>::new("ntor", FloorKind::X25519, fixtures::ntor)),
+        Box::new(Spec::<CreateFast>::new("CREATE_FAST", FloorKind::Fast, fixtures::create_fast)),
     ]
 }
 
@@ -83,9 +85,10 @@ fn plans(quick: bool, rounds: Option<usize>) -> (sampler::Plan, usize, Duration)
     } else {
         sampler::Plan {
             warmup: Duration::from_millis(150),
-            target_sample: Duration::from_millis(3),
-            rounds: rounds.unwrap_or(25),
-            samples_per_visit: 8,
+            // Short samples: the scheduler interrupts fewer of them on a shared machine.
+            target_sample: Duration::from_millis(1),
+            rounds: rounds.unwrap_or(30),
+            samples_per_visit: 10,
         }
     };
     // Throughput: rounds × (one thread, all threads) per handshake.
@@ -128,37 +131,26 @@ fn run(a: &args::Args) -> Result<(), Error> {
     sampler::sample(&mut ms, &plan, &mut rng, &bar)?;
 
     // Throughput, interleaved over handshakes in rounds like the sampler.
-    let mut counts = vec![[(0u64, 0.0f64); 2]; cases.len()];
+    let mut runs = vec![[cases::Run::default(); 2]; cases.len()];
     for round in 0..t_rounds {
-        for (c, acc) in cases.iter().zip(counts.iter_mut()) {
+        for (c, acc) in cases.iter().zip(runs.iter_mut()) {
             for (slot, t) in acc.iter_mut().zip([1, threads]).take(usize::try_from(settings)?) {
                 bar.set_message(format!("throughput {}/{t_rounds} {} × {t}", round + 1, c.name()));
-                let (n, secs) = c.throughput(t, t_each)?;
-                slot.0 += n;
-                slot.1 += secs;
+                slot.add(&c.throughput(t, t_each)?);
                 bar.inc(1);
             }
         }
     }
     bar.finish_and_clear();
 
-    #[allow(clippy::cast_precision_loss)] // counts far below 2^52
-    let rate = |(n, secs): (u64, f64), t: usize| {
-        if secs > 0.0 { t as f64 * n as f64 / secs } else { 0.0 }
-    };
     let infos: Vec<report::CaseInfo> = cases
         .iter()
-        .zip(&counts)
+        .zip(&runs)
         .map(|(c, [one, all])| report::CaseInfo {
             name: c.name(),
             htype: c.htype(),
-            stand_in: c.stand_in(),
             floor: c.floor(),
-            throughput: Some(report::Throughput {
-                one_thread: rate(*one, 1),
-                all_threads: if threads > 1 { rate(*all, threads) } else { rate(*one, 1) },
-                threads,
-            }),
+            throughput: Some(report::Throughput::new(*one, if threads > 1 { *all } else { *one }, threads)),
         })
         .collect();
     let report = report::build(
@@ -198,7 +190,7 @@ fn chart(r: &report::Report) -> svg::Chart {
             .handshakes
             .iter()
             .map(|h| svg::Bar {
-                label: if h.stand_in { format!("{} (stand-in)", h.name) } else { h.name.to_owned() },
+                label: h.name.to_owned(),
                 median: h.respond.median,
                 lo: h.respond.p10,
                 hi: h.respond.p90,

@@ -38,8 +38,8 @@ mod machine;
 mod report;
 #[path = "../benches/relay_cost/sampler.rs"]
 mod sampler;
-#[path = "../benches/relay_cost/standin.rs"]
-mod standin;
+#[path = "../benches/relay_cost/fixtures.rs"]
+mod fixtures;
 #[path = "../benches/relay_cost/stats.rs"]
 mod stats;
 #[path = "../benches/relay_cost/svg.rs"]

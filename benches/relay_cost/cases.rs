@@ -1,9 +1,14 @@
 //! The report, generic over [`CircuitHandshake`]: one [`Spec`] per handshake builds its three
 //! timed operations and runs its multi-core throughput test.
+//!
+//! Relay respond and client finish include deriving the hop's 92 bytes of circuit keys
+//! ([`KeyMaterial::circuit_keys`]): every relay and client does it, and the handshakes differ
+//! in how much of their KDF runs eagerly (CREATE_FAST, for one, computes only `KH` before
+//! the keys are asked for), so leaving it out would compare unlike work.
 
 use crate::Error;
 use crate::floor::FloorKind;
-use crate::sampler::{Measurement, Routine};
+use crate::sampler::{Measurement, Routine, SchedStat, Stopwatch};
 use core::hint::black_box;
 use core::marker::PhantomData;
 use core::sync::atomic::{AtomicBool, Ordering};
@@ -35,8 +40,6 @@ pub(crate) trait Case {
     fn htype(&self) -> u16;
     /// Which primitives bound its relay side from below.
     fn floor(&self) -> FloorKind;
-    /// `true` for bench-local code standing in for a handshake that has not landed.
-    fn stand_in(&self) -> bool;
     /// The three timed operations: `<name>/client_create`, `<name>/relay_respond`,
     /// `<name>/client_finish`. Runs one full handshake first and checks both ends agree.
     ///
@@ -44,11 +47,31 @@ pub(crate) trait Case {
     /// If a handshake fails or the two ends derive different keys.
     fn measurements(&self, rng: &mut ChaCha20Rng) -> Result<Vec<Measurement>, Error>;
     /// Relay handshakes answered in `duration` by `threads` threads, each on its own core
-    /// if there are enough: (handshakes, seconds summed over threads).
+    /// if there are enough.
     ///
     /// # Errors
     /// If a relay handshake fails.
-    fn throughput(&self, threads: usize, duration: Duration) -> Result<(u64, f64), Error>;
+    fn throughput(&self, threads: usize, duration: Duration) -> Result<Run, Error>;
+}
+
+/// What a throughput run did, summed over its threads.
+#[derive(Clone, Copy, Debug, Default, PartialEq)]
+pub(crate) struct Run {
+    /// Relay handshakes answered.
+    pub(crate) handshakes: u64,
+    /// Wall-clock seconds, summed over threads.
+    pub(crate) wall_s: f64,
+    /// CPU seconds the threads got (Linux schedstat; 0 where unavailable).
+    pub(crate) cpu_s: f64,
+}
+
+impl Run {
+    /// Adds another run's figures to these.
+    pub(crate) fn add(&mut self, o: &Self) {
+        self.handshakes += o.handshakes;
+        self.wall_s += o.wall_s;
+        self.cpu_s += o.cpu_s;
+    }
 }
 
 /// A handshake, as the report runs it.
@@ -60,7 +83,6 @@ pub(crate) struct Spec<H: CircuitHandshake> {
     message: &'static [u8],
     /// What the relay answers (ntor-v3 only).
     reply: &'static [u8],
-    stand_in: bool,
     _h: PhantomData<fn() -> H>,
 }
 
@@ -72,15 +94,8 @@ impl<H: CircuitHandshake> Spec<H> {
             keys,
             message: &[],
             reply: &[],
-            stand_in: false,
             _h: PhantomData,
         }
-    }
-
-    /// Marks bench-local stand-in code (shown as such in the report).
-    pub(crate) fn stand_in(mut self) -> Self {
-        self.stand_in = true;
-        self
     }
 
     /// Messages for handshakes that carry them (ntor-v3).
@@ -122,10 +137,6 @@ where
         self.floor
     }
 
-    fn stand_in(&self) -> bool {
-        self.stand_in
-    }
-
     fn measurements(&self, rng: &mut ChaCha20Rng) -> Result<Vec<Measurement>, Error> {
         let (public, keys) = (self.keys)(rng)?;
         let fixture = Rc::new((public, keys));
@@ -136,11 +147,11 @@ where
             let f = Rc::clone(&fixture);
             let mut rng = ChaCha20Rng::seed_from_u64(rng.next_u64());
             Box::new(move |iters| {
-                let t = Instant::now();
+                let sw = Stopwatch::start();
                 for _ in 0..iters {
                     black_box(H::client_start(&mut rng, &f.0, black_box(message))?);
                 }
-                Ok(t.elapsed())
+                Ok(sw.stop())
             })
         };
 
@@ -149,11 +160,13 @@ where
             let mut rng = ChaCha20Rng::seed_from_u64(rng.next_u64());
             let skins = skins::<H>(&mut rng, &f.0, message)?;
             Box::new(move |iters| {
-                let t = Instant::now();
+                let sw = Stopwatch::start();
                 for skin in skins.iter().cycle().take(usize::try_from(iters)?) {
-                    black_box(H::relay_respond(&mut rng, &f.1, black_box(skin), answer(reply))?);
+                    let (seed, relay_reply) =
+                        H::relay_respond(&mut rng, &f.1, black_box(skin), answer(reply))?;
+                    black_box((seed.circuit_keys(), relay_reply));
                 }
-                Ok(t.elapsed())
+                Ok(sw.stop())
             })
         };
 
@@ -171,11 +184,13 @@ where
                         H::relay_respond(&mut rng, &f.1, skin.as_ref(), answer(reply))?;
                     ready.push((state, relay_reply));
                 }
-                let t = Instant::now();
+                let sw = Stopwatch::start();
                 for (state, relay_reply) in ready {
-                    black_box(H::client_finish(state, black_box(relay_reply.as_ref()), &mut out)?);
+                    let (seed, len) =
+                        H::client_finish(state, black_box(relay_reply.as_ref()), &mut out)?;
+                    black_box((seed.circuit_keys(), len));
                 }
-                Ok(t.elapsed())
+                Ok(sw.stop())
             })
         };
 
@@ -186,7 +201,7 @@ where
         ])
     }
 
-    fn throughput(&self, threads: usize, duration: Duration) -> Result<(u64, f64), Error> {
+    fn throughput(&self, threads: usize, duration: Duration) -> Result<Run, Error> {
         let mut rng = ChaCha20Rng::seed_from_u64(0x7468_726f_7567_6870);
         let (public, keys) = (self.keys)(&mut rng)?;
         let skins = skins::<H>(&mut rng, &public, self.message)?;
@@ -198,9 +213,10 @@ where
                 .map(|t| {
                     let (keys, skins, stop, start) = (&keys, &skins, &stop, &start);
                     let seed = rng.next_u64() ^ u64::try_from(t).unwrap_or(0);
-                    s.spawn(move || -> Result<(u64, f64), Error> {
+                    s.spawn(move || -> Result<Run, Error> {
                         let mut rng = ChaCha20Rng::seed_from_u64(seed);
                         start.wait();
+                        let cpu0 = SchedStat::now();
                         let t0 = Instant::now();
                         let mut n = 0u64;
                         'run: loop {
@@ -208,11 +224,17 @@ where
                                 if stop.load(Ordering::Relaxed) {
                                     break 'run;
                                 }
-                                black_box(H::relay_respond(&mut rng, keys, skin, answer(reply))?);
+                                let (seed, r) = H::relay_respond(&mut rng, keys, skin, answer(reply))?;
+                                black_box((seed.circuit_keys(), r));
                                 n += 1;
                             }
                         }
-                        Ok((n, t0.elapsed().as_secs_f64()))
+                        let wall_s = t0.elapsed().as_secs_f64();
+                        let cpu_ns = cpu0
+                            .zip(SchedStat::now())
+                            .map_or(0, |(a, b)| b.run_ns.saturating_sub(a.run_ns));
+                        #[allow(clippy::cast_precision_loss)] // nanoseconds of one run
+                        Ok(Run { handshakes: n, wall_s, cpu_s: cpu_ns as f64 * 1e-9 })
                     })
                 })
                 .collect();
@@ -224,9 +246,11 @@ where
                 .map(|w| w.join().map_err(|_| Error::from("throughput thread panicked"))?)
                 .collect::<Result<Vec<_>, Error>>()
         })?;
-        Ok(results
-            .iter()
-            .fold((0, 0.0), |(n, s), (n1, s1)| (n + n1, s + s1)))
+        let mut total = Run::default();
+        for r in &results {
+            total.add(r);
+        }
+        Ok(total)
     }
 }
 

@@ -35,7 +35,6 @@ fn handshake(h: &HandshakeResult) -> Value {
     json!({
         "name": h.name,
         "htype": h.htype,
-        "stand_in": h.stand_in,
         "client_create_us": summary(&h.create),
         "relay_respond_us": summary(&h.respond),
         "client_finish_us": summary(&h.finish),
@@ -66,6 +65,8 @@ fn handshake(h: &HandshakeResult) -> Value {
             "threads": t.threads,
             "per_core_per_s": num(t.per_core()),
             "scaling": num(t.scaling()),
+            "per_cpu_second": t.per_cpu_s.map(num),
+            "cpu_share_of_wall_time": t.cpu_share.map(num),
         })),
     })
 }
@@ -100,6 +101,7 @@ pub(crate) fn to_value(r: &Report) -> Value {
             "rustc": m.rustc,
             "cpu_features": m.cpu_features,
             "git_commit": m.git_commit,
+            "load_average_at_start": m.load_average,
         },
         "units": {
             "_us": "microseconds per operation, single thread",
@@ -116,6 +118,10 @@ pub(crate) fn to_value(r: &Report) -> Value {
             "target_sample_us": u64::try_from(r.plan.target_sample.as_micros()).unwrap_or(u64::MAX),
             "warmup_ms": u64::try_from(r.plan.warmup.as_millis()).unwrap_or(u64::MAX),
             "throughput_seconds_per_setting": r.throughput_seconds,
+            "scheduler_stats": r.sched_stats,
+            "samples_total": r.samples_total,
+            "samples_retaken_after_preemption": r.retaken,
+            "samples_corrected_for_cpu_wait": r.corrected,
         },
         "handshakes": r.handshakes.iter().map(handshake).collect::<Vec<_>>(),
         "not_measured": r.missing,

@@ -17,6 +17,8 @@ pub(crate) struct Machine {
     pub(crate) git_commit: Option<String>,
     pub(crate) unix_time: u64,
     pub(crate) timestamp: String,
+    /// `/proc/loadavg`'s 1, 5 and 15-minute load averages when the run started.
+    pub(crate) load_average: Option<String>,
 }
 
 impl Machine {
@@ -39,6 +41,8 @@ impl Machine {
             git_commit: command_line("git", &["-C", env!("CARGO_MANIFEST_DIR"), "rev-parse", "--short=12", "HEAD"]),
             unix_time,
             timestamp: rfc3339_utc(unix_time),
+            load_average: read_trimmed("/proc/loadavg")
+                .map(|l| l.split_whitespace().take(3).collect::<Vec<_>>().join(" ")),
         }
     }
 

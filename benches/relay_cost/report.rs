@@ -3,6 +3,7 @@
 
 use crate::args::Scenario;
 use crate::calc::{self, Costs, Load, Rates};
+use crate::cases::Run;
 use crate::floor::{self, FloorKind, Primitive, YARD_MODEXP, YARD_X25519};
 use crate::machine::Machine;
 use crate::sampler::{Measurement, Plan, ratio, ratio_of};
@@ -19,9 +20,29 @@ pub(crate) struct Throughput {
     /// Relay handshakes per second with `threads` threads.
     pub(crate) all_threads: f64,
     pub(crate) threads: usize,
+    /// Relay handshakes per CPU-second the threads actually got, in the all-threads run
+    /// (what a core does when nothing else competes for it); `None` without schedstat.
+    pub(crate) per_cpu_s: Option<f64>,
+    /// Share of the all-threads run's wall time its threads spent on a CPU.
+    pub(crate) cpu_share: Option<f64>,
 }
 
 impl Throughput {
+    /// From the summed runs with one thread and with `threads` threads.
+    #[allow(clippy::cast_precision_loss)] // counts far below 2^52
+    pub(crate) fn new(one: Run, all: Run, threads: usize) -> Self {
+        let rate = |r: Run, t: usize| {
+            if r.wall_s > 0.0 { t as f64 * r.handshakes as f64 / r.wall_s } else { 0.0 }
+        };
+        Self {
+            one_thread: rate(one, 1),
+            all_threads: rate(all, threads),
+            threads,
+            per_cpu_s: (all.cpu_s > 0.0).then(|| all.handshakes as f64 / all.cpu_s),
+            cpu_share: (all.cpu_s > 0.0 && all.wall_s > 0.0).then(|| all.cpu_s / all.wall_s),
+        }
+    }
+
     pub(crate) fn per_core(&self) -> f64 {
         #[allow(clippy::cast_precision_loss)]
         let t = self.threads.max(1) as f64;
@@ -45,7 +66,6 @@ pub(crate) struct FloorTerm {
 pub(crate) struct HandshakeResult {
     pub(crate) name: &'static str,
     pub(crate) htype: u16,
-    pub(crate) stand_in: bool,
     /// Microseconds per operation.
     pub(crate) create: Summary,
     pub(crate) respond: Summary,
@@ -118,13 +138,17 @@ pub(crate) struct Report {
     pub(crate) primitives: Vec<PrimitiveResult>,
     pub(crate) targets: Vec<Target>,
     pub(crate) capacity: Capacity,
+    /// Whether the scheduler statistics were available (Linux), and what they caught.
+    pub(crate) sched_stats: bool,
+    pub(crate) samples_total: u64,
+    pub(crate) retaken: u64,
+    pub(crate) corrected: u64,
 }
 
 /// What the report needs to know about a measured handshake besides its samples.
 pub(crate) struct CaseInfo {
     pub(crate) name: &'static str,
     pub(crate) htype: u16,
-    pub(crate) stand_in: bool,
     pub(crate) floor: FloorKind,
     pub(crate) throughput: Option<Throughput>,
 }
@@ -207,7 +231,6 @@ pub(crate) fn build(
         handshakes.push(HandshakeResult {
             name: c.name,
             htype: c.htype,
-            stand_in: c.stand_in,
             create: cs,
             respond: rs,
             finish: fs,
@@ -273,7 +296,12 @@ pub(crate) fn build(
         .into_iter()
         .map(|p| (p, calc::load(&scenario, cores, &costs, p)))
         .collect();
+    let samples_total = ms.iter().map(|m| m.samples().len()).sum::<usize>();
     Report {
+        sched_stats: crate::sampler::SchedStat::now().is_some(),
+        samples_total: u64::try_from(samples_total).unwrap_or(u64::MAX),
+        retaken: ms.iter().map(|m| m.retaken).sum(),
+        corrected: ms.iter().map(|m| m.corrected).sum(),
         machine,
         plan,
         quick,

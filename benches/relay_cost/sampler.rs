@@ -2,6 +2,14 @@
 //! all measurements take turns, round after round, so that noise from the rest of the
 //! machine (other processes, frequency changes) falls on all of them alike.
 //!
+//! On a shared machine the scheduler often takes the CPU away in the middle of a sample,
+//! which adds another process's time slice to it (on the 2-core machines this was written on,
+//! that made medians jump by 2×). On Linux each sample therefore reads the thread's
+//! scheduler statistics (`/proc/thread-self/schedstat`) before and after: a sample during
+//! which the thread was switched out is taken again, up to [`MAX_ATTEMPTS`] times; the last
+//! attempt is kept with the time spent waiting for the CPU subtracted (the kernel accounts
+//! that wait to the nanosecond). The report says how many samples needed either.
+//!
 //! Why not criterion: criterion measures one function at a time, minutes apart, so a ratio
 //! between two of its figures mixes two different machine states. Here the handshakes and the
 //! primitives they are compared with are sampled side by side in one process.
@@ -14,9 +22,80 @@ use rand_chacha::ChaCha20Rng;
 use rand_core::RngCore;
 use std::time::Instant;
 
-/// Runs `iters` operations and returns the time they took, leaving untimed set-up (such as
-/// creating the client states a `client_finish` consumes) outside the returned duration.
-pub(crate) type Routine = Box<dyn FnMut(u64) -> Result<Duration, Error>>;
+/// Runs `iters` operations and returns the time they took (from a [`Stopwatch`]), leaving
+/// untimed set-up (such as creating the client states a `client_finish` consumes) outside.
+pub(crate) type Routine = Box<dyn FnMut(u64) -> Result<Timed, Error>>;
+
+/// How often a sample the scheduler interrupted is taken again before it is corrected instead.
+pub(crate) const MAX_ATTEMPTS: usize = 8;
+
+/// The thread's scheduler statistics (Linux `schedstat`): CPU time, time spent waiting for a
+/// CPU while runnable, and the number of times it was put on a CPU.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) struct SchedStat {
+    pub(crate) run_ns: u64,
+    pub(crate) wait_ns: u64,
+    pub(crate) slices: u64,
+}
+
+impl SchedStat {
+    /// This thread's statistics, or `None` where the kernel does not provide them.
+    pub(crate) fn now() -> Option<Self> {
+        Self::parse(&std::fs::read_to_string("/proc/thread-self/schedstat").ok()?)
+    }
+
+    pub(crate) fn parse(s: &str) -> Option<Self> {
+        let mut f = s.split_ascii_whitespace().map(str::parse::<u64>);
+        Some(Self {
+            run_ns: f.next()?.ok()?,
+            wait_ns: f.next()?.ok()?,
+            slices: f.next()?.ok()?,
+        })
+    }
+}
+
+/// One timed batch.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) struct Timed {
+    /// Wall-clock time of the batch.
+    pub(crate) elapsed: Duration,
+    /// The thread was switched out during the batch.
+    pub(crate) preempted: bool,
+    /// Time spent runnable but waiting for a CPU during the batch.
+    pub(crate) waited: Duration,
+}
+
+/// Times a batch and notices whether the scheduler interrupted it.
+pub(crate) struct Stopwatch {
+    sched: Option<SchedStat>,
+    start: Instant,
+}
+
+impl Stopwatch {
+    pub(crate) fn start() -> Self {
+        let sched = SchedStat::now();
+        Self {
+            sched,
+            start: Instant::now(),
+        }
+    }
+
+    pub(crate) fn stop(self) -> Timed {
+        let elapsed = self.start.elapsed();
+        match (self.sched, SchedStat::now()) {
+            (Some(a), Some(b)) => Timed {
+                elapsed,
+                preempted: a.slices != b.slices,
+                waited: Duration::from_nanos(b.wait_ns.saturating_sub(a.wait_ns)),
+            },
+            _ => Timed {
+                elapsed,
+                preempted: false,
+                waited: Duration::ZERO,
+            },
+        }
+    }
+}
 
 /// One timed operation and the samples taken of it.
 pub(crate) struct Measurement {
@@ -27,6 +106,10 @@ pub(crate) struct Measurement {
     pub(crate) batch: u64,
     /// Per-operation nanoseconds, one vector per round.
     pub(crate) rounds: Vec<Vec<f64>>,
+    /// Attempts thrown away because the scheduler interrupted them.
+    pub(crate) retaken: u64,
+    /// Samples kept after [`MAX_ATTEMPTS`] interrupted attempts, with the wait subtracted.
+    pub(crate) corrected: u64,
 }
 
 impl Measurement {
@@ -36,6 +119,8 @@ impl Measurement {
             routine,
             batch: 1,
             rounds: Vec::new(),
+            retaken: 0,
+            corrected: 0,
         }
     }
 
@@ -54,8 +139,27 @@ impl Measurement {
         self.rounds.iter().filter_map(|r| median(r)).collect()
     }
 
-    fn time(&mut self, iters: u64) -> Result<Duration, Error> {
+    fn time(&mut self, iters: u64) -> Result<Timed, Error> {
         (self.routine)(iters)
+    }
+
+    /// One sample in nanoseconds per operation, retaken while the scheduler interrupts it.
+    fn sample(&mut self) -> Result<f64, Error> {
+        let mut attempt = 1;
+        let t = loop {
+            let t = self.time(self.batch)?;
+            if !t.preempted {
+                break t.elapsed;
+            }
+            if attempt >= MAX_ATTEMPTS {
+                self.corrected += 1;
+                break t.elapsed.saturating_sub(t.waited);
+            }
+            self.retaken += 1;
+            attempt += 1;
+        };
+        #[allow(clippy::cast_precision_loss)] // nanosecond totals stay below 2^52
+        Ok(t.as_nanos() as f64 / self.batch as f64)
     }
 }
 
@@ -90,7 +194,7 @@ pub(crate) fn warm_up(ms: &mut [Measurement], plan: &Plan, bar: &ProgressBar) ->
         let start = Instant::now();
         let mut iters = 1u64;
         let per_op = loop {
-            let t = m.time(iters)?;
+            let t = m.time(iters)?.elapsed;
             let per_op = t / u32::try_from(iters).unwrap_or(u32::MAX);
             if start.elapsed() >= plan.warmup {
                 break per_op;
@@ -127,9 +231,7 @@ pub(crate) fn sample(
             bar.set_message(format!("round {}/{} {}", round + 1, plan.rounds, m.id));
             let mut samples = Vec::with_capacity(plan.samples_per_visit);
             for _ in 0..plan.samples_per_visit {
-                let t = m.time(m.batch)?;
-                #[allow(clippy::cast_precision_loss)] // nanosecond totals stay below 2^52
-                samples.push(t.as_nanos() as f64 / m.batch as f64);
+                samples.push(m.sample()?);
             }
             m.rounds.push(samples);
             bar.inc(1);
@@ -185,6 +287,31 @@ mod tests {
     }
 
     #[test]
+    fn preempted_samples_are_retaken_then_corrected() {
+        // Every attempt is interrupted: 8 attempts, then 100 µs minus 40 µs of waiting.
+        let routine: Routine = Box::new(|iters| {
+            Ok(Timed {
+                elapsed: Duration::from_micros(100 * iters),
+                preempted: true,
+                waited: Duration::from_micros(40 * iters),
+            })
+        });
+        let mut m = Measurement::new("interrupted", routine);
+        let ns = m.sample().unwrap();
+        assert_eq!(m.retaken, u64::try_from(MAX_ATTEMPTS - 1).unwrap());
+        assert_eq!(m.corrected, 1);
+        assert!((ns - 60_000.0).abs() < 1e-6);
+    }
+
+    #[test]
+    fn schedstat_parses() {
+        let s = SchedStat::parse("99246 3523960 2\n").unwrap();
+        assert_eq!((s.run_ns, s.wait_ns, s.slices), (99_246, 3_523_960, 2));
+        assert!(SchedStat::parse("1 2").is_none());
+        assert!(SchedStat::parse("a b c").is_none());
+    }
+
+    #[test]
     fn ratio_by_round() {
         let r = ratio_of(&[200.0, 220.0, 180.0], &[100.0, 100.0, 100.0], 1.0).unwrap();
         assert!((r.median - 2.0).abs() < 1e-12);
@@ -200,7 +327,11 @@ mod tests {
         let routine: Routine = Box::new(move |iters| {
             calls += iters;
             // Pretend each operation takes 1 µs; no real time passes in the maths.
-            Ok(Duration::from_micros(iters))
+            Ok(Timed {
+                elapsed: Duration::from_micros(iters),
+                preempted: false,
+                waited: Duration::ZERO,
+            })
         });
         let mut ms = vec![Measurement::new("fake", routine)];
         let plan = Plan {

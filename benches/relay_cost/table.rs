@@ -91,11 +91,7 @@ fn ratio_cell(s: Option<&Summary>) -> String {
 }
 
 fn name_cell(h: &HandshakeResult) -> String {
-    if h.stand_in {
-        format!("{}*", h.name)
-    } else {
-        h.name.to_owned()
-    }
+    h.name.to_owned()
 }
 
 /// Renders the report as text.
@@ -117,6 +113,9 @@ fn write_report(o: &mut String, r: &Report) -> core::fmt::Result {
         if r.quick { " (--quick: rough figures)" } else { "" }
     )?;
     writeln!(o, "machine: {}", m.one_line())?;
+    if let Some(load) = &m.load_average {
+        writeln!(o, "load average at start: {load} (other processes compete for the cores)")?;
+    }
     writeln!(
         o,
         "sampling: {} samples per figure ({} interleaved rounds of {}), ~{} µs per sample; \
@@ -126,6 +125,13 @@ fn write_report(o: &mut String, r: &Report) -> core::fmt::Result {
         r.plan.samples_per_visit,
         r.plan.target_sample.as_micros()
     )?;
+    if r.sched_stats {
+        writeln!(
+            o,
+            "scheduler: {} of {} samples were interrupted and retaken, {} kept with the CPU wait subtracted",
+            r.retaken, r.samples_total, r.corrected
+        )?;
+    }
 
     writeln!(o)?;
     writeln!(o, "1. Handshakes: median [interquartile range], µs per operation")?;
@@ -153,12 +159,6 @@ fn write_report(o: &mut String, r: &Report) -> core::fmt::Result {
     }
     for name in &r.missing {
         writeln!(o, "{name:<13} not measured: not in this build of the crate yet")?;
-    }
-    if r.handshakes.iter().any(|h| h.stand_in) {
-        writeln!(
-            o,
-            "* stand-in: the real handshake has not landed; this row times bench-local code doing the same work"
-        )?;
     }
 
     writeln!(o)?;
@@ -240,25 +240,40 @@ fn write_report(o: &mut String, r: &Report) -> core::fmt::Result {
         Some(n) => {
             writeln!(
                 o,
-                "{:<13} {:>12} {:>12} {:>12} {:>9}",
+                "{:<13} {:>12} {:>12} {:>12} {:>9} {:>14}",
                 "handshake",
                 "1 thread",
                 format!("{n} threads"),
                 "per core",
-                "scaling"
+                "scaling",
+                "per CPU-second"
             )?;
             for h in &r.handshakes {
                 if let Some(t) = h.throughput {
                     writeln!(
                         o,
-                        "{:<13} {:>12} {:>12} {:>12} {:>8}×",
+                        "{:<13} {:>12} {:>12} {:>12} {:>8}× {:>14}",
                         name_cell(h),
                         grouped(t.one_thread),
                         grouped(t.all_threads),
                         grouped(t.per_core()),
-                        sig3(t.scaling())
+                        sig3(t.scaling()),
+                        t.per_cpu_s.map_or_else(|| "—".to_owned(), grouped),
                     )?;
                 }
+            }
+            let shares: Vec<f64> = r.handshakes.iter().filter_map(|h| h.throughput?.cpu_share).collect();
+            if let (Some(lo), Some(hi)) = (
+                shares.iter().copied().reduce(f64::min),
+                shares.iter().copied().reduce(f64::max),
+            ) {
+                writeln!(
+                    o,
+                    "the {n}-thread runs got {:.0}–{:.0} % of their wall time on a CPU; per CPU-second = \
+                     handshakes / CPU time the threads got",
+                    100.0 * lo,
+                    100.0 * hi
+                )?;
             }
         }
     }
@@ -319,7 +334,7 @@ pub(crate) fn short(id: &str) -> &str {
         "prim/x25519_fixed_base" => "X25519 fixed-base",
         "prim/crypto_bigint_modexp_1024_320" => "crypto-bigint modexp",
         "prim/rsa1024_crt_private" => "RSA-1024 CRT private op",
-        "prim/sha1_41_bytes" => "SHA-1 (41 B)",
+        "prim/sha1_compress_block" => "SHA-1 block",
         other => other.strip_prefix("prim/").unwrap_or(other),
     }
 }
