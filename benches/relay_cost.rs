@@ -25,6 +25,8 @@ mod args;
 mod calc;
 #[path = "relay_cost/cases.rs"]
 mod cases;
+#[path = "relay_cost/fixtures.rs"]
+mod fixtures;
 #[path = "relay_cost/floor.rs"]
 mod floor;
 #[path = "relay_cost/json.rs"]
@@ -35,8 +37,6 @@ mod machine;
 mod report;
 #[path = "relay_cost/sampler.rs"]
 mod sampler;
-#[path = "relay_cost/fixtures.rs"]
-mod fixtures;
 #[path = "relay_cost/stats.rs"]
 mod stats;
 #[path = "relay_cost/svg.rs"]
@@ -69,7 +69,11 @@ fn handshakes() -> Vec<Box<dyn Case>> {
     vec![
         // TAP and ntor-v3: not on `main` yet.
         Box::new(Spec::<Ntor>::new("ntor", FloorKind::X25519, fixtures::ntor)),
-        Box::new(Spec::<CreateFast>::new("CREATE_FAST", FloorKind::Fast, fixtures::create_fast)),
+        Box::new(Spec::<CreateFast>::new(
+            "CREATE_FAST",
+            FloorKind::Fast,
+            fixtures::create_fast,
+        )),
     ]
 }
 
@@ -134,8 +138,16 @@ fn run(a: &args::Args) -> Result<(), Error> {
     let mut runs = vec![[cases::Run::default(); 2]; cases.len()];
     for round in 0..t_rounds {
         for (c, acc) in cases.iter().zip(runs.iter_mut()) {
-            for (slot, t) in acc.iter_mut().zip([1, threads]).take(usize::try_from(settings)?) {
-                bar.set_message(format!("throughput {}/{t_rounds} {} × {t}", round + 1, c.name()));
+            for (slot, t) in acc
+                .iter_mut()
+                .zip([1, threads])
+                .take(usize::try_from(settings)?)
+            {
+                bar.set_message(format!(
+                    "throughput {}/{t_rounds} {} × {t}",
+                    round + 1,
+                    c.name()
+                ));
                 slot.add(&c.throughput(t, t_each)?);
                 bar.inc(1);
             }
@@ -150,7 +162,11 @@ fn run(a: &args::Args) -> Result<(), Error> {
             name: c.name(),
             htype: c.htype(),
             floor: c.floor(),
-            throughput: Some(report::Throughput::new(*one, if threads > 1 { *all } else { *one }, threads)),
+            throughput: Some(report::Throughput::new(
+                *one,
+                if threads > 1 { *all } else { *one },
+                threads,
+            )),
         })
         .collect();
     let report = report::build(
@@ -167,7 +183,10 @@ fn run(a: &args::Args) -> Result<(), Error> {
     let dir = machine::output_dir(a.out.as_deref());
     std::fs::create_dir_all(&dir)?;
     let json_path = dir.join("report.json");
-    std::fs::write(&json_path, serde_json::to_string_pretty(&json::to_value(&report))? + "\n")?;
+    std::fs::write(
+        &json_path,
+        serde_json::to_string_pretty(&json::to_value(&report))? + "\n",
+    )?;
     let svg_path = dir.join("report.svg");
     std::fs::write(&svg_path, svg::render(&chart(&report)))?;
     println!();

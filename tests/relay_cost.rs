@@ -28,6 +28,8 @@ mod args;
 mod calc;
 #[path = "../benches/relay_cost/cases.rs"]
 mod cases;
+#[path = "../benches/relay_cost/fixtures.rs"]
+mod fixtures;
 #[path = "../benches/relay_cost/floor.rs"]
 mod floor;
 #[path = "../benches/relay_cost/json.rs"]
@@ -38,8 +40,6 @@ mod machine;
 mod report;
 #[path = "../benches/relay_cost/sampler.rs"]
 mod sampler;
-#[path = "../benches/relay_cost/fixtures.rs"]
-mod fixtures;
 #[path = "../benches/relay_cost/stats.rs"]
 mod stats;
 #[path = "../benches/relay_cost/svg.rs"]

@@ -109,10 +109,19 @@ pub(crate) struct Load {
 }
 
 /// The load of `population` under `scenario` on a relay with `cores` cores.
-pub(crate) fn load(s: &Scenario, cores: u32, costs: &Costs, population: Population) -> Option<Load> {
+pub(crate) fn load(
+    s: &Scenario,
+    cores: u32,
+    costs: &Costs,
+    population: Population,
+) -> Option<Load> {
     let r = Rates::of(s);
     let skin = population.onion_skin_cost(costs)?;
-    let fast = if r.fast_per_relay_s > 0.0 { costs.fast? } else { 0.0 };
+    let fast = if r.fast_per_relay_s > 0.0 {
+        costs.fast?
+    } else {
+        0.0
+    };
     let cpu = r.fast_per_relay_s * fast + r.onion_skins_per_relay_s * skin;
     let hs = r.fast_per_relay_s + r.onion_skins_per_relay_s;
     let cores = f64::from(cores);
@@ -126,7 +135,11 @@ pub(crate) fn load(s: &Scenario, cores: u32, costs: &Costs, population: Populati
         cpu / hs
     } else {
         // No traffic: report the mix's cost per handshake anyway.
-        let f = if s.fast_first_hop { 1.0 / f64::from(s.hops) } else { 0.0 };
+        let f = if s.fast_first_hop {
+            1.0 / f64::from(s.hops)
+        } else {
+            0.0
+        };
         f * fast + (1.0 - f) * skin
     };
     Some(Load {
@@ -134,8 +147,16 @@ pub(crate) fn load(s: &Scenario, cores: u32, costs: &Costs, population: Populati
         cpu_s_per_s: cpu,
         fraction_of_relay: cpu / cores,
         mean_handshake_s: mean,
-        relay_capacity_hs_per_s: if mean > 0.0 { cores / mean } else { f64::INFINITY },
-        saturation_clients: if per_client > 0.0 { cores / per_client } else { f64::INFINITY },
+        relay_capacity_hs_per_s: if mean > 0.0 {
+            cores / mean
+        } else {
+            f64::INFINITY
+        },
+        saturation_clients: if per_client > 0.0 {
+            cores / per_client
+        } else {
+            f64::INFINITY
+        },
     })
 }
 
@@ -176,7 +197,10 @@ mod tests {
         // 5e6 clients × 6/h = 8333.3 circuits/s; 3 hops over 4000 relays.
         assert!(close(r.network_circuits_per_s, 5e6 * 6.0 / 3600.0));
         assert!(close(r.fast_per_relay_s, r.network_circuits_per_s / 4000.0));
-        assert!(close(r.onion_skins_per_relay_s, 2.0 * r.network_circuits_per_s / 4000.0));
+        assert!(close(
+            r.onion_skins_per_relay_s,
+            2.0 * r.network_circuits_per_s / 4000.0
+        ));
     }
 
     #[test]
@@ -210,7 +234,10 @@ mod tests {
         assert!(tap.saturation_clients < mixed.saturation_clients);
         assert!(mixed.saturation_clients < ntor.saturation_clients);
         // At the saturation point the relay is exactly full.
-        let at = Scenario { clients: tap.saturation_clients, ..s };
+        let at = Scenario {
+            clients: tap.saturation_clients,
+            ..s
+        };
         let full = load(&at, 2, &c, Population::TapOnly).unwrap();
         assert!(close(full.fraction_of_relay, 1.0));
     }
@@ -218,13 +245,22 @@ mod tests {
     #[test]
     fn missing_costs_give_none() {
         let s = Scenario::default();
-        let c = Costs { tap: None, ..costs() };
+        let c = Costs {
+            tap: None,
+            ..costs()
+        };
         assert!(load(&s, 2, &c, Population::TapOnly).is_none());
         assert!(load(&s, 2, &c, Population::Mixed(0.5)).is_none());
         assert!(load(&s, 2, &c, Population::NtorOnly).is_some());
-        let nofast = Costs { fast: None, ..costs() };
+        let nofast = Costs {
+            fast: None,
+            ..costs()
+        };
         assert!(load(&s, 2, &nofast, Population::NtorOnly).is_none());
-        let s2 = Scenario { fast_first_hop: false, ..s };
+        let s2 = Scenario {
+            fast_first_hop: false,
+            ..s
+        };
         assert!(load(&s2, 2, &nofast, Population::NtorOnly).is_some());
     }
 }

@@ -224,7 +224,8 @@ where
                                 if stop.load(Ordering::Relaxed) {
                                     break 'run;
                                 }
-                                let (seed, r) = H::relay_respond(&mut rng, keys, skin, answer(reply))?;
+                                let (seed, r) =
+                                    H::relay_respond(&mut rng, keys, skin, answer(reply))?;
                                 black_box((seed.circuit_keys(), r));
                                 n += 1;
                             }
@@ -234,7 +235,11 @@ where
                             .zip(SchedStat::now())
                             .map_or(0, |(a, b)| b.run_ns.saturating_sub(a.run_ns));
                         #[allow(clippy::cast_precision_loss)] // nanoseconds of one run
-                        Ok(Run { handshakes: n, wall_s, cpu_s: cpu_ns as f64 * 1e-9 })
+                        Ok(Run {
+                            handshakes: n,
+                            wall_s,
+                            cpu_s: cpu_ns as f64 * 1e-9,
+                        })
                     })
                 })
                 .collect();
@@ -243,7 +248,10 @@ where
             stop.store(true, Ordering::Relaxed);
             workers
                 .into_iter()
-                .map(|w| w.join().map_err(|_| Error::from("throughput thread panicked"))?)
+                .map(|w| {
+                    w.join()
+                        .map_err(|_| Error::from("throughput thread panicked"))?
+                })
                 .collect::<Result<Vec<_>, Error>>()
         })?;
         let mut total = Run::default();
@@ -279,7 +287,9 @@ fn check_agreement<H: CircuitHandshake>(
     let mut out = [0u8; 512];
     let (client_seed, len) = H::client_finish(state, relay_reply.as_ref(), &mut out)?;
     if client_seed.circuit_keys() != relay_seed.circuit_keys() {
-        return Err(Error::from("client and relay derived different circuit keys"));
+        return Err(Error::from(
+            "client and relay derived different circuit keys",
+        ));
     }
     if out.get(..len) != Some(reply) {
         return Err(Error::from("the relay's message did not arrive intact"));

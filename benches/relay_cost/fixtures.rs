@@ -9,7 +9,9 @@ use onionskin::handshake::ntor;
 use rand_chacha::ChaCha20Rng;
 
 /// ntor: an RSA identity digest, a current and a previous onion key.
-pub(crate) fn ntor(rng: &mut ChaCha20Rng) -> Result<(ntor::RelayPublicKey, ntor::RelayKeys), Error> {
+pub(crate) fn ntor(
+    rng: &mut ChaCha20Rng,
+) -> Result<(ntor::RelayPublicKey, ntor::RelayKeys), Error> {
     let keys = ntor::RelayKeys::new([0x42; 20], ntor::RelaySecretKey::generate(rng))
         .with_previous(ntor::RelaySecretKey::generate(rng));
     Ok((keys.public_key(), keys))

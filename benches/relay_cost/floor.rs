@@ -17,9 +17,9 @@
 use crate::Error;
 use crate::sampler::{Measurement, Routine, Stopwatch};
 use core::hint::black_box;
-use curve25519_dalek::montgomery::MontgomeryPoint;
 use crypto_bigint::modular::runtime_mod::{DynResidue, DynResidueParams};
 use crypto_bigint::{U512, U1024};
+use curve25519_dalek::montgomery::MontgomeryPoint;
 use num_bigint::BigUint;
 use rand_chacha::ChaCha20Rng;
 use rand_core::{RngCore, SeedableRng};
@@ -148,7 +148,10 @@ fn x25519_dalek_varbase(rng: &mut ChaCha20Rng) -> Result<Routine, Error> {
             let mut x = [0u8; 32];
             rng.fill_bytes(&mut k);
             rng.fill_bytes(&mut x);
-            (k, x25519_dalek::x25519(x, x25519_dalek::X25519_BASEPOINT_BYTES))
+            (
+                k,
+                x25519_dalek::x25519(x, x25519_dalek::X25519_BASEPOINT_BYTES),
+            )
         })
         .collect();
     Ok(Box::new(move |iters| {
@@ -196,7 +199,9 @@ fn padded<const N: usize>(x: &BigUint) -> Result<[u8; N], Error> {
     let b = x.to_bytes_be();
     let mut out = [0u8; N];
     let start = N.checked_sub(b.len()).ok_or("number too long")?;
-    out.get_mut(start..).ok_or("number too long")?.copy_from_slice(&b);
+    out.get_mut(start..)
+        .ok_or("number too long")?
+        .copy_from_slice(&b);
     Ok(out)
 }
 
@@ -218,7 +223,9 @@ fn modexp_1024_320(rng: &mut ChaCha20Rng) -> Result<Routine, Error> {
         let got = DynResidue::new(&base, params).pow(&exp).retrieve();
         let want = base_big.modpow(&biguint_from(&e), &p_big);
         if padded_u1024(&got) != padded::<128>(&want)? {
-            return Err(Error::from("crypto-bigint modexp disagrees with num-bigint"));
+            return Err(Error::from(
+                "crypto-bigint modexp disagrees with num-bigint",
+            ));
         }
         inputs.push((DynResidue::new(&base, params), exp));
     }
@@ -277,7 +284,10 @@ fn tap_vector_key() -> Result<(BigUint, BigUint, BigUint, BigUint), Error> {
         .pointer("/cases/0/onion_key")
         .ok_or("tap.json: no onion_key in the first case")?;
     let num = |name: &str| -> Result<BigUint, Error> {
-        let h = key.get(name).and_then(serde_json::Value::as_str).ok_or("tap.json: key field")?;
+        let h = key
+            .get(name)
+            .and_then(serde_json::Value::as_str)
+            .ok_or("tap.json: key field")?;
         Ok(biguint_from(&hex::decode(h)?))
     };
     Ok((num("n")?, num("d")?, num("p")?, num("q")?))
@@ -308,7 +318,9 @@ fn rsa1024_crt(rng: &mut ChaCha20Rng) -> Result<Routine, Error> {
         let c_big = biguint_from(&b) % &n;
         let c = U1024::from_be_slice(&padded::<128>(&c_big)?);
         if padded_u1024(&key.private_op(&c)) != padded::<128>(&c_big.modpow(&d, &n))? {
-            return Err(Error::from("crypto-bigint RSA-CRT disagrees with num-bigint"));
+            return Err(Error::from(
+                "crypto-bigint RSA-CRT disagrees with num-bigint",
+            ));
         }
         inputs.push(c);
     }
@@ -326,7 +338,13 @@ fn sha1_block(rng: &mut ChaCha20Rng) -> Result<Routine, Error> {
     rng.fill_bytes(&mut bytes);
     let block = GenericArray::<u8, U64>::clone_from_slice(&bytes);
     // SHA-1's initial state (FIPS 180-4 5.3.1).
-    let init: [u32; 5] = [0x6745_2301, 0xEFCD_AB89, 0x98BA_DCFE, 0x1032_5476, 0xC3D2_E1F0];
+    let init: [u32; 5] = [
+        0x6745_2301,
+        0xEFCD_AB89,
+        0x98BA_DCFE,
+        0x1032_5476,
+        0xC3D2_E1F0,
+    ];
     Ok(Box::new(move |iters| {
         let sw = Stopwatch::start();
         for _ in 0..iters {

@@ -38,7 +38,16 @@ impl Machine {
                 &["--version"],
             ),
             cpu_features: cpu_features(),
-            git_commit: command_line("git", &["-C", env!("CARGO_MANIFEST_DIR"), "rev-parse", "--short=12", "HEAD"]),
+            git_commit: command_line(
+                "git",
+                &[
+                    "-C",
+                    env!("CARGO_MANIFEST_DIR"),
+                    "rev-parse",
+                    "--short=12",
+                    "HEAD",
+                ],
+            ),
             unix_time,
             timestamp: rfc3339_utc(unix_time),
             load_average: read_trimmed("/proc/loadavg")
@@ -53,7 +62,10 @@ impl Machine {
             self.cpu_model,
             self.logical_cores,
             self.os,
-            self.kernel.as_deref().map(|k| format!(" (kernel {k})")).unwrap_or_default(),
+            self.kernel
+                .as_deref()
+                .map(|k| format!(" (kernel {k})"))
+                .unwrap_or_default(),
             self.rustc.as_deref().unwrap_or("rustc version unknown"),
         )
     }
@@ -80,11 +92,13 @@ fn cpu_model() -> Option<String> {
 }
 
 fn os_name() -> String {
-    let pretty = std::fs::read_to_string("/etc/os-release").ok().and_then(|s| {
-        s.lines()
-            .find_map(|l| l.strip_prefix("PRETTY_NAME="))
-            .map(|v| v.trim_matches('"').to_owned())
-    });
+    let pretty = std::fs::read_to_string("/etc/os-release")
+        .ok()
+        .and_then(|s| {
+            s.lines()
+                .find_map(|l| l.strip_prefix("PRETTY_NAME="))
+                .map(|v| v.trim_matches('"').to_owned())
+        });
     match pretty {
         Some(p) => format!("{} {}", std::env::consts::OS, p),
         None => std::env::consts::OS.to_owned(),
@@ -158,10 +172,11 @@ pub(crate) fn output_dir(out: Option<&Path>) -> PathBuf {
     if let Some(t) = std::env::var_os("CARGO_TARGET_DIR").filter(|t| !t.is_empty()) {
         return PathBuf::from(t).join("relay_cost");
     }
-    if let Some(t) = std::env::current_exe()
-        .ok()
-        .and_then(|exe| exe.ancestors().find(|d| d.join("CACHEDIR.TAG").is_file()).map(Path::to_owned))
-    {
+    if let Some(t) = std::env::current_exe().ok().and_then(|exe| {
+        exe.ancestors()
+            .find(|d| d.join("CACHEDIR.TAG").is_file())
+            .map(Path::to_owned)
+    }) {
         return t.join("relay_cost");
     }
     Path::new(env!("CARGO_MANIFEST_DIR"))
@@ -187,7 +202,10 @@ mod tests {
 
     #[test]
     fn explicit_out_wins() {
-        assert_eq!(output_dir(Some(Path::new("/tmp/x"))), PathBuf::from("/tmp/x"));
+        assert_eq!(
+            output_dir(Some(Path::new("/tmp/x"))),
+            PathBuf::from("/tmp/x")
+        );
     }
 
     #[test]

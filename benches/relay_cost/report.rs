@@ -32,7 +32,11 @@ impl Throughput {
     #[allow(clippy::cast_precision_loss)] // counts far below 2^52
     pub(crate) fn new(one: Run, all: Run, threads: usize) -> Self {
         let rate = |r: Run, t: usize| {
-            if r.wall_s > 0.0 { t as f64 * r.handshakes as f64 / r.wall_s } else { 0.0 }
+            if r.wall_s > 0.0 {
+                t as f64 * r.handshakes as f64 / r.wall_s
+            } else {
+                0.0
+            }
         };
         Self {
             one_thread: rate(one, 1),
@@ -203,14 +207,18 @@ pub(crate) fn build(
     let mut handshakes = Vec::new();
     for c in cases {
         let get = |op: &str| find(ms, &format!("{}/{op}", c.name));
-        let (Some(create), Some(respond), Some(finish)) =
-            (get("client_create"), get("relay_respond"), get("client_finish"))
-        else {
+        let (Some(create), Some(respond), Some(finish)) = (
+            get("client_create"),
+            get("relay_respond"),
+            get("client_finish"),
+        ) else {
             continue;
         };
-        let (Some(cs), Some(rs), Some(fs)) =
-            (create.summary_us(), respond.summary_us(), finish.summary_us())
-        else {
+        let (Some(cs), Some(rs), Some(fs)) = (
+            create.summary_us(),
+            respond.summary_us(),
+            finish.summary_us(),
+        ) else {
             continue;
         };
         let floor: Vec<FloorTerm> = floor::recipe(c.floor)
@@ -224,8 +232,8 @@ pub(crate) fn build(
             })
             .collect();
         let floor_us = floor.iter().map(|t| f64::from(t.count) * t.median_us).sum();
-        let efficiency = floor_rounds(ms, c.floor)
-            .and_then(|f| ratio_of(&f, &respond.round_medians(), 1.0));
+        let efficiency =
+            floor_rounds(ms, c.floor).and_then(|f| ratio_of(&f, &respond.round_medians(), 1.0));
         let yardstick = floor::yardstick(c.floor);
         let in_yardsticks = find(ms, yardstick).and_then(|y| ratio(respond, y));
         handshakes.push(HandshakeResult {
@@ -259,21 +267,27 @@ pub(crate) fn build(
             what: "ntor relay respond",
             unit: "x25519-dalek varbase",
             limit: 1.5,
-            ratio: respond_of("ntor").zip(find(ms, YARD_X25519)).and_then(|(a, b)| ratio(a, b)),
+            ratio: respond_of("ntor")
+                .zip(find(ms, YARD_X25519))
+                .and_then(|(a, b)| ratio(a, b)),
         },
         Target {
             id: "ntor_v3_relay_vs_ntor_relay",
             what: "ntor-v3 relay respond",
             unit: "ntor relay respond",
             limit: 1.05,
-            ratio: respond_of("ntor-v3").zip(respond_of("ntor")).and_then(|(a, b)| ratio(a, b)),
+            ratio: respond_of("ntor-v3")
+                .zip(respond_of("ntor"))
+                .and_then(|(a, b)| ratio(a, b)),
         },
         Target {
             id: "tap_relay_vs_crypto_bigint_modexp",
             what: "TAP relay respond",
             unit: "crypto-bigint modexp",
             limit: 2.0,
-            ratio: respond_of("TAP").zip(find(ms, YARD_MODEXP)).and_then(|(a, b)| ratio(a, b)),
+            ratio: respond_of("TAP")
+                .zip(find(ms, YARD_MODEXP))
+                .and_then(|(a, b)| ratio(a, b)),
         },
     ];
 

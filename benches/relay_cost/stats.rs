@@ -63,7 +63,6 @@ impl Summary {
             mean: self.mean * k,
         }
     }
-
 }
 
 /// Quantile `p` (0..=1) of sorted data, interpolating linearly between order statistics

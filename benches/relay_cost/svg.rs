@@ -100,7 +100,11 @@ fn write_svg(o: &mut String, c: &Chart) -> core::fmt::Result {
         r#"<svg xmlns="http://www.w3.org/2000/svg" width="{W}" height="{h}" viewBox="0 0 {W} {h}" font-family="sans-serif" font-size="12">"#
     )?;
     writeln!(o, r#"<rect width="100%" height="100%" fill="white"/>"#)?;
-    writeln!(o, r#"<text x="20" y="28" font-size="16" font-weight="bold">{}</text>"#, esc(&c.title))?;
+    writeln!(
+        o,
+        r#"<text x="20" y="28" font-size="16" font-weight="bold">{}</text>"#,
+        esc(&c.title)
+    )?;
 
     // Panel 1: relay cost per handshake.
     let left = 130.0;
@@ -183,8 +187,16 @@ fn write_svg(o: &mut String, c: &Chart) -> core::fmt::Result {
         r#"<text x="20" y="{top2}" font-weight="bold">Relay CPU load against client count (cores busy with handshakes)</text>"#
     )?;
     // x range: far enough to see the steepest line cross saturation, and the scenario.
-    let steepest = c.lines.iter().map(|l| l.cores_per_client).fold(0.0, f64::max);
-    let sat_min = if steepest > 0.0 { c.cores / steepest } else { f64::INFINITY };
+    let steepest = c
+        .lines
+        .iter()
+        .map(|l| l.cores_per_client)
+        .fold(0.0, f64::max);
+    let sat_min = if steepest > 0.0 {
+        c.cores / steepest
+    } else {
+        f64::INFINITY
+    };
     let want_x = (1.25 * sat_min).min(1e15).max(1.5 * c.clients);
     let (xmax, xstep) = nice_axis(want_x, 5.0);
     let (ymax, ystep) = nice_axis(c.cores * 1.5, 6.0);
@@ -268,7 +280,11 @@ fn write_svg(o: &mut String, c: &Chart) -> core::fmt::Result {
         )?;
         #[allow(clippy::cast_precision_loss)]
         let ly = t2 + 14.0 + 18.0 * i as f64;
-        let sat = if l.cores_per_client > 0.0 { c.cores / l.cores_per_client } else { f64::INFINITY };
+        let sat = if l.cores_per_client > 0.0 {
+            c.cores / l.cores_per_client
+        } else {
+            f64::INFINITY
+        };
         writeln!(
             o,
             r#"<line x1="{:.1}" y1="{:.1}" x2="{:.1}" y2="{:.1}" stroke="{colour}" stroke-width="2.5"/><text x="{:.1}" y="{:.1}">{} (full at {})</text>"#,
@@ -279,7 +295,11 @@ fn write_svg(o: &mut String, c: &Chart) -> core::fmt::Result {
             r2 + 26.0,
             ly + 24.0,
             esc(&l.label),
-            if sat.is_finite() { clients_label(sat) } else { "never".to_owned() }
+            if sat.is_finite() {
+                clients_label(sat)
+            } else {
+                "never".to_owned()
+            }
         )?;
     }
     writeln!(o, "</svg>")?;
@@ -307,12 +327,30 @@ mod tests {
         Chart {
             title: "t <&> \"q\"".to_owned(),
             bars: vec![
-                Bar { label: "TAP".into(), median: 1000.0, lo: 990.0, hi: 1020.0, floor: Some(900.0) },
-                Bar { label: "ntor".into(), median: 220.0, lo: 215.0, hi: 230.0, floor: None },
+                Bar {
+                    label: "TAP".into(),
+                    median: 1000.0,
+                    lo: 990.0,
+                    hi: 1020.0,
+                    floor: Some(900.0),
+                },
+                Bar {
+                    label: "ntor".into(),
+                    median: 220.0,
+                    lo: 215.0,
+                    hi: 230.0,
+                    floor: None,
+                },
             ],
             lines: vec![
-                Line { label: "TAP-only".into(), cores_per_client: 1e-7 },
-                Line { label: "ntor-only".into(), cores_per_client: 2e-8 },
+                Line {
+                    label: "TAP-only".into(),
+                    cores_per_client: 1e-7,
+                },
+                Line {
+                    label: "ntor-only".into(),
+                    cores_per_client: 2e-8,
+                },
             ],
             cores: 2.0,
             clients: 5e6,
@@ -336,7 +374,11 @@ mod tests {
         assert!(s.trim_end().ends_with("</svg>"));
         assert!(!s.contains("NaN") && !s.contains("inf"));
         assert!(s.contains("&lt;&amp;&gt;"), "title must be escaped");
-        assert_eq!(s.matches("<rect").count(), 2 + 2, "background, two bars, plot frame");
+        assert_eq!(
+            s.matches("<rect").count(),
+            2 + 2,
+            "background, two bars, plot frame"
+        );
         // TAP-only saturates 2 cores at 2e7 clients.
         assert!(s.contains("TAP-only (full at 20M)"));
         // Every opening tag is closed or self-closing.

@@ -22,7 +22,8 @@ pub(crate) fn grouped(x: f64) -> String {
     if !x.is_finite() {
         return "∞".to_owned();
     }
-    #[allow(clippy::cast_possible_truncation, clippy::cast_sign_loss)] // rounded, non-negative, finite
+    #[allow(clippy::cast_possible_truncation, clippy::cast_sign_loss)]
+    // rounded, non-negative, finite
     let n = x.max(0.0).round() as u64;
     let digits = n.to_string();
     let mut out = String::new();
@@ -87,7 +88,10 @@ fn med_iqr(s: &Summary) -> String {
 }
 
 fn ratio_cell(s: Option<&Summary>) -> String {
-    s.map_or_else(|| "—".to_owned(), |r| format!("{} [{}–{}]", sig3(r.median), sig3(r.p10), sig3(r.p90)))
+    s.map_or_else(
+        || "—".to_owned(),
+        |r| format!("{} [{}–{}]", sig3(r.median), sig3(r.p10), sig3(r.p90)),
+    )
 }
 
 fn name_cell(h: &HandshakeResult) -> String {
@@ -110,11 +114,18 @@ fn write_report(o: &mut String, r: &Report) -> core::fmt::Result {
         "onionskin {} relay cost report, {}{}",
         env!("CARGO_PKG_VERSION"),
         m.timestamp,
-        if r.quick { " (--quick: rough figures)" } else { "" }
+        if r.quick {
+            " (--quick: rough figures)"
+        } else {
+            ""
+        }
     )?;
     writeln!(o, "machine: {}", m.one_line())?;
     if let Some(load) = &m.load_average {
-        writeln!(o, "load average at start: {load} (other processes compete for the cores)")?;
+        writeln!(
+            o,
+            "load average at start: {load} (other processes compete for the cores)"
+        )?;
     }
     writeln!(
         o,
@@ -134,11 +145,19 @@ fn write_report(o: &mut String, r: &Report) -> core::fmt::Result {
     }
 
     writeln!(o)?;
-    writeln!(o, "1. Handshakes: median [interquartile range], µs per operation")?;
+    writeln!(
+        o,
+        "1. Handshakes: median [interquartile range], µs per operation"
+    )?;
     writeln!(
         o,
         "{:<13} {:>24} {:>24} {:>24} {:>12} {:>22}",
-        "handshake", "client create", "relay respond", "client finish", "relay hs/s", "relay cost vs ntor"
+        "handshake",
+        "client create",
+        "relay respond",
+        "client finish",
+        "relay hs/s",
+        "relay cost vs ntor"
     )?;
     writeln!(
         o,
@@ -158,11 +177,17 @@ fn write_report(o: &mut String, r: &Report) -> core::fmt::Result {
         )?;
     }
     for name in &r.missing {
-        writeln!(o, "{name:<13} not measured: not in this build of the crate yet")?;
+        writeln!(
+            o,
+            "{name:<13} not measured: not in this build of the crate yet"
+        )?;
     }
 
     writeln!(o)?;
-    writeln!(o, "2. Floor: the primitives the relay side cannot avoid, timed in the same rounds")?;
+    writeln!(
+        o,
+        "2. Floor: the primitives the relay side cannot avoid, timed in the same rounds"
+    )?;
     writeln!(
         o,
         "{:<13} {:<52} {:>10} {:>10} {:>22}",
@@ -185,9 +210,16 @@ fn write_report(o: &mut String, r: &Report) -> core::fmt::Result {
             ratio_cell(h.efficiency.as_ref()),
         )?;
     }
-    writeln!(o, "efficiency = floor / relay respond (1.0 = nothing but the unavoidable primitives)")?;
+    writeln!(
+        o,
+        "efficiency = floor / relay respond (1.0 = nothing but the unavoidable primitives)"
+    )?;
     writeln!(o)?;
-    writeln!(o, "{:<34} {:>24}  {}", "primitive", "µs median [IQR]", "implementation")?;
+    writeln!(
+        o,
+        "{:<34} {:>24}  implementation",
+        "primitive", "µs median [IQR]"
+    )?;
     for p in &r.primitives {
         writeln!(
             o,
@@ -195,12 +227,19 @@ fn write_report(o: &mut String, r: &Report) -> core::fmt::Result {
             short(p.primitive.id),
             med_iqr(&p.summary),
             p.primitive.backend,
-            if p.primitive.stand_in { " [stand-in]" } else { "" },
+            if p.primitive.stand_in {
+                " [stand-in]"
+            } else {
+                ""
+            },
         )?;
     }
 
     writeln!(o)?;
-    writeln!(o, "3. Yardsticks (issue 9): relay respond in units measured in the same run")?;
+    writeln!(
+        o,
+        "3. Yardsticks (issue 9): relay respond in units measured in the same run"
+    )?;
     for h in &r.handshakes {
         writeln!(
             o,
@@ -229,7 +268,10 @@ fn write_report(o: &mut String, r: &Report) -> core::fmt::Result {
     }
 
     writeln!(o)?;
-    let threads = r.handshakes.iter().find_map(|h| h.throughput.map(|t| t.threads));
+    let threads = r
+        .handshakes
+        .iter()
+        .find_map(|h| h.throughput.map(|t| t.threads));
     writeln!(
         o,
         "4. Relay throughput, handshakes per second ({} s per setting, std::thread)",
@@ -262,7 +304,11 @@ fn write_report(o: &mut String, r: &Report) -> core::fmt::Result {
                     )?;
                 }
             }
-            let shares: Vec<f64> = r.handshakes.iter().filter_map(|h| h.throughput?.cpu_share).collect();
+            let shares: Vec<f64> = r
+                .handshakes
+                .iter()
+                .filter_map(|h| h.throughput?.cpu_share)
+                .collect();
             if let (Some(lo), Some(hi)) = (
                 shares.iter().copied().reduce(f64::min),
                 shares.iter().copied().reduce(f64::max),
@@ -287,7 +333,11 @@ fn write_report(o: &mut String, r: &Report) -> core::fmt::Result {
         grouped(s.clients),
         sig3(s.circuits_per_client_hour),
         s.hops,
-        if s.fast_first_hop { " (first hop CREATE_FAST)" } else { "" },
+        if s.fast_first_hop {
+            " (first hop CREATE_FAST)"
+        } else {
+            ""
+        },
         grouped(s.relays)
     )?;
     writeln!(
@@ -317,7 +367,11 @@ fn write_report(o: &mut String, r: &Report) -> core::fmt::Result {
                 grouped(l.relay_capacity_hs_per_s),
                 format!("{} clients", words(l.saturation_clients)),
             )?,
-            None => writeln!(o, "{:<20} not computed: a handshake it needs was not measured", p.label())?,
+            None => writeln!(
+                o,
+                "{:<20} not computed: a handshake it needs was not measured",
+                p.label()
+            )?,
         }
     }
     writeln!(
