@@ -200,10 +200,17 @@ fn chart(r: &report::Report) -> svg::Chart {
     let c = &r.capacity;
     svg::Chart {
         title: format!(
-            "onionskin {}: relay cost of Tor circuit handshakes ({}, {})",
-            env!("CARGO_PKG_VERSION"),
+            "onionskin {}: what Tor circuit handshakes cost a relay",
+            env!("CARGO_PKG_VERSION")
+        ),
+        subtitle: format!(
+            "{}, {} logical cores, {}; capacity: {} circuits/client/hour, {} hops, {} relays",
             r.machine.cpu_model,
-            r.machine.timestamp
+            r.machine.logical_cores,
+            r.machine.timestamp,
+            c.scenario.circuits_per_client_hour,
+            c.scenario.hops,
+            c.scenario.relays
         ),
         bars: r
             .handshakes

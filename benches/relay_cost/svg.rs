@@ -27,6 +27,8 @@ pub(crate) struct Line {
 #[derive(Clone, Debug)]
 pub(crate) struct Chart {
     pub(crate) title: String,
+    /// Machine and date, under the title.
+    pub(crate) subtitle: String,
     pub(crate) bars: Vec<Bar>,
     pub(crate) lines: Vec<Line>,
     /// The relay's core count (the saturation level).
@@ -64,19 +66,30 @@ pub(crate) fn nice_axis(max: f64, ticks: f64) -> (f64, f64) {
 
 /// Axis label for a client count (`25M`, `1.5G`).
 pub(crate) fn clients_label(x: f64) -> String {
-    if x >= 1e9 {
-        format!("{}G", trim(x / 1e9))
+    let (v, unit) = if x >= 1e12 {
+        (x / 1e12, "T")
+    } else if x >= 1e9 {
+        (x / 1e9, "G")
     } else if x >= 1e6 {
-        format!("{}M", trim(x / 1e6))
+        (x / 1e6, "M")
     } else if x >= 1e3 {
-        format!("{}k", trim(x / 1e3))
+        (x / 1e3, "k")
     } else {
-        trim(x)
-    }
+        (x, "")
+    };
+    // Three significant figures at most.
+    let s = if v >= 100.0 {
+        format!("{v:.0}")
+    } else if v >= 10.0 {
+        trim(format!("{v:.1}").parse().unwrap_or(v))
+    } else {
+        trim(format!("{v:.2}").parse().unwrap_or(v))
+    };
+    format!("{s}{unit}")
 }
 
 fn trim(x: f64) -> String {
-    let s = format!("{x:.2}");
+    let s = format!("{x:.3}");
     s.trim_end_matches('0').trim_end_matches('.').to_owned()
 }
 
@@ -89,7 +102,7 @@ pub(crate) fn render(c: &Chart) -> String {
 
 fn write_svg(o: &mut String, c: &Chart) -> core::fmt::Result {
     let bar_h = 26.0;
-    let top1 = 60.0;
+    let top1 = 72.0;
     #[allow(clippy::cast_precision_loss)]
     let panel1_h = 40.0 + bar_h * c.bars.len().max(1) as f64 + 40.0;
     let top2 = top1 + panel1_h + 40.0;
@@ -102,8 +115,13 @@ fn write_svg(o: &mut String, c: &Chart) -> core::fmt::Result {
     writeln!(o, r#"<rect width="100%" height="100%" fill="white"/>"#)?;
     writeln!(
         o,
-        r#"<text x="20" y="28" font-size="16" font-weight="bold">{}</text>"#,
+        r#"<text x="20" y="24" font-size="16" font-weight="bold">{}</text>"#,
         esc(&c.title)
+    )?;
+    writeln!(
+        o,
+        r##"<text x="20" y="42" font-size="11" fill="#555">{}</text>"##,
+        esc(&c.subtitle)
     )?;
 
     // Panel 1: relay cost per handshake.
@@ -179,51 +197,67 @@ fn write_svg(o: &mut String, c: &Chart) -> core::fmt::Result {
         )?;
     }
 
-    // Panel 2: CPU load against client count.
-    let (l2, r2) = (80.0, W - 190.0);
+    // Panel 2: CPU load against client count, log-log: load is linear in clients, so every
+    // population is a line of slope 1 and the vertical gap between lines is their cost ratio.
+    let (l2, r2) = (80.0, W - 220.0);
     let (t2, b2) = (top2 + 20.0, top2 + panel2_h);
     writeln!(
         o,
-        r#"<text x="20" y="{top2}" font-weight="bold">Relay CPU load against client count (cores busy with handshakes)</text>"#
+        r#"<text x="20" y="{top2}" font-weight="bold">Relay CPU load against client count (cores busy with handshakes; log-log)</text>"#
     )?;
-    // x range: far enough to see the steepest line cross saturation, and the scenario.
-    let steepest = c
+    let slopes: Vec<(usize, &Line)> = c
         .lines
         .iter()
-        .map(|l| l.cores_per_client)
-        .fold(0.0, f64::max);
-    let sat_min = if steepest > 0.0 {
-        c.cores / steepest
+        .enumerate()
+        .filter(|(_, l)| l.cores_per_client.is_finite() && l.cores_per_client > 0.0)
+        .collect();
+    let sats: Vec<f64> = slopes
+        .iter()
+        .map(|(_, l)| c.cores / l.cores_per_client)
+        .collect();
+    let sat_lo = sats.iter().copied().fold(f64::INFINITY, f64::min);
+    let sat_hi = sats.iter().copied().fold(0.0, f64::max);
+    let clients = if c.clients > 0.0 { c.clients } else { sat_lo };
+    let (mut lx0, mut lx1) = if sats.is_empty() {
+        (4.0, 10.0)
     } else {
-        f64::INFINITY
+        (
+            (clients.min(sat_lo) / 30.0).log10().floor(),
+            (clients.max(sat_hi) * 3.0).log10().ceil(),
+        )
     };
-    let want_x = (1.25 * sat_min).min(1e15).max(1.5 * c.clients);
-    let (xmax, xstep) = nice_axis(want_x, 5.0);
-    let (ymax, ystep) = nice_axis(c.cores * 1.5, 6.0);
-    let px = |v: f64| l2 + (r2 - l2) * (v / xmax);
-    let py = |v: f64| b2 - (b2 - t2) * (v / ymax);
-    let mut t = 0.0;
-    while t <= xmax * 1.000_001 {
+    if lx1 - lx0 > 9.0 {
+        lx0 = lx1 - 9.0;
+    }
+    if lx1 - lx0 < 3.0 {
+        lx1 = lx0 + 3.0;
+    }
+    let ly1 = (c.cores * 3.0).log10().ceil();
+    let ly0 = ly1 - (lx1 - lx0).max(4.0);
+    let px = |lx: f64| l2 + (r2 - l2) * ((lx - lx0) / (lx1 - lx0)).clamp(0.0, 1.0);
+    let py = |ly: f64| b2 - (b2 - t2) * ((ly - ly0) / (ly1 - ly0)).clamp(0.0, 1.0);
+    let mut d = lx0;
+    while d <= lx1 + 1e-9 {
         writeln!(
             o,
             r##"<line x1="{x:.1}" y1="{t2:.1}" x2="{x:.1}" y2="{b2:.1}" stroke="#eee"/><text x="{x:.1}" y="{:.1}" text-anchor="middle">{}</text>"##,
             b2 + 16.0,
-            clients_label(t),
-            x = px(t)
+            clients_label(10f64.powf(d)),
+            x = px(d)
         )?;
-        t += xstep;
+        d += 1.0;
     }
-    let mut t = 0.0;
-    while t <= ymax * 1.000_001 {
+    let mut d = ly0;
+    while d <= ly1 + 1e-9 {
         writeln!(
             o,
             r##"<line x1="{l2:.1}" y1="{y:.1}" x2="{r2:.1}" y2="{y:.1}" stroke="#eee"/><text x="{:.1}" y="{:.1}" text-anchor="end">{}</text>"##,
             l2 - 6.0,
-            py(t) + 4.0,
-            trim(t),
-            y = py(t)
+            py(d) + 4.0,
+            decade_label(d),
+            y = py(d)
         )?;
-        t += ystep;
+        d += 1.0;
     }
     writeln!(
         o,
@@ -244,66 +278,91 @@ fn write_svg(o: &mut String, c: &Chart) -> core::fmt::Result {
         (t2 + b2) / 2.0
     )?;
     // Saturation level and the scenario's client count.
+    let lcores = c.cores.log10();
     writeln!(
         o,
-        r##"<line x1="{l2}" y1="{y:.1}" x2="{r2}" y2="{y:.1}" stroke="black" stroke-dasharray="6 4"/><text x="{:.1}" y="{:.1}">saturated ({} cores)</text>"##,
-        r2 + 6.0,
-        py(c.cores) + 4.0,
+        r##"<line x1="{l2}" y1="{y:.1}" x2="{r2}" y2="{y:.1}" stroke="black" stroke-dasharray="6 4"/><text x="{:.1}" y="{:.1}">relay saturated ({} cores)</text>"##,
+        l2 + 6.0,
+        py(lcores) - 5.0,
         trim(c.cores),
-        y = py(c.cores)
+        y = py(lcores)
     )?;
-    if c.clients > 0.0 && c.clients <= xmax {
+    let lclients = clients.log10();
+    if c.clients > 0.0 && (lx0..=lx1).contains(&lclients) {
         writeln!(
             o,
-            r##"<line x1="{x:.1}" y1="{t2}" x2="{x:.1}" y2="{b2}" stroke="#555" stroke-dasharray="2 3"/><text x="{x:.1}" y="{:.1}" text-anchor="middle">{} clients</text>"##,
-            t2 - 4.0,
+            r##"<line x1="{x:.1}" y1="{t2}" x2="{x:.1}" y2="{b2}" stroke="#555" stroke-dasharray="2 3"/><text x="{:.1}" y="{:.1}">{} clients</text>"##,
+            px(lclients) + 4.0,
+            b2 - 6.0,
             clients_label(c.clients),
-            x = px(c.clients)
+            x = px(lclients)
         )?;
     }
-    for (i, l) in c.lines.iter().enumerate() {
+    for (n, (i, l)) in slopes.iter().enumerate() {
         let colour = COLOURS.get(i % COLOURS.len()).copied().unwrap_or("#555");
-        // Clip the line at the top of the plot.
-        let y_end = l.cores_per_client * xmax;
-        let (x1, y1) = if y_end > ymax {
-            (ymax / l.cores_per_client, ymax)
-        } else {
-            (xmax, y_end)
-        };
-        writeln!(
-            o,
-            r#"<line x1="{:.1}" y1="{:.1}" x2="{:.1}" y2="{:.1}" stroke="{colour}" stroke-width="2.5"/>"#,
-            px(0.0),
-            py(0.0),
-            px(x1),
-            py(y1)
-        )?;
+        let lk = l.cores_per_client.log10();
+        // ly = lk + lx, clipped to the plot.
+        let a = lx0.max(ly0 - lk);
+        let b = lx1.min(ly1 - lk);
+        if a < b {
+            writeln!(
+                o,
+                r#"<line x1="{:.1}" y1="{:.1}" x2="{:.1}" y2="{:.1}" stroke="{colour}" stroke-width="2.5"/>"#,
+                px(a),
+                py(lk + a),
+                px(b),
+                py(lk + b)
+            )?;
+        }
+        let sat = c.cores / l.cores_per_client;
+        let lsat = sat.log10();
+        if (lx0..=lx1).contains(&lsat) {
+            writeln!(
+                o,
+                r#"<circle cx="{:.1}" cy="{:.1}" r="4" fill="{colour}"><title>{}: full at {} clients</title></circle>"#,
+                px(lsat),
+                py(lcores),
+                esc(&l.label),
+                clients_label(sat)
+            )?;
+        }
+        if c.clients > 0.0 && (lx0..=lx1).contains(&lclients) {
+            writeln!(
+                o,
+                r#"<circle cx="{:.1}" cy="{:.1}" r="3" fill="white" stroke="{colour}" stroke-width="2"><title>{}: {:.3} % of the relay at {} clients</title></circle>"#,
+                px(lclients),
+                py(lk + lclients),
+                esc(&l.label),
+                100.0 * l.cores_per_client * c.clients / c.cores,
+                clients_label(c.clients)
+            )?;
+        }
         #[allow(clippy::cast_precision_loss)]
-        let ly = t2 + 14.0 + 18.0 * i as f64;
-        let sat = if l.cores_per_client > 0.0 {
-            c.cores / l.cores_per_client
-        } else {
-            f64::INFINITY
-        };
+        let ly = t2 + 34.0 + 18.0 * n as f64;
         writeln!(
             o,
             r#"<line x1="{:.1}" y1="{:.1}" x2="{:.1}" y2="{:.1}" stroke="{colour}" stroke-width="2.5"/><text x="{:.1}" y="{:.1}">{} (full at {})</text>"#,
             r2 + 6.0,
-            ly + 20.0,
+            ly,
             r2 + 22.0,
-            ly + 20.0,
+            ly,
             r2 + 26.0,
-            ly + 24.0,
+            ly + 4.0,
             esc(&l.label),
-            if sat.is_finite() {
-                clients_label(sat)
-            } else {
-                "never".to_owned()
-            }
+            clients_label(sat)
         )?;
     }
     writeln!(o, "</svg>")?;
     Ok(())
+}
+
+/// Label of the decade `10^d` on the load axis.
+fn decade_label(d: f64) -> String {
+    if (-3.0..=4.0).contains(&d) {
+        trim(10f64.powf(d))
+    } else {
+        format!("1e{d:.0}")
+    }
 }
 
 fn fmt_us(x: f64) -> String {
@@ -326,6 +385,7 @@ mod tests {
     fn chart() -> Chart {
         Chart {
             title: "t <&> \"q\"".to_owned(),
+            subtitle: "machine".to_owned(),
             bars: vec![
                 Bar {
                     label: "TAP".into(),
@@ -379,8 +439,14 @@ mod tests {
             2 + 2,
             "background, two bars, plot frame"
         );
-        // TAP-only saturates 2 cores at 2e7 clients.
+        // TAP-only saturates 2 cores at 2e7 clients, ntor-only at 1e8.
         assert!(s.contains("TAP-only (full at 20M)"));
+        assert!(s.contains("ntor-only (full at 100M)"));
+        assert_eq!(
+            s.matches("<circle").count(),
+            4,
+            "saturation and scenario points"
+        );
         // Every opening tag is closed or self-closing.
         let opens = s.matches("<text").count();
         assert_eq!(opens, s.matches("</text>").count());
@@ -391,5 +457,7 @@ mod tests {
         assert_eq!(clients_label(2.5e7), "25M");
         assert_eq!(clients_label(1.5e9), "1.5G");
         assert_eq!(clients_label(0.0), "0");
+        assert_eq!(clients_label(14_499_000_000.0), "14.5G");
+        assert_eq!(clients_label(123_456.0), "123k");
     }
 }
