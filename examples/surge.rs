@@ -16,6 +16,9 @@
 //! 3. `mix, ntor first`: the relay serves up to 10 ntor per TAP (0.2.4.17-rc).
 //! 4. `+ rate limit`: C tor's per-address create rate limiting on client channels.
 //! 5. `+ fewer exploratory`: clients launch a quarter as many exploratory circuits.
+//!
+//! and one variant: `rate limit, 32/addr` is step 4 with bots packed 32 to an address instead
+//! of 8, to show when C tor's per-address limiter engages.
 
 // A command-line tool: printing is its job.
 #![allow(clippy::print_stdout, clippy::print_stderr)]
@@ -35,13 +38,14 @@ use onionskin::relay::Scheduling;
 use sim::{Config, Report, Scenario};
 
 /// The scenarios, cumulative.
-fn scenarios() -> [Scenario; 5] {
+fn scenarios() -> [Scenario; 6] {
     let tap_only = Scenario {
         name: "TAP-only",
         user_handshake: HandshakeType::TAP,
         scheduling: Scheduling::NtorPriority,
         rate_limit: false,
         exploratory_factor: 1.0,
+        bots_per_address: 8,
     };
     let fifo = Scenario {
         name: "mix, oldest first",
@@ -64,7 +68,12 @@ fn scenarios() -> [Scenario; 5] {
         exploratory_factor: 0.25,
         ..limited
     };
-    [tap_only, fifo, prio, limited, fewer]
+    let concentrated = Scenario {
+        name: "rate limit, 32/addr",
+        bots_per_address: 32,
+        ..limited
+    };
+    [tap_only, fifo, prio, limited, fewer, concentrated]
 }
 
 struct Args {

@@ -73,6 +73,9 @@ pub(crate) struct Scenario {
     pub(crate) rate_limit: bool,
     /// Multiplier on the exploratory share of circuit launches (1 = as usual).
     pub(crate) exploratory_factor: f64,
+    /// Bots sharing one address (each holding its own connection from it). Only the rate
+    /// limiter looks at addresses.
+    pub(crate) bots_per_address: u32,
 }
 
 /// A simulation run.
@@ -88,8 +91,6 @@ pub(crate) struct Config {
     pub(crate) users: u32,
     /// Bots (TAP-only).
     pub(crate) bots: u32,
-    /// Bots sharing one address (and each holding its own connection from it).
-    pub(crate) bots_per_address: u32,
     /// Mean time between circuit launches of one client, before exploratory scaling.
     pub(crate) launch_interval: Duration,
     /// Share of launches that are exploratory, before `exploratory_factor`.
@@ -124,7 +125,6 @@ impl Config {
             costs,
             users,
             bots,
-            bots_per_address: 8,
             launch_interval: Duration::from_secs(30),
             exploratory_share: 0.5,
             hops: 3,
@@ -160,6 +160,8 @@ pub(crate) struct Attempts {
     pub(crate) ok: u64,
     /// Attempts that failed (DESTROY or timeout).
     pub(crate) failed: u64,
+    /// Of the failed, those that timed out rather than being answered with DESTROY.
+    pub(crate) timed_out: u64,
 }
 
 impl Attempts {
@@ -210,6 +212,8 @@ pub(crate) struct Report {
     pub(crate) dropped_share: f64,
     /// CREATEs refused by the rate limiter.
     pub(crate) rate_limited: u64,
+    /// Of those, CREATEs from users.
+    pub(crate) users_rate_limited: u64,
     /// Addresses the rate limiter marked (over the whole run).
     pub(crate) marked_addresses: u64,
     /// CREATEs culled for waiting too long.
@@ -236,6 +240,7 @@ impl Report {
         Attempts {
             ok: self.users.ok + self.bots.ok,
             failed: self.users.failed + self.bots.failed,
+            timed_out: self.users.timed_out + self.bots.timed_out,
         }
         .success()
     }
@@ -330,6 +335,7 @@ struct Sim<'c> {
     launches: u64,
     destroyed: u64,
     rate_limited: u64,
+    users_rate_limited: u64,
     culled: u64,
     users: Attempts,
     bots: Attempts,
@@ -363,6 +369,13 @@ impl Sim<'_> {
         (-mean_us * (1.0 - u).ln()).round().max(1.0) as u64
     }
 
+    /// One network crossing: half the round trip, with uniform ±50 % jitter (without jitter,
+    /// runs of fast handshakes would send their next hops in lockstep).
+    fn one_way(&mut self) -> u64 {
+        let half = micros(self.cfg.rtt) / 2.0;
+        (half * (0.5 + self.uniform())).round() as u64
+    }
+
     fn is_bot(&self, client: u32) -> bool {
         client >= self.cfg.users
     }
@@ -389,7 +402,7 @@ impl Sim<'_> {
         if client < users {
             (IpAddr::V4(Ipv4Addr::from(0x0a00_0000 + client)), 1)
         } else {
-            let per = self.cfg.bots_per_address.max(1);
+            let per = self.cfg.scenario.bots_per_address.max(1);
             let group = (client - users) / per;
             let first = group * per;
             let conns = per.min(self.cfg.bots - first);
@@ -416,7 +429,8 @@ impl Sim<'_> {
         };
         let epoch = self.attempts[id as usize].epoch;
         let now = self.now;
-        self.push(now + us(self.cfg.rtt) / 2, Ev::Arrive { att: id, epoch });
+        let d = self.one_way();
+        self.push(now + d, Ev::Arrive { att: id, epoch });
         self.push(now + us(self.cfg.attempt_timeout), Ev::Timeout { att: id, epoch });
     }
 
@@ -467,7 +481,7 @@ impl Sim<'_> {
         if self.in_window() {
             self.destroyed += 1;
         }
-        let at = self.now + us(self.cfg.rtt) / 2;
+        let at = self.now + self.one_way();
         self.push(at, Ev::Failed { att, epoch });
     }
 
@@ -485,6 +499,9 @@ impl Sim<'_> {
                 if limiter.on_create(addr, now, conns, &mut self.rng) == CreateDecision::Refuse {
                     if self.now >= self.win_start && self.now < self.win_end {
                         self.rate_limited += 1;
+                        if a.client < self.cfg.users {
+                            self.users_rate_limited += 1;
+                        }
                     }
                     self.destroy(att, epoch);
                     return;
@@ -584,12 +601,13 @@ impl Sim<'_> {
             self.queue.timing_mut().record(job.htype, internal, roundtrip);
         }
         if let Some(a) = self.live(job.att, job.epoch) {
-            let rtt = us(self.cfg.rtt);
             if a.hop + 1 < self.cfg.hops {
                 self.attempts[job.att as usize].hop += 1;
-                self.push(self.now + rtt, Ev::Arrive { att: job.att, epoch: job.epoch });
+                let d = self.one_way() + self.one_way();
+                self.push(self.now + d, Ev::Arrive { att: job.att, epoch: job.epoch });
             } else {
-                self.push(self.now + rtt / 2, Ev::Built { att: job.att, epoch: job.epoch });
+                let d = self.one_way();
+                self.push(self.now + d, Ev::Built { att: job.att, epoch: job.epoch });
             }
         }
         self.refill();
@@ -646,7 +664,14 @@ impl Sim<'_> {
                     }
                 }
                 Ev::Timeout { att, epoch } => {
-                    if self.live(att, epoch).is_some() {
+                    if let Some(a) = self.live(att, epoch) {
+                        if self.in_window() {
+                            if self.is_bot(a.client) {
+                                self.bots.timed_out += 1;
+                            } else {
+                                self.users.timed_out += 1;
+                            }
+                        }
                         self.finish_attempt(att, false);
                     }
                 }
@@ -664,6 +689,7 @@ impl Sim<'_> {
                 self.destroyed as f64 / self.arrivals as f64
             },
             rate_limited: self.rate_limited,
+            users_rate_limited: self.users_rate_limited,
             marked_addresses: self.limiter.as_ref().map_or(0, |l| l.counters().marked_addresses),
             culled: self.culled,
             users: self.users,
@@ -717,6 +743,7 @@ pub(crate) fn run(cfg: &Config) -> Report {
         launches: 0,
         destroyed: 0,
         rate_limited: 0,
+        users_rate_limited: 0,
         culled: 0,
         users: Attempts::default(),
         bots: Attempts::default(),
