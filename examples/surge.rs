@@ -112,7 +112,7 @@ fn parse_args() -> Result<Args, String> {
 /// world before any bot arrives.
 const USERS: u32 = 10_000;
 const BASE_LOAD: f64 = 0.3;
-const BOTS_PER_USER: [u32; 5] = [0, 1, 2, 4, 8];
+const BOTS_PER_USER: [u32; 6] = [0, 1, 2, 3, 4, 8];
 
 fn pct(x: f64) -> String {
     format!("{:.1}", 100.0 * x)
@@ -207,50 +207,51 @@ fn main() -> ExitCode {
     println!("(simulated {} runs in {:.1} s)", results.len() * BOTS_PER_USER.len(), started.elapsed().as_secs_f64());
 
     let ticks: Vec<f64> = BOTS_PER_USER.iter().map(|&k| f64::from(k)).collect();
-    let series = |f: &dyn Fn(&Report) -> f64| -> Vec<svg::Series<'_>> {
+    let series = |f: &dyn Fn(&Scenario, &Report) -> f64| -> Vec<svg::Series<'_>> {
         results
             .iter()
             .map(|(sc, rows)| svg::Series {
                 label: sc.name,
-                points: rows.iter().map(|(k, r)| (f64::from(*k), f(r))).collect(),
+                points: rows.iter().map(|(k, r)| (f64::from(*k), f(sc, r))).collect(),
             })
             .collect()
     };
-    let user_delay = |r: &Report| {
-        if r.ntor_delay.len() > r.tap_delay.len() / 2 && r.ntor_delay.len() > 0 {
-            r.ntor_delay.mean_ms()
-        } else {
+    // Users' requests are ntor or TAP depending on the scenario.
+    let user_delay = |sc: &Scenario, r: &Report| {
+        if sc.user_handshake == HandshakeType::TAP {
             r.tap_delay.mean_ms()
+        } else {
+            r.ntor_delay.mean_ms()
         }
     };
     let max_delay = results
         .iter()
-        .flat_map(|(_, rows)| rows.iter().map(|(_, r)| user_delay(r).max(r.tap_delay.mean_ms())))
+        .flat_map(|(_, rows)| rows.iter().map(|(_, r)| r.ntor_delay.mean_ms().max(r.tap_delay.mean_ms())))
         .fold(100.0, f64::max);
     let panels = [
         svg::Panel {
             title: "Users' circuit attempts built (%)",
             y_label: "%",
             y_max: 100.0,
-            series: series(&|r| 100.0 * r.users.success()),
+            series: series(&|_, r| 100.0 * r.users.success()),
         },
         svg::Panel {
             title: "All circuit attempts built (%)",
             y_label: "%",
             y_max: 100.0,
-            series: series(&|r| 100.0 * r.circuit_success()),
+            series: series(&|_, r| 100.0 * r.circuit_success()),
         },
         svg::Panel {
             title: "Users' mean queue delay (ms)",
             y_label: "ms",
             y_max: (max_delay / 250.0).ceil() * 250.0,
-            series: series(&|r| user_delay(r)),
+            series: series(&user_delay),
         },
         svg::Panel {
             title: "Relay CPU utilisation (%)",
             y_label: "%",
             y_max: 100.0,
-            series: series(&|r| 100.0 * r.cpu_utilisation),
+            series: series(&|_, r| 100.0 * r.cpu_utilisation),
         },
     ];
     let doc = svg::render(

@@ -134,7 +134,7 @@ impl Config {
             give_up: Duration::from_secs(30),
             max_pending_per_core: 64,
             warmup: Duration::from_secs(30),
-            measure: Duration::from_secs(40),
+            measure: Duration::from_secs(30),
             seed: 1,
         }
     }
@@ -317,6 +317,7 @@ struct Sim<'c> {
     now: u64,
     seq: u64,
     events: BinaryHeap<Reverse<Event>>,
+    timeouts: VecDeque<Event>,
     attempts: Vec<Attempt>,
     free: Vec<u32>,
     // Relay.
@@ -431,7 +432,15 @@ impl Sim<'_> {
         let now = self.now;
         let d = self.one_way();
         self.push(now + d, Ev::Arrive { att: id, epoch });
-        self.push(now + us(self.cfg.attempt_timeout), Ev::Timeout { att: id, epoch });
+        // Every attempt has the same timeout, so timeouts fire in the order they were set: a
+        // FIFO keeps them out of the heap.
+        self.seq += 1;
+        let at = now + us(self.cfg.attempt_timeout);
+        self.timeouts.push_back(Event {
+            at,
+            seq: self.seq,
+            ev: Ev::Timeout { att: id, epoch },
+        });
     }
 
     fn live(&self, att: u32, epoch: u32) -> Option<Attempt> {
@@ -639,7 +648,19 @@ impl Sim<'_> {
         self.push(0, Ev::Launch { bot: false });
         self.push(0, Ev::Launch { bot: true });
         let mut window_open = false;
-        while let Some(Reverse(e)) = self.events.pop() {
+        loop {
+            let from_heap = match (self.events.peek(), self.timeouts.front()) {
+                (Some(Reverse(h)), Some(t)) => h < t,
+                (Some(_), None) => true,
+                (None, Some(_)) => false,
+                (None, None) => break,
+            };
+            let next = if from_heap {
+                self.events.pop().map(|Reverse(e)| e)
+            } else {
+                self.timeouts.pop_front()
+            };
+            let Some(e) = next else { break };
             if e.at >= end {
                 break;
             }
@@ -727,6 +748,7 @@ pub(crate) fn run(cfg: &Config) -> Report {
         now: 0,
         seq: 0,
         events: BinaryHeap::new(),
+        timeouts: VecDeque::new(),
         attempts: Vec::new(),
         free: Vec::new(),
         queue: OnionQueue::new(queue_cfg),

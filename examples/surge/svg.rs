@@ -23,11 +23,16 @@ pub(crate) struct Panel<'a> {
 }
 
 const COLOURS: [&str; 6] = ["#d62728", "#ff7f0e", "#1f77b4", "#2ca02c", "#9467bd", "#8c564b"];
-const W: f64 = 360.0;
-const H: f64 = 240.0;
-const ML: f64 = 56.0;
-const MT: f64 = 34.0;
-const GAP: f64 = 40.0;
+/// Dash patterns, so that lines lying on top of each other stay visible.
+const DASHES: [&str; 6] = ["", "8 4", "", "4 3", "", "2 3"];
+const WIDTHS: [f64; 6] = [2.5, 2.5, 4.0, 2.0, 2.5, 2.0];
+const W: f64 = 420.0;
+const H: f64 = 220.0;
+const ML: f64 = 64.0;
+const MT: f64 = 56.0;
+const GAP_X: f64 = 70.0;
+const GAP_Y: f64 = 80.0;
+const COLUMNS: usize = 2;
 
 fn esc(s: &str) -> String {
     s.replace('&', "&amp;").replace('<', "&lt;").replace('>', "&gt;")
@@ -35,10 +40,12 @@ fn esc(s: &str) -> String {
 
 /// Renders panels side by side, sharing the x axis (`x_label`, ticks at `x_ticks`).
 pub(crate) fn render(title: &str, x_label: &str, x_ticks: &[f64], panels: &[Panel<'_>]) -> String {
-    let n = panels.len().max(1) as f64;
-    let width = ML + n * (W + GAP) + 10.0;
+    let cols = panels.len().clamp(1, COLUMNS);
+    let rows = panels.len().div_ceil(COLUMNS).max(1);
+    let width = ML + cols as f64 * (W + GAP_X) + 10.0;
     let legend_rows = panels.first().map_or(0, |p| p.series.len()) as f64;
-    let height = MT + H + 50.0 + legend_rows * 16.0 + 10.0;
+    let legend_top = MT + rows as f64 * (H + GAP_Y) - 20.0;
+    let height = legend_top + legend_rows * 16.0 + 10.0;
     let x_max = x_ticks.iter().copied().fold(1e-9, f64::max);
     let mut s = String::new();
     let _ = writeln!(
@@ -48,13 +55,13 @@ pub(crate) fn render(title: &str, x_label: &str, x_ticks: &[f64], panels: &[Pane
     let _ = writeln!(s, r#"<rect width="100%" height="100%" fill="white"/>"#);
     let _ = writeln!(
         s,
-        r#"<text x="{:.0}" y="16" font-size="14" font-weight="bold">{}</text>"#,
+        r#"<text x="{:.0}" y="20" font-size="15" font-weight="bold">{}</text>"#,
         ML,
         esc(title)
     );
     for (i, p) in panels.iter().enumerate() {
-        let x0 = ML + i as f64 * (W + GAP);
-        let y0 = MT;
+        let x0 = ML + (i % COLUMNS) as f64 * (W + GAP_X);
+        let y0 = MT + (i / COLUMNS) as f64 * (H + GAP_Y);
         let px = |x: f64| x0 + x / x_max * W;
         let py = |y: f64| y0 + H - (y / p.y_max).clamp(0.0, 1.05) * H;
         let _ = writeln!(
@@ -101,17 +108,19 @@ pub(crate) fn render(title: &str, x_label: &str, x_ticks: &[f64], panels: &[Pane
         let _ = writeln!(
             s,
             r#"<text transform="translate({:.1},{:.1}) rotate(-90)" text-anchor="middle">{}</text>"#,
-            x0 - 40.0,
+            x0 - 44.0,
             y0 + H / 2.0,
             esc(p.y_label)
         );
         for (j, series) in p.series.iter().enumerate() {
             let colour = COLOURS.get(j % COLOURS.len()).copied().unwrap_or("black");
+            let dash = DASHES.get(j % DASHES.len()).copied().unwrap_or("");
+            let w = WIDTHS.get(j % WIDTHS.len()).copied().unwrap_or(2.0);
             let pts: Vec<String> =
                 series.points.iter().map(|&(x, y)| format!("{:.1},{:.1}", px(x), py(y))).collect();
             let _ = writeln!(
                 s,
-                r#"<polyline fill="none" stroke="{colour}" stroke-width="2" points="{}"/>"#,
+                r#"<polyline fill="none" stroke="{colour}" stroke-width="{w}" stroke-dasharray="{dash}" points="{}"/>"#,
                 pts.join(" ")
             );
             for &(x, y) in &series.points {
@@ -127,10 +136,11 @@ pub(crate) fn render(title: &str, x_label: &str, x_ticks: &[f64], panels: &[Pane
     if let Some(p) = panels.first() {
         for (j, series) in p.series.iter().enumerate() {
             let colour = COLOURS.get(j % COLOURS.len()).copied().unwrap_or("black");
-            let y = MT + H + 50.0 + j as f64 * 16.0;
+            let dash = DASHES.get(j % DASHES.len()).copied().unwrap_or("");
+            let y = legend_top + j as f64 * 16.0;
             let _ = writeln!(
                 s,
-                r#"<line x1="{ML:.1}" y1="{y:.1}" x2="{:.1}" y2="{y:.1}" stroke="{colour}" stroke-width="3"/><text x="{:.1}" y="{:.1}">{}</text>"#,
+                r#"<line x1="{ML:.1}" y1="{y:.1}" x2="{:.1}" y2="{y:.1}" stroke="{colour}" stroke-width="3" stroke-dasharray="{dash}"/><text x="{:.1}" y="{:.1}">{}</text>"#,
                 ML + 24.0,
                 ML + 30.0,
                 y + 4.0,
