@@ -22,7 +22,6 @@ fn median(mut samples: Vec<Duration>) -> Duration {
 ///
 /// # Panics
 /// If the handshake itself fails, which would be a bug.
-#[allow(dead_code)] // TODO(handshakes): used once ntor/TAP land on main; see `measure`.
 pub(crate) fn relay_cost<H, R>(rng: &mut R, relay: &H::RelayPublicKey, keys: &H::RelayKeys, iters: usize) -> Duration
 where
     H: CircuitHandshake,
@@ -49,42 +48,6 @@ fn time<F: FnMut()>(iters: usize, mut f: F) -> Duration {
         })
         .collect();
     median(samples)
-}
-
-/// ntor's relay work from its primitives: one fixed-base and two variable-base X25519
-/// operations (Y = y·G, y·X, b·X) and the HMAC-SHA256 calls of tor-spec 5.1.4 (three MACs
-/// plus a 72-byte HKDF expansion: about six HMACs over short inputs).
-fn ntor_from_primitives<R: RngCore + CryptoRng>(rng: &mut R, iters: usize) -> Duration {
-    use hmac::{Hmac, Mac};
-    use x25519_dalek::{EphemeralSecret, PublicKey, StaticSecret};
-    let b = StaticSecret::random_from_rng(&mut *rng);
-    let x = PublicKey::from(&StaticSecret::random_from_rng(&mut *rng));
-    time(iters, || {
-        let y = EphemeralSecret::random_from_rng(&mut *rng);
-        let big_y = PublicKey::from(&y);
-        let xy = y.diffie_hellman(&x);
-        let xb = b.diffie_hellman(&x);
-        let mut acc = [0u8; 32];
-        for _ in 0..6 {
-            let mut m = Hmac::<sha2::Sha256>::new_from_slice(&acc).expect("any key length");
-            m.update(xy.as_bytes());
-            m.update(xb.as_bytes());
-            m.update(big_y.as_bytes());
-            m.update(&[0u8; 100]);
-            acc = m.finalize().into_bytes().into();
-        }
-        black_box(acc);
-    })
-}
-
-/// CREATE_FAST's relay work: KDF-TOR over X|Y for 92 bytes (five SHA-1 calls).
-fn fast_cost(iters: usize) -> Duration {
-    let (x, y) = ([7u8; 20], [9u8; 20]);
-    time(iters, || {
-        let mut out = [0u8; 92];
-        onionskin::kdf::kdf_tor(&[black_box(&x), black_box(&y)], &mut out).expect("92 bytes");
-        black_box(out);
-    })
 }
 
 /// TAP's relay work, estimated from crypto-bigint modular exponentiations (constant-time
@@ -114,29 +77,32 @@ fn tap_estimate(iters: usize) -> Duration {
 
 /// Measures the handshake costs used by the simulation and says where each comes from.
 pub(crate) fn measure(quick: bool) -> Costs {
+    use onionskin::handshake::{fast::CreateFast, ntor};
     let iters = if quick { 50 } else { 400 };
     let mut rng = ChaCha20Rng::seed_from_u64(0x5eed);
-    // TODO(handshakes): once `handshake::ntor::Ntor` and `handshake::tap::Tap` land on main,
-    // replace the primitive-based figures with the handshakes themselves:
-    //     let ntor = relay_cost::<Ntor, _>(&mut rng, &ntor_public, &ntor_keys, iters);
-    //     let tap = relay_cost::<Tap, _>(&mut rng, &tap_public, &tap_keys, iters / 4);
-    let ntor = ntor_from_primitives(&mut rng, iters);
-    let fast = fast_cost(iters);
+    let ntor_keys = ntor::RelayKeys::new([0x42; 20], ntor::RelaySecretKey::generate(&mut rng));
+    let ntor_public = ntor_keys.public_key();
+    let ntor = relay_cost::<ntor::Ntor, _>(&mut rng, &ntor_public, &ntor_keys, iters);
+    let fast = relay_cost::<CreateFast, _>(&mut rng, &(), &(), iters);
+    // TODO(tap): once `handshake::tap::Tap` lands on main, measure it the same way:
+    //     let tap = relay_cost::<tap::Tap, _>(&mut rng, &tap_public, &tap_keys, iters / 4);
     let tap = tap_estimate(iters / 4);
     println!("Handshake costs (relay side, median, this machine):");
     println!(
-        "  ntor         {:>8.1} µs  measured: x25519-dalek, 1 fixed-base + 2 variable-base, 6 HMAC-SHA256",
+        "  ntor         {:>8.1} µs  measured: this crate's ntor relay_respond",
         ntor.as_secs_f64() * 1e6
     );
     println!(
-        "  CREATE_FAST  {:>8.1} µs  measured: this crate's KDF-TOR (5 SHA-1); answered inline, not queued",
+        "  CREATE_FAST  {:>8.1} µs  measured: this crate's CREATE_FAST relay_respond; answered inline, not queued",
         fast.as_secs_f64() * 1e6
     );
     println!(
         "  TAP          {:>8.1} µs  ESTIMATE: 2 x 512-bit + 2 x 1024-bit (320-bit exponent) crypto-bigint modexps,",
         tap.as_secs_f64() * 1e6
     );
-    println!("                             standing in for RSA-1024 CRT decryption + DH-1024 (TAP not yet on main)");
+    println!(
+        "                             standing in for RSA-1024 CRT decryption + DH-1024 (TAP not yet on main)"
+    );
     println!("  TAP / ntor   {:>8.1}x", tap.as_secs_f64() / ntor.as_secs_f64().max(1e-12));
     Costs { ntor, tap }
 }
