@@ -30,8 +30,8 @@ mod sim;
 #[path = "surge/svg.rs"]
 mod svg;
 
+use core::time::Duration;
 use std::process::ExitCode;
-use std::time::Duration;
 
 use onionskin::HandshakeType;
 use onionskin::relay::Scheduling;
@@ -99,7 +99,10 @@ fn parse_args() -> Result<Args, String> {
                     .ok_or("--cores needs a number >= 1")?;
             }
             "--seed" => {
-                args.seed = it.next().and_then(|v| v.parse().ok()).ok_or("--seed needs a number")?;
+                args.seed = it
+                    .next()
+                    .and_then(|v| v.parse().ok())
+                    .ok_or("--seed needs a number")?;
             }
             "--quick" => args.quick = true,
             other => return Err(format!("unknown argument {other}")),
@@ -128,7 +131,8 @@ fn main() -> ExitCode {
     };
     let costs = measure::measure(args.quick);
     // Launch interval so that users' TAP circuits (3 hops) use BASE_LOAD of the CPU.
-    let interval_s = f64::from(USERS) * 3.0 * costs.tap.as_secs_f64() / (BASE_LOAD * f64::from(args.cores));
+    let interval_s =
+        f64::from(USERS) * 3.0 * costs.tap.as_secs_f64() / (BASE_LOAD * f64::from(args.cores));
     println!();
     println!(
         "Relay: {} cores; {} users, each launching a circuit every {:.1} s on average (half of them exploratory);",
@@ -177,10 +181,15 @@ fn main() -> ExitCode {
                 k,
                 r.creates_per_sec,
                 pct(r.dropped_share),
-                pct(r.rate_limited as f64 / (r.creates_per_sec * cfg.measure.as_secs_f64()).max(1.0)),
+                pct(r.rate_limited as f64
+                    / (r.creates_per_sec * cfg.measure.as_secs_f64()).max(1.0)),
                 pct(r.circuit_success()),
                 pct(r.users.success()),
-                if k == 0 { "-".to_owned() } else { pct(r.bots.success()) },
+                if k == 0 {
+                    "-".to_owned()
+                } else {
+                    pct(r.bots.success())
+                },
                 pct(r.user_built_share),
                 r.ntor_delay.mean_ms(),
                 r.ntor_delay.quantile_ms(0.95),
@@ -193,18 +202,30 @@ fn main() -> ExitCode {
         results.push((sc, rows));
     }
     println!();
-    println!("circ% = share of circuit attempts built (all clients); user%/bot% = the same per class;");
-    println!("usr-got% = users' wanted circuits built within 30 s, retries included; q ms = time from");
-    println!("arrival at the relay to start of processing, for served requests; drop% = creates answered");
+    println!(
+        "circ% = share of circuit attempts built (all clients); user%/bot% = the same per class;"
+    );
+    println!(
+        "usr-got% = users' wanted circuits built within 30 s, retries included; q ms = time from"
+    );
+    println!(
+        "arrival at the relay to start of processing, for served requests; drop% = creates answered"
+    );
     println!("with DESTROY (queue full, culled after 5 s, or rate-limited).");
     if let Some((_, rows)) = results.get(2) {
         if let Some((k, r)) = rows.last() {
             println!();
-            println!("Relay heartbeat at {k} bots/user, mix with ntor first (relay channels only, as C tor counts):");
+            println!(
+                "Relay heartbeat at {k} bots/user, mix with ntor first (relay channels only, as C tor counts):"
+            );
             println!("  {}", r.heartbeat);
         }
     }
-    println!("(simulated {} runs in {:.1} s)", results.len() * BOTS_PER_USER.len(), started.elapsed().as_secs_f64());
+    println!(
+        "(simulated {} runs in {:.1} s)",
+        results.len() * BOTS_PER_USER.len(),
+        started.elapsed().as_secs_f64()
+    );
 
     let ticks: Vec<f64> = BOTS_PER_USER.iter().map(|&k| f64::from(k)).collect();
     let series = |f: &dyn Fn(&Scenario, &Report) -> f64| -> Vec<svg::Series<'_>> {
@@ -212,7 +233,10 @@ fn main() -> ExitCode {
             .iter()
             .map(|(sc, rows)| svg::Series {
                 label: sc.name,
-                points: rows.iter().map(|(k, r)| (f64::from(*k), f(sc, r))).collect(),
+                points: rows
+                    .iter()
+                    .map(|(k, r)| (f64::from(*k), f(sc, r)))
+                    .collect(),
             })
             .collect()
     };
@@ -226,7 +250,10 @@ fn main() -> ExitCode {
     };
     let max_delay = results
         .iter()
-        .flat_map(|(_, rows)| rows.iter().map(|(_, r)| r.ntor_delay.mean_ms().max(r.tap_delay.mean_ms())))
+        .flat_map(|(_, rows)| {
+            rows.iter()
+                .map(|(_, r)| r.ntor_delay.mean_ms().max(r.tap_delay.mean_ms()))
+        })
         .fold(100.0, f64::max);
     let panels = [
         svg::Panel {
@@ -255,7 +282,10 @@ fn main() -> ExitCode {
         },
     ];
     let doc = svg::render(
-        &format!("Create-cell surge: one relay, {} cores, as the botnet grows", args.cores),
+        &format!(
+            "Create-cell surge: one relay, {} cores, as the botnet grows",
+            args.cores
+        ),
         "bots per human user",
         &ticks,
         &panels,

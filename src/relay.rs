@@ -52,10 +52,10 @@ mod ratelimit;
 mod stats;
 mod timing;
 
+pub use queue::{Aged, Dequeued, OnionQueueConfig, QueueKind, Refusal, Refused, Scheduling};
 #[cfg(feature = "alloc")]
 #[cfg_attr(docsrs, doc(cfg(feature = "alloc")))]
 pub use queue::{AgedOut, OnionQueue};
-pub use queue::{Aged, Dequeued, OnionQueueConfig, QueueKind, Refusal, Refused, Scheduling};
 #[cfg(feature = "alloc")]
 #[cfg_attr(docsrs, doc(cfg(feature = "alloc")))]
 pub use ratelimit::CreateRateLimiter;
@@ -171,10 +171,19 @@ mod tests {
         let t = Timestamp::from_secs(3);
         assert_eq!(t.as_micros(), 3_000_000);
         assert_eq!(Timestamp::from_millis(1_500).as_secs(), 1);
-        assert_eq!(t + Duration::from_millis(250), Timestamp::from_micros(3_250_000));
+        assert_eq!(
+            t + Duration::from_millis(250),
+            Timestamp::from_micros(3_250_000)
+        );
         assert_eq!(t.saturating_since(Timestamp::from_secs(5)), Duration::ZERO);
-        assert_eq!(Timestamp::from_secs(5).saturating_since(t), Duration::from_secs(2));
-        assert_eq!(Timestamp::from_micros(u64::MAX) + Duration::from_secs(1), Timestamp::from_micros(u64::MAX));
+        assert_eq!(
+            Timestamp::from_secs(5).saturating_since(t),
+            Duration::from_secs(2)
+        );
+        assert_eq!(
+            Timestamp::from_micros(u64::MAX) + Duration::from_secs(1),
+            Timestamp::from_micros(u64::MAX)
+        );
         assert_eq!(Timestamp::from_secs(u64::MAX).as_micros(), u64::MAX);
     }
 

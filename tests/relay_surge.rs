@@ -7,7 +7,7 @@
 #[path = "../examples/surge/sim.rs"]
 mod sim;
 
-use std::time::Duration;
+use core::time::Duration;
 
 use onionskin::HandshakeType;
 use onionskin::relay::Scheduling;
@@ -92,7 +92,10 @@ fn dropping_half_the_requests_fails_more_than_half_the_circuits() {
             assert!(failure(&r) > 0.5, "bots {bots}: failure {:.3}", failure(&r));
         }
     }
-    assert!(near_half, "no configuration dropped about half of the requests");
+    assert!(
+        near_half,
+        "no configuration dropped about half of the requests"
+    );
 }
 
 /// The vicious cycle: once circuits fail, retries push the offered load far beyond what
@@ -119,15 +122,30 @@ fn ntor_priority_serves_ntor_clients_ahead_of_tap_clients() {
     let prio = sim::run(&small(MIX_PRIORITY, bots));
     assert!(prio.dropped_share > 0.3, "the relay must be overloaded");
     assert!(prio.ntor_delay.mean_ms() < prio.tap_delay.mean_ms() / 5.0);
-    assert!(prio.users.success() > 0.95, "ntor users: {}", prio.users.success());
-    assert!(prio.bots.success() < 0.5, "TAP bots: {}", prio.bots.success());
+    assert!(
+        prio.users.success() > 0.95,
+        "ntor users: {}",
+        prio.users.success()
+    );
+    assert!(
+        prio.bots.success() < 0.5,
+        "TAP bots: {}",
+        prio.bots.success()
+    );
 
     // Without priority, everyone waits in the same line and users fail like bots.
     let fifo = sim::run(&small(MIX_FIFO, bots));
     assert!(fifo.dropped_share > 0.3);
-    assert!(fifo.users.success() < 0.5, "ntor users, oldest first: {}", fifo.users.success());
+    assert!(
+        fifo.users.success() < 0.5,
+        "ntor users, oldest first: {}",
+        fifo.users.success()
+    );
     let gap = (fifo.ntor_delay.mean_ms() - fifo.tap_delay.mean_ms()).abs();
-    assert!(gap < 0.1 * fifo.tap_delay.mean_ms(), "same queue, same delay");
+    assert!(
+        gap < 0.1 * fifo.tap_delay.mean_ms(),
+        "same queue, same delay"
+    );
     assert!(prio.users.success() > fifo.users.success() + 0.4);
 }
 
@@ -141,9 +159,15 @@ fn rate_limiting_refuses_concentrated_bots_only() {
         ..MIX_PRIORITY
     };
     let r = sim::run(&small(scenario, 1500));
-    assert!(r.rate_limited > 0, "bots sharing addresses exceed 3 creates/s");
+    assert!(
+        r.rate_limited > 0,
+        "bots sharing addresses exceed 3 creates/s"
+    );
     assert!(r.marked_addresses > 0);
-    assert_eq!(r.users_rate_limited, 0, "one connection per user: never marked");
+    assert_eq!(
+        r.users_rate_limited, 0,
+        "one connection per user: never marked"
+    );
     assert!(r.users.success() > 0.95);
 }
 
@@ -171,4 +195,3 @@ fn deterministic() {
     other.seed = 2;
     assert_ne!(sim::run(&c), sim::run(&other), "the seed matters");
 }
-

@@ -2,8 +2,9 @@
 
 #![allow(clippy::print_stdout)]
 
-use std::hint::black_box;
-use std::time::{Duration, Instant};
+use core::hint::black_box;
+use core::time::Duration;
+use std::time::Instant;
 
 use onionskin::handshake::CircuitHandshake;
 use rand_chacha::ChaCha20Rng;
@@ -22,7 +23,13 @@ fn median(mut samples: Vec<Duration>) -> Duration {
 ///
 /// # Panics
 /// If the handshake itself fails, which would be a bug.
-pub(crate) fn relay_cost<H, R>(rng: &mut R, relay: &H::RelayPublicKey, keys: &H::RelayKeys, iters: usize) -> Duration
+#[allow(clippy::expect_used)] // A failing handshake here is a bug in the crate: stop loudly.
+pub(crate) fn relay_cost<H, R>(
+    rng: &mut R,
+    relay: &H::RelayPublicKey,
+    keys: &H::RelayKeys,
+    iters: usize,
+) -> Duration
 where
     H: CircuitHandshake,
     R: RngCore + CryptoRng,
@@ -103,6 +110,9 @@ pub(crate) fn measure(quick: bool) -> Costs {
     println!(
         "                             standing in for RSA-1024 CRT decryption + DH-1024 (TAP not yet on main)"
     );
-    println!("  TAP / ntor   {:>8.1}x", tap.as_secs_f64() / ntor.as_secs_f64().max(1e-12));
+    println!(
+        "  TAP / ntor   {:>8.1}x",
+        tap.as_secs_f64() / ntor.as_secs_f64().max(1e-12)
+    );
     Costs { ntor, tap }
 }

@@ -38,10 +38,10 @@
     dead_code
 )]
 
-use std::cmp::Reverse;
+use core::cmp::Reverse;
+use core::net::{IpAddr, Ipv4Addr};
+use core::time::Duration;
 use std::collections::{BinaryHeap, VecDeque};
-use std::net::{IpAddr, Ipv4Addr};
-use std::time::Duration;
 
 use onionskin::HandshakeType;
 use onionskin::relay::{
@@ -168,7 +168,11 @@ impl Attempts {
     /// Share of finished attempts that succeeded (1 when there were none).
     pub(crate) fn success(&self) -> f64 {
         let n = self.ok + self.failed;
-        if n == 0 { 1.0 } else { self.ok as f64 / n as f64 }
+        if n == 0 {
+            1.0
+        } else {
+            self.ok as f64 / n as f64
+        }
     }
 }
 
@@ -301,12 +305,12 @@ struct Event {
 }
 
 impl Ord for Event {
-    fn cmp(&self, other: &Self) -> std::cmp::Ordering {
+    fn cmp(&self, other: &Self) -> core::cmp::Ordering {
         (self.at, self.seq).cmp(&(other.at, other.seq))
     }
 }
 impl PartialOrd for Event {
-    fn partial_cmp(&self, other: &Self) -> Option<std::cmp::Ordering> {
+    fn partial_cmp(&self, other: &Self) -> Option<core::cmp::Ordering> {
         Some(self.cmp(other))
     }
 }
@@ -495,7 +499,9 @@ impl Sim<'_> {
     }
 
     fn arrive(&mut self, att: u32, epoch: u32) {
-        let Some(a) = self.live(att, epoch) else { return };
+        let Some(a) = self.live(att, epoch) else {
+            return;
+        };
         if self.in_window() {
             self.arrivals += 1;
         }
@@ -517,7 +523,9 @@ impl Sim<'_> {
                 }
             }
         } else {
-            let _ = self.stats.note_requested(htype, Timestamp::from_micros(self.now));
+            let _ = self
+                .stats
+                .note_requested(htype, Timestamp::from_micros(self.now));
         }
         let job = Job {
             att,
@@ -532,7 +540,7 @@ impl Sim<'_> {
             return;
         }
         let now = Timestamp::from_micros(self.now);
-        let mut culled = std::mem::take(&mut self.culled_buf);
+        let mut culled = core::mem::take(&mut self.culled_buf);
         match self.queue.enqueue(now, htype, job) {
             Ok(aged) => culled.extend(aged.map(|a| a.request)),
             Err(refused) => {
@@ -566,7 +574,9 @@ impl Sim<'_> {
     /// Idle cores take jobs from the worker pool; cancelled ones are dropped for free.
     fn run_cores(&mut self) {
         while self.idle_cores > 0 {
-            let Some(job) = self.pool.pop_front() else { return };
+            let Some(job) = self.pool.pop_front() else {
+                return;
+            };
             if self.live(job.att, job.epoch).is_none() {
                 self.pending -= 1;
                 self.refill();
@@ -593,7 +603,9 @@ impl Sim<'_> {
     /// Moves requests from the onion queue to the worker pool while there is room.
     fn refill(&mut self) {
         while self.pending < self.max_pending {
-            let Some(d) = self.queue.next_request() else { return };
+            let Some(d) = self.queue.next_request() else {
+                return;
+            };
             if self.live(d.request.att, d.request.epoch).is_some() {
                 self.dispatch(d.request);
             }
@@ -607,16 +619,30 @@ impl Sim<'_> {
         if timing_wanted {
             let internal = Duration::from_micros(self.cost(job.htype));
             let roundtrip = Duration::from_micros(self.now - job.dispatched);
-            self.queue.timing_mut().record(job.htype, internal, roundtrip);
+            self.queue
+                .timing_mut()
+                .record(job.htype, internal, roundtrip);
         }
         if let Some(a) = self.live(job.att, job.epoch) {
             if a.hop + 1 < self.cfg.hops {
                 self.attempts[job.att as usize].hop += 1;
                 let d = self.one_way() + self.one_way();
-                self.push(self.now + d, Ev::Arrive { att: job.att, epoch: job.epoch });
+                self.push(
+                    self.now + d,
+                    Ev::Arrive {
+                        att: job.att,
+                        epoch: job.epoch,
+                    },
+                );
             } else {
                 let d = self.one_way();
-                self.push(self.now + d, Ev::Built { att: job.att, epoch: job.epoch });
+                self.push(
+                    self.now + d,
+                    Ev::Built {
+                        att: job.att,
+                        epoch: job.epoch,
+                    },
+                );
             }
         }
         self.refill();
@@ -711,7 +737,10 @@ impl Sim<'_> {
             },
             rate_limited: self.rate_limited,
             users_rate_limited: self.users_rate_limited,
-            marked_addresses: self.limiter.as_ref().map_or(0, |l| l.counters().marked_addresses),
+            marked_addresses: self
+                .limiter
+                .as_ref()
+                .map_or(0, |l| l.counters().marked_addresses),
             culled: self.culled,
             users: self.users,
             bots: self.bots,

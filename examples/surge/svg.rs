@@ -1,6 +1,6 @@
 //! A small hand-written SVG line chart: one panel per metric, one line per scenario.
 
-use std::fmt::Write as _;
+use core::fmt::Write as _;
 
 /// One line of a panel.
 pub(crate) struct Series<'a> {
@@ -22,7 +22,9 @@ pub(crate) struct Panel<'a> {
     pub(crate) series: Vec<Series<'a>>,
 }
 
-const COLOURS: [&str; 6] = ["#d62728", "#ff7f0e", "#1f77b4", "#2ca02c", "#9467bd", "#8c564b"];
+const COLOURS: [&str; 6] = [
+    "#d62728", "#ff7f0e", "#1f77b4", "#2ca02c", "#9467bd", "#8c564b",
+];
 /// Dash patterns, so that lines lying on top of each other stay visible.
 const DASHES: [&str; 6] = ["", "8 4", "", "4 3", "", "2 3"];
 const WIDTHS: [f64; 6] = [2.5, 2.5, 4.0, 2.0, 2.5, 2.0];
@@ -35,7 +37,9 @@ const GAP_Y: f64 = 80.0;
 const COLUMNS: usize = 2;
 
 fn esc(s: &str) -> String {
-    s.replace('&', "&amp;").replace('<', "&lt;").replace('>', "&gt;")
+    s.replace('&', "&amp;")
+        .replace('<', "&lt;")
+        .replace('>', "&gt;")
 }
 
 /// Renders panels side by side, sharing the x axis (`x_label`, ticks at `x_ticks`).
@@ -116,8 +120,11 @@ pub(crate) fn render(title: &str, x_label: &str, x_ticks: &[f64], panels: &[Pane
             let colour = COLOURS.get(j % COLOURS.len()).copied().unwrap_or("black");
             let dash = DASHES.get(j % DASHES.len()).copied().unwrap_or("");
             let w = WIDTHS.get(j % WIDTHS.len()).copied().unwrap_or(2.0);
-            let pts: Vec<String> =
-                series.points.iter().map(|&(x, y)| format!("{:.1},{:.1}", px(x), py(y))).collect();
+            let pts: Vec<String> = series
+                .points
+                .iter()
+                .map(|&(x, y)| format!("{:.1},{:.1}", px(x), py(y)))
+                .collect();
             let _ = writeln!(
                 s,
                 r#"<polyline fill="none" stroke="{colour}" stroke-width="{w}" stroke-dasharray="{dash}" points="{}"/>"#,

@@ -316,10 +316,9 @@ impl<T> OnionQueue<T> {
         let n = u64::try_from(n).unwrap_or(u64::MAX);
         let cpu = match kind {
             QueueKind::Tap => self.timing.estimate_micros(HandshakeType::TAP, n),
-            QueueKind::Ntor if self.config.ntor_v3_feeds_ntor_estimate => {
-                self.timing
-                    .estimate_pooled_micros(HandshakeType::NTOR, HandshakeType::NTOR_V3, n)
-            }
+            QueueKind::Ntor if self.config.ntor_v3_feeds_ntor_estimate => self
+                .timing
+                .estimate_pooled_micros(HandshakeType::NTOR, HandshakeType::NTOR_V3, n),
             QueueKind::Ntor => self.timing.estimate_micros(HandshakeType::NTOR, n),
         };
         cpu / u64::from(self.config.workers.max(1))
@@ -334,7 +333,8 @@ impl<T> OnionQueue<T> {
                 .drain_usec(QueueKind::Tap, n_tap)
                 .saturating_add(self.drain_usec(QueueKind::Ntor, n_ntor)),
             Scheduling::NtorPriority => {
-                let k = usize::try_from(self.config.effective_ntors_per_tap()).unwrap_or(usize::MAX);
+                let k =
+                    usize::try_from(self.config.effective_ntors_per_tap()).unwrap_or(usize::MAX);
                 match kind {
                     // Draining the ntor queue also serves one TAP per k ntors.
                     QueueKind::Ntor => self
@@ -560,7 +560,8 @@ impl<T> Iterator for AgedOut<'_, T> {
     }
 }
 
-#[cfg(all(test, feature = "alloc"))]
+#[cfg(test)]
+#[cfg(feature = "alloc")]
 mod tests {
     use super::*;
     use std::vec::Vec;
@@ -578,7 +579,8 @@ mod tests {
     /// Teaches the queue that each handshake of `h` costs `us` microseconds.
     fn learn<T>(q: &mut OnionQueue<T>, h: HandshakeType, us: u64) {
         for _ in 0..HandshakeTiming::MIN_SAMPLES {
-            q.timing_mut().record(h, Duration::from_micros(us), Duration::from_micros(us));
+            q.timing_mut()
+                .record(h, Duration::from_micros(us), Duration::from_micros(us));
         }
     }
 
@@ -590,7 +592,10 @@ mod tests {
     fn queue_kinds() {
         assert_eq!(QueueKind::for_handshake(TAP), Some(QueueKind::Tap));
         assert_eq!(QueueKind::for_handshake(NTOR), Some(QueueKind::Ntor));
-        assert_eq!(QueueKind::for_handshake(HandshakeType::NTOR_V3), Some(QueueKind::Ntor));
+        assert_eq!(
+            QueueKind::for_handshake(HandshakeType::NTOR_V3),
+            Some(QueueKind::Ntor)
+        );
         assert_eq!(QueueKind::for_handshake(HandshakeType::FAST), None);
         assert_eq!(QueueKind::for_handshake(HandshakeType(4)), None);
     }
@@ -609,8 +614,10 @@ mod tests {
 
     #[test]
     fn interleaving_follows_ntors_per_tap() {
-        let mut c = OnionQueueConfig::default();
-        c.ntors_per_tap = 2;
+        let mut c = OnionQueueConfig {
+            ntors_per_tap: 2,
+            ..OnionQueueConfig::default()
+        };
         let mut q = OnionQueue::new(c);
         for i in 0..5 {
             push(&mut q, T0, NTOR, ('n', i));
@@ -664,12 +671,19 @@ mod tests {
 
     #[test]
     fn fifo_scheduling_serves_oldest_first() {
-        let mut c = OnionQueueConfig::default();
-        c.scheduling = Scheduling::Fifo;
+        let c = OnionQueueConfig {
+            scheduling: Scheduling::Fifo,
+            ..OnionQueueConfig::default()
+        };
         let mut q = OnionQueue::new(c);
         for (i, h) in [TAP, NTOR, NTOR, TAP, NTOR].into_iter().enumerate() {
             let ch = if h == TAP { 't' } else { 'n' };
-            push(&mut q, Timestamp::from_micros(u64::try_from(i).unwrap()), h, (ch, 0));
+            push(
+                &mut q,
+                Timestamp::from_micros(u64::try_from(i).unwrap()),
+                h,
+                (ch, 0),
+            );
         }
         assert_eq!(order(&mut q), "tnntn");
     }
@@ -682,7 +696,10 @@ mod tests {
         for i in 0..50 {
             push(&mut q, T0, NTOR, i);
         }
-        let r = q.enqueue(T0, NTOR, 50).map(|_| ()).expect_err("51st refused");
+        let r = q
+            .enqueue(T0, NTOR, 50)
+            .map(|_| ())
+            .expect_err("51st refused");
         assert_eq!(r.reason, Refusal::Overloaded);
         assert_eq!(r.request, 50);
         assert_eq!(r.destroy_reason(), DestroyReason::RESOURCELIMIT);
@@ -698,7 +715,10 @@ mod tests {
         for i in 0..1750 {
             push(&mut q, T0, NTOR, i);
         }
-        assert_eq!(q.expected_wait(QueueKind::Ntor), Duration::from_millis(1750));
+        assert_eq!(
+            q.expected_wait(QueueKind::Ntor),
+            Duration::from_millis(1750)
+        );
         push(&mut q, T0, NTOR, 1750); // 1750 ms is not above the budget
         assert!(!q.has_room(QueueKind::Ntor)); // 1751 ms is
         assert!(q.enqueue(T0, NTOR, 0).is_err());
@@ -732,7 +752,10 @@ mod tests {
         assert!(q.has_room(QueueKind::Tap));
         push(&mut q, T0, TAP, 1166);
         assert!(!q.has_room(QueueKind::Tap));
-        assert!(q.has_room(QueueKind::Ntor), "ntor is not limited by TAP's 2/3");
+        assert!(
+            q.has_room(QueueKind::Ntor),
+            "ntor is not limited by TAP's 2/3"
+        );
         // Oldest-first scheduling has no TAP cap.
         let mut c = *q.config();
         c.scheduling = Scheduling::Fifo;
@@ -781,16 +804,24 @@ mod tests {
 
     #[test]
     fn hard_cap_and_unqueued_types() {
-        let mut c = OnionQueueConfig::default();
-        c.max_len = 3;
+        let c = OnionQueueConfig {
+            max_len: 3,
+            ..OnionQueueConfig::default()
+        };
         let mut q = OnionQueue::new(c);
         for i in 0..3 {
             push(&mut q, T0, NTOR, i);
         }
         let r = q.enqueue(T0, NTOR, 3).map(|_| ()).expect_err("full");
         assert_eq!(r.reason, Refusal::QueueFull);
-        let r = q.enqueue(T0, HandshakeType::FAST, 4).map(|_| ()).expect_err("fast");
-        assert_eq!((r.reason, r.destroy_reason()), (Refusal::NotQueued, DestroyReason::PROTOCOL));
+        let r = q
+            .enqueue(T0, HandshakeType::FAST, 4)
+            .map(|_| ())
+            .expect_err("fast");
+        assert_eq!(
+            (r.reason, r.destroy_reason()),
+            (Refusal::NotQueued, DestroyReason::PROTOCOL)
+        );
     }
 
     #[test]
@@ -815,7 +846,10 @@ mod tests {
         // everything behind it.
         assert_eq!(q.len(QueueKind::Ntor), 3);
         // expire() culls both queues.
-        let aged: Vec<_> = q.expire(Timestamp::from_secs(7)).map(|a| a.request).collect();
+        let aged: Vec<_> = q
+            .expire(Timestamp::from_secs(7))
+            .map(|a| a.request)
+            .collect();
         assert_eq!(aged, ['b', 'T']);
     }
 
@@ -835,7 +869,9 @@ mod tests {
     fn unconsumed_aged_requests_stay_queued() {
         let mut q = OnionQueue::new(OnionQueueConfig::default());
         push(&mut q, T0, TAP, 1);
-        let _ = q.enqueue(Timestamp::from_secs(9), TAP, 2).expect("admitted");
+        let _ = q
+            .enqueue(Timestamp::from_secs(9), TAP, 2)
+            .expect("admitted");
         assert_eq!(q.len(QueueKind::Tap), 2);
     }
 

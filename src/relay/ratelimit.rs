@@ -127,7 +127,8 @@ impl AddressState {
         let now_s = now.as_secs();
         let tokens = match self.last_refill_secs {
             Some(last) if last == now_s => return,
-            Some(last) if now_s > last && now_s - last <= u64::from(u32::MAX) => {
+            // C tor refills fully if the gap does not fit 32 bits (a clock jump).
+            Some(last) if now_s > last && u32::try_from(now_s - last).is_ok() => {
                 (now_s - last) * u64::from(cfg.rate_per_sec)
             }
             _ => u64::from(cfg.burst),
@@ -159,7 +160,9 @@ impl AddressState {
             let extra = 1 + uniform_below(rng, half.max(2) - 1);
             let until = now.saturating_add(cfg.defense_period);
             self.marked_until = Some(Timestamp::from_micros(
-                until.as_micros().saturating_add(extra.saturating_mul(1_000_000)),
+                until
+                    .as_micros()
+                    .saturating_add(extra.saturating_mul(1_000_000)),
             ));
         }
         if cfg.refuse_cells && self.is_marked(now) {
@@ -314,7 +317,11 @@ impl CreateRateLimiter {
 
     /// Evicts one entry, in the order documented on the type.
     fn evict(&mut self, now: Timestamp) {
-        let expired = self.by_mark.first().copied().filter(|&(until, _)| until < now);
+        let expired = self
+            .by_mark
+            .first()
+            .copied()
+            .filter(|&(until, _)| until < now);
         let victim = expired
             .or_else(|| self.by_use.first().map(|&(_, a)| (Timestamp::ZERO, a)))
             .or_else(|| self.by_mark.first().copied());
@@ -384,7 +391,10 @@ mod tests {
             u32::try_from(self.next_u64() >> 32).unwrap()
         }
         fn next_u64(&mut self) -> u64 {
-            self.0 = self.0.wrapping_mul(6364136223846793005).wrapping_add(1442695040888963407);
+            self.0 = self
+                .0
+                .wrapping_mul(6364136223846793005)
+                .wrapping_add(1442695040888963407);
             self.0
         }
         fn fill_bytes(&mut self, dest: &mut [u8]) {
@@ -406,7 +416,10 @@ mod tests {
     fn first_use_fills_to_burst() {
         let mut a = AddressState::new();
         let mut rng = Counter(1);
-        assert_eq!(a.on_create(&CFG, secs(100), 1, &mut rng), CreateDecision::Allow);
+        assert_eq!(
+            a.on_create(&CFG, secs(100), 1, &mut rng),
+            CreateDecision::Allow
+        );
         assert_eq!(a.tokens(), 89);
     }
 
@@ -443,17 +456,29 @@ mod tests {
         let mut rng = Counter(7);
         let mut a = AddressState::new();
         for _ in 0..200 {
-            assert_eq!(a.on_create(&CFG, secs(100), 2, &mut rng), CreateDecision::Allow);
+            assert_eq!(
+                a.on_create(&CFG, secs(100), 2, &mut rng),
+                CreateDecision::Allow
+            );
         }
         assert_eq!(a.marked_until(), None, "2 connections: never marked");
         let mut b = AddressState::new();
         for _ in 0..89 {
-            assert_eq!(b.on_create(&CFG, secs(100), 3, &mut rng), CreateDecision::Allow);
+            assert_eq!(
+                b.on_create(&CFG, secs(100), 3, &mut rng),
+                CreateDecision::Allow
+            );
         }
         assert!(!b.is_marked(secs(100)));
         // The 90th create empties the bucket: marked, and this very cell is refused.
-        assert_eq!(b.on_create(&CFG, secs(100), 3, &mut rng), CreateDecision::Refuse);
-        assert_eq!(CreateDecision::Refuse.destroy_reason(), Some(DestroyReason::RESOURCELIMIT));
+        assert_eq!(
+            b.on_create(&CFG, secs(100), 3, &mut rng),
+            CreateDecision::Refuse
+        );
+        assert_eq!(
+            CreateDecision::Refuse.destroy_reason(),
+            Some(DestroyReason::RESOURCELIMIT)
+        );
         let until = b.marked_until().expect("marked");
         // now + 3600 s + [1, 1800) s.
         assert!(until >= secs(100 + 3600 + 1) && until < secs(100 + 3600 + 1800));
@@ -470,7 +495,10 @@ mod tests {
         }
         let first = a.marked_until().expect("marked");
         // Much later, with a full bucket again, still marked: refused, not re-marked.
-        assert_eq!(a.on_create(&CFG, secs(1000), 3, &mut rng), CreateDecision::Refuse);
+        assert_eq!(
+            a.on_create(&CFG, secs(1000), 3, &mut rng),
+            CreateDecision::Refuse
+        );
         assert_eq!(a.marked_until(), Some(first));
         // Keep hammering: the bucket empties and the mark is extended.
         for _ in 0..100 {
@@ -490,15 +518,19 @@ mod tests {
         let mut rng = Counter(3);
         let mut a = AddressState::new();
         for _ in 0..200 {
-            assert_eq!(a.on_create(&cfg, secs(0), 3, &mut rng), CreateDecision::Allow);
+            assert_eq!(
+                a.on_create(&cfg, secs(0), 3, &mut rng),
+                CreateDecision::Allow
+            );
         }
         assert!(a.is_marked(secs(0)));
     }
 
     #[test]
     fn random_part_is_within_range_and_varies() {
+        use std::collections::BTreeSet;
         let mut rng = Counter(11);
-        let mut seen = std::collections::BTreeSet::new();
+        let mut seen = BTreeSet::new();
         for _ in 0..200 {
             let mut a = AddressState::new();
             for _ in 0..90 {
@@ -554,10 +586,19 @@ mod tests {
             let mut l = CreateRateLimiter::new(CFG, 16);
             let bad = IpAddr::V6(Ipv6Addr::LOCALHOST);
             mark(&mut l, bad, secs(10), &mut rng);
-            assert_eq!(l.on_create(bad, secs(11), 3, &mut rng), CreateDecision::Refuse);
-            assert_eq!(l.on_create(v4(1), secs(11), 3, &mut rng), CreateDecision::Allow);
+            assert_eq!(
+                l.on_create(bad, secs(11), 3, &mut rng),
+                CreateDecision::Refuse
+            );
+            assert_eq!(
+                l.on_create(v4(1), secs(11), 3, &mut rng),
+                CreateDecision::Allow
+            );
             let c = l.counters();
-            assert_eq!((c.marked_addresses, c.rejected_cells, c.evictions), (1, 2, 0));
+            assert_eq!(
+                (c.marked_addresses, c.rejected_cells, c.evictions),
+                (1, 2, 0)
+            );
             assert_eq!(l.len(), 2);
             assert_eq!(l.state(v4(1)).map(AddressState::tokens), Some(89));
         }
@@ -586,8 +627,14 @@ mod tests {
             for i in 0..10_000 {
                 l.on_create(v4(i), secs(1), 1, &mut rng);
             }
-            assert!(l.is_marked(bad, secs(2)), "a flood of fresh addresses cannot unmark");
-            assert_eq!(l.on_create(bad, secs(2), 3, &mut rng), CreateDecision::Refuse);
+            assert!(
+                l.is_marked(bad, secs(2)),
+                "a flood of fresh addresses cannot unmark"
+            );
+            assert_eq!(
+                l.on_create(bad, secs(2), 3, &mut rng),
+                CreateDecision::Refuse
+            );
         }
 
         #[test]
@@ -603,7 +650,10 @@ mod tests {
             assert!(l.state(v4(3)).is_none());
             assert!(l.state(v4(1)).is_some() && l.state(v4(2)).is_some());
             // Once 1's mark has expired, it goes first.
-            let end = l.state(v4(1)).and_then(AddressState::marked_until).expect("marked");
+            let end = l
+                .state(v4(1))
+                .and_then(AddressState::marked_until)
+                .expect("marked");
             let later = Timestamp::from_secs(end.as_secs() + 1);
             l.on_create(v4(5), later, 1, &mut rng);
             assert!(l.state(v4(1)).is_none());
@@ -616,8 +666,14 @@ mod tests {
             let mut l = CreateRateLimiter::new(CFG, 2);
             mark(&mut l, v4(1), secs(0), &mut rng);
             mark(&mut l, v4(2), secs(100), &mut rng);
-            let end1 = l.state(v4(1)).and_then(AddressState::marked_until).expect("marked");
-            let end2 = l.state(v4(2)).and_then(AddressState::marked_until).expect("marked");
+            let end1 = l
+                .state(v4(1))
+                .and_then(AddressState::marked_until)
+                .expect("marked");
+            let end2 = l
+                .state(v4(2))
+                .and_then(AddressState::marked_until)
+                .expect("marked");
             l.on_create(v4(3), secs(200), 1, &mut rng);
             let gone = if end1 <= end2 { v4(1) } else { v4(2) };
             assert!(l.state(gone).is_none());
@@ -629,7 +685,10 @@ mod tests {
             let mut rng = Counter(6);
             let mut l = CreateRateLimiter::new(CFG, 0);
             for _ in 0..500 {
-                assert_eq!(l.on_create(v4(1), secs(0), 9, &mut rng), CreateDecision::Allow);
+                assert_eq!(
+                    l.on_create(v4(1), secs(0), 9, &mut rng),
+                    CreateDecision::Allow
+                );
             }
             assert!(l.is_empty());
         }

@@ -144,7 +144,11 @@ impl HandshakeStats {
     /// the `overload-general` signal if the assessment period has ended, returning the signal
     /// if it was raised (C tor assesses here, before counting the new request, so that the
     /// requested and dropped counts always cover the same requests).
-    pub fn note_requested(&mut self, htype: HandshakeType, now: Timestamp) -> Option<OverloadGeneral> {
+    pub fn note_requested(
+        &mut self,
+        htype: HandshakeType,
+        now: Timestamp,
+    ) -> Option<OverloadGeneral> {
         self.bump(htype, |c| &mut c.requested);
         if stat_index(htype) != Some(2) {
             return None;
@@ -221,13 +225,17 @@ impl HandshakeStats {
     /// extra-info/metrics).
     #[must_use]
     pub fn lifetime_assigned(&self, htype: HandshakeType) -> u64 {
-        stat_index(htype).and_then(|i| self.lifetime.get(i)).map_or(0, |c| c.assigned)
+        stat_index(htype)
+            .and_then(|i| self.lifetime.get(i))
+            .map_or(0, |c| c.assigned)
     }
 
     /// Requests of `htype` dropped over the relay's lifetime.
     #[must_use]
     pub fn lifetime_dropped(&self, htype: HandshakeType) -> u64 {
-        stat_index(htype).and_then(|i| self.lifetime.get(i)).map_or(0, |c| c.dropped)
+        stat_index(htype)
+            .and_then(|i| self.lifetime.get(i))
+            .map_or(0, |c| c.dropped)
     }
 }
 
@@ -241,7 +249,10 @@ pub struct Heartbeat {
 
 impl Heartbeat {
     fn get(&self, htype: HandshakeType) -> Counts {
-        stat_index(htype).and_then(|i| self.counts.get(i)).copied().unwrap_or_default()
+        stat_index(htype)
+            .and_then(|i| self.counts.get(i))
+            .copied()
+            .unwrap_or_default()
     }
 
     /// Requests of `htype` received (ntor-v3 counts as ntor).
@@ -302,7 +313,10 @@ mod tests {
         s.note_dropped(NTOR);
         s.note_requested(HandshakeType::FAST, now);
         let h = s.heartbeat();
-        assert_eq!(h.to_string(), "Circuit handshake stats since last time: 1/1 TAP, 2/4 NTor.");
+        assert_eq!(
+            h.to_string(),
+            "Circuit handshake stats since last time: 1/1 TAP, 2/4 NTor."
+        );
         assert_eq!(h.dropped(NTOR), 1);
         assert_eq!(h.requested(HandshakeType::FAST), 1);
         assert_eq!(h.requested(HandshakeType(9)), 0);

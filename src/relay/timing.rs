@@ -84,7 +84,12 @@ impl HandshakeTiming {
     /// the handshake itself, `roundtrip` the time from hand-off to a worker until its reply
     /// was back. Returns whether the sample was kept (it is not if `roundtrip` is at least
     /// [`MAX_BELIEVABLE_DELAY`](Self::MAX_BELIEVABLE_DELAY) or `htype` is unknown).
-    pub fn record(&mut self, htype: HandshakeType, internal: Duration, roundtrip: Duration) -> bool {
+    pub fn record(
+        &mut self,
+        htype: HandshakeType,
+        internal: Duration,
+        roundtrip: Duration,
+    ) -> bool {
         let Some(s) = self.slots.get_mut(usize::from(htype.0)) else {
             return false;
         };
@@ -187,10 +192,22 @@ mod tests {
         for _ in 0..99 {
             assert!(t.record(HandshakeType::NTOR, US(200), US(250)));
         }
-        assert_eq!(t.estimate_micros(HandshakeType::NTOR, 7), 7_000, "99 samples: still the default");
+        assert_eq!(
+            t.estimate_micros(HandshakeType::NTOR, 7),
+            7_000,
+            "99 samples: still the default"
+        );
         assert!(t.record(HandshakeType::NTOR, US(200), US(250)));
-        assert_eq!(t.estimate_micros(HandshakeType::NTOR, 7), 1_400, "100 samples: the mean");
-        assert_eq!(t.estimate_micros(HandshakeType::TAP, 2), 2_000, "other types unaffected");
+        assert_eq!(
+            t.estimate_micros(HandshakeType::NTOR, 7),
+            1_400,
+            "100 samples: the mean"
+        );
+        assert_eq!(
+            t.estimate_micros(HandshakeType::TAP, 2),
+            2_000,
+            "other types unaffected"
+        );
         assert_eq!(t.mean_internal(HandshakeType::NTOR), Some(US(200)));
         assert_eq!(t.mean_overhead(HandshakeType::NTOR), Some(US(50)));
         assert_eq!(t.mean_internal(HandshakeType::TAP), None);
@@ -202,7 +219,10 @@ mod tests {
         assert!(!t.record(HandshakeType::TAP, US(10), Duration::from_secs(2)));
         assert_eq!(t.samples(HandshakeType::TAP), 0);
         assert!(t.record(HandshakeType::TAP, Duration::from_secs(5), US(1_999_999)));
-        assert_eq!(t.mean_internal(HandshakeType::TAP), Some(Duration::from_secs(2)));
+        assert_eq!(
+            t.mean_internal(HandshakeType::TAP),
+            Some(Duration::from_secs(2))
+        );
         assert!(!t.record(HandshakeType(9), US(1), US(1)), "unknown type");
         assert_eq!(t.estimate_micros(HandshakeType(9), 3), 3_000);
     }
@@ -241,6 +261,9 @@ mod tests {
             t.record(HandshakeType::NTOR_V3, US(300), US(300));
         }
         assert_eq!(t.estimate_micros(HandshakeType::NTOR, 10), 10_000);
-        assert_eq!(t.estimate_pooled_micros(HandshakeType::NTOR, HandshakeType::NTOR_V3, 10), 2_000);
+        assert_eq!(
+            t.estimate_pooled_micros(HandshakeType::NTOR, HandshakeType::NTOR_V3, 10),
+            2_000
+        );
     }
 }
