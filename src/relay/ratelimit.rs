@@ -219,6 +219,24 @@ struct Tracked {
 /// `capacity` is the number of simultaneously marked addresses the relay can remember. B-tree
 /// maps (rather than hash maps) keep every operation `O(log capacity)` whatever addresses an
 /// attacker picks, with no hash to flood and no randomness needed for the table.
+///
+/// ```
+/// use core::net::{IpAddr, Ipv4Addr};
+/// use onionskin::relay::{CreateDecision, CreateRateLimitConfig, CreateRateLimiter, Timestamp};
+/// # use rand_chacha::rand_core::SeedableRng;
+/// # let mut rng = rand_chacha::ChaCha8Rng::seed_from_u64(1);
+///
+/// let mut limiter = CreateRateLimiter::new(CreateRateLimitConfig::DEFAULT, 100_000);
+/// let addr = IpAddr::V4(Ipv4Addr::new(192, 0, 2, 7));
+/// let now = Timestamp::from_secs(1_000);
+/// // An address with 3 connections sends 90 creates in one second: the 90th empties its
+/// // bucket, the address is marked, and its creates are refused for about an hour.
+/// let refused = (0..90)
+///     .filter(|_| limiter.on_create(addr, now, 3, &mut rng) == CreateDecision::Refuse)
+///     .count();
+/// assert_eq!(refused, 1);
+/// assert!(limiter.is_marked(addr, Timestamp::from_secs(4_600)));
+/// ```
 #[cfg(feature = "alloc")]
 #[derive(Clone, Debug)]
 pub struct CreateRateLimiter {

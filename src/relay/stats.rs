@@ -90,6 +90,22 @@ struct Assessment {
 /// counts since the previous heartbeat and starts a new interval; assigned and dropped are
 /// also kept for the relay's lifetime. Every ntor request also feeds the `overload-general`
 /// assessment ([`OverloadConfig`]).
+///
+/// ```
+/// use onionskin::HandshakeType;
+/// use onionskin::relay::{HandshakeStats, Timestamp};
+///
+/// let mut stats = HandshakeStats::default();
+/// let now = Timestamp::from_secs(60);
+/// stats.note_requested(HandshakeType::TAP, now);
+/// stats.note_assigned(HandshakeType::TAP);
+/// stats.note_requested(HandshakeType::NTOR_V3, now); // counted as ntor
+/// stats.note_dropped(HandshakeType::NTOR_V3);
+/// assert_eq!(
+///     stats.heartbeat().to_string(),
+///     "Circuit handshake stats since last time: 1/1 TAP, 0/1 NTor."
+/// );
+/// ```
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct HandshakeStats {
     since_heartbeat: [Counts; 3],
