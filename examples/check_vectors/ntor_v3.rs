@@ -29,9 +29,19 @@ fn relay_inputs(c: &mut Checker, case: &Value) -> Option<Relay> {
 }
 
 fn relay_keys(c: &mut Checker, case: &Value, r: &Relay) -> RelayKeys {
-    let key = RelaySecretKey::from_bytes(hex_array::<32>(c, case, "b"));
+    let key = RelaySecretKey::from_bytes(secret(c, case, "b"));
     c.eq("B (from b)", key.public_key(), &r.b_pub);
     RelayKeys::new(r.id, key).with_verification(r.ver.clone())
+}
+
+/// A stored X25519 secret, checked to be clamped as the vector README promises (so that a
+/// changed low bit, which X25519 would clamp away, is still noticed).
+fn secret(c: &mut Checker, case: &Value, name: &str) -> [u8; 32] {
+    let s = hex_array::<32>(c, case, name);
+    if s[0] & 7 != 0 || s[31] & 0xc0 != 0x40 {
+        c.fail(format!("{name} is not clamped"));
+    }
+    s
 }
 
 fn public_key(r: &Relay) -> RelayPublicKey {
@@ -80,8 +90,8 @@ fn check_case(case: &Value) -> Vec<String> {
     let seed = hex_field(&mut c, case, "ed25519_identity_seed");
     c.eq("ID (from ed25519_identity_seed)", &ed25519_public(&seed), &r.id);
     let keys = relay_keys(&mut c, case, &r);
-    let x = hex_array::<32>(&mut c, case, "x");
-    let y = hex_array::<32>(&mut c, case, "y");
+    let x = secret(&mut c, case, "x");
+    let y = secret(&mut c, case, "y");
     let cm = hex_field(&mut c, case, "CM");
     let sm = hex_field(&mut c, case, "SM");
     let want_skin = hex_field(&mut c, case, "onionskin");
@@ -97,10 +107,10 @@ fn check_case(case: &Value) -> Vec<String> {
         ("auth", field(&mut c, "auth")),
     ];
     let want_of = |n: &str| want.iter().find(|(k, _)| *k == n).map(|(_, v)| *v).unwrap_or([0; 32]);
-    let want_X = hex_array::<32>(&mut c, case, "X");
-    c.eq("X (from x)", &ntor_v3_public(&x), &want_X);
-    let want_Y = hex_array::<32>(&mut c, case, "Y");
-    c.eq("Y (from y)", &ntor_v3_public(&y), &want_Y);
+    let want_big_x = hex_array::<32>(&mut c, case, "X");
+    c.eq("X (from x)", &ntor_v3_public(&x), &want_big_x);
+    let want_big_y = hex_array::<32>(&mut c, case, "Y");
+    c.eq("Y (from y)", &ntor_v3_public(&y), &want_big_y);
 
     // Client, first half (twice: one state per key-material check).
     let pk = public_key(&r);
@@ -191,7 +201,7 @@ fn ntor_v3_public(secret: &[u8; 32]) -> [u8; 32] {
     RelaySecretKey::from_bytes(*secret).public_key().to_owned()
 }
 
-pub fn check(doc: &Value, report: &mut Report) -> bool {
+pub(crate) fn check(doc: &Value, report: &mut Report) -> bool {
     for case in cases(doc) {
         report.case(&id(case), check_case(case));
     }
@@ -209,7 +219,7 @@ fn check_reject_case(case: &Value) -> Vec<String> {
     match str_field(&mut c, case, "side") {
         "server" => {
             let keys = relay_keys(&mut c, case, &r);
-            let y = hex_array::<32>(&mut c, case, "y");
+            let y = secret(&mut c, case, "y");
             let skin = hex_field(&mut c, case, "onionskin");
             let called = RefCell::new(false);
             let mut reply = [0u8; ntor_v3::MAX_REPLY_LEN];
@@ -234,12 +244,12 @@ fn check_reject_case(case: &Value) -> Vec<String> {
             }
         }
         "client" => {
-            let x = hex_array::<32>(&mut c, case, "x");
+            let x = secret(&mut c, case, "x");
             let cm = hex_field(&mut c, case, "CM");
             let want_skin = hex_field(&mut c, case, "client_onionskin");
             let reply = hex_field(&mut c, case, "reply");
-            let want_X = hex_array::<32>(&mut c, case, "X");
-            c.eq("X (from x)", &ntor_v3_public(&x), &want_X);
+            let want_big_x = hex_array::<32>(&mut c, case, "X");
+            c.eq("X (from x)", &ntor_v3_public(&x), &want_big_x);
             let mut skin = [0u8; ntor_v3::MAX_ONION_SKIN_LEN];
             let Some((state, len, _)) = c.ok(
                 "client start",
@@ -270,7 +280,7 @@ fn check_reject_case(case: &Value) -> Vec<String> {
     c.errors
 }
 
-pub fn check_reject(doc: &Value, report: &mut Report) -> bool {
+pub(crate) fn check_reject(doc: &Value, report: &mut Report) -> bool {
     for case in cases(doc) {
         report.case(&id(case), check_reject_case(case));
     }
