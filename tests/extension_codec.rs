@@ -1,5 +1,8 @@
 //! The ntor-v3 extension list through the public API: round trips and hostile input.
 
+// Helper functions outside #[test] get the same leeway clippy.toml gives tests.
+#![allow(clippy::unwrap_used, clippy::indexing_slicing)]
+
 use onionskin::DecodeError;
 use onionskin::codec::extension::{Extension, ExtensionList, ExtensionType};
 use proptest::prelude::*;
@@ -55,5 +58,11 @@ fn tor_messages_from_the_vectors() {
     assert!(cm.congestion_control_request());
     let sm_bytes = hex::decode("0102011f").unwrap();
     let sm = ExtensionList::decode_exact(&sm_bytes).unwrap();
-    assert_eq!(sm.congestion_control_response().unwrap().unwrap().sendme_inc, 31);
+    assert_eq!(
+        sm.congestion_control_response()
+            .unwrap()
+            .unwrap()
+            .sendme_inc,
+        31
+    );
 }

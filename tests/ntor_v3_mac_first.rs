@@ -3,6 +3,10 @@
 //! KEYID and a low-order X, the `reply_message` callback is never called, the result is a
 //! bare error, and the caller's reply buffer is left exactly as it was.
 
+// Helper functions outside #[test] get the same leeway clippy.toml gives tests.
+#![allow(clippy::unwrap_used, clippy::indexing_slicing)]
+
+use core::cell::Cell;
 use onionskin::HandshakeError;
 use onionskin::handshake::CircuitHandshake;
 use onionskin::handshake::ntor_v3::{
@@ -11,7 +15,6 @@ use onionskin::handshake::ntor_v3::{
 };
 use rand_chacha::ChaCha20Rng;
 use rand_core::SeedableRng;
-use std::cell::Cell;
 
 /// A client message a leak would be easy to spot in.
 const SECRET_CM: &[u8] = b"attack at dawn; attack at dawn; attack at dawn";
@@ -48,8 +51,15 @@ fn assert_never_exposed(keys: &RelayKeys, skin: &[u8], what: &str) {
         },
         &mut reply,
     );
-    assert_eq!(r.err(), Some(HandshakeError::Failed), "{what}: inherent API");
-    assert!(!called.get(), "{what}: callback saw an unauthenticated message");
+    assert_eq!(
+        r.err(),
+        Some(HandshakeError::Failed),
+        "{what}: inherent API"
+    );
+    assert!(
+        !called.get(),
+        "{what}: callback saw an unauthenticated message"
+    );
     assert!(
         reply.iter().all(|&b| b == SENTINEL),
         "{what}: reply buffer was written"
@@ -60,7 +70,10 @@ fn assert_never_exposed(keys: &RelayKeys, skin: &[u8], what: &str) {
         Some(0)
     });
     assert_eq!(r.err(), Some(HandshakeError::Failed), "{what}: trait");
-    assert!(!called.get(), "{what}: callback saw an unauthenticated message (trait)");
+    assert!(
+        !called.get(),
+        "{what}: callback saw an unauthenticated message (trait)"
+    );
 }
 
 #[test]

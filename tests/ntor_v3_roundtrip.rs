@@ -1,6 +1,9 @@
 //! ntor-v3 through the public API: random round trips, tampering on both sides, the generic
 //! trait, previous onion keys, and congestion-control negotiation.
 
+// Helper functions outside #[test] get the same leeway clippy.toml gives tests.
+#![allow(clippy::unwrap_used, clippy::indexing_slicing)]
+
 use onionskin::handshake::CircuitHandshake;
 use onionskin::handshake::ntor_v3::{
     self, ClientState, MAX_CLIENT_MESSAGE_LEN, MAX_REPLY_LEN, MAX_SERVER_MESSAGE_LEN, NtorV3,
@@ -89,16 +92,27 @@ fn every_reply_byte_is_authenticated() {
     for i in 0..reply.len() {
         let mut bad = reply.to_vec();
         bad[i] ^= 0x04;
-        let (state, _, _) = hazmat::client_start_with_secret(&x, &pk, b"cm", &mut [0u8; 200]).unwrap();
-        assert_eq!(state.finish(&bad, &mut sm).err(), Some(HandshakeError::Failed), "byte {i}");
+        let (state, _, _) =
+            hazmat::client_start_with_secret(&x, &pk, b"cm", &mut [0u8; 200]).unwrap();
+        assert_eq!(
+            state.finish(&bad, &mut sm).err(),
+            Some(HandshakeError::Failed),
+            "byte {i}"
+        );
     }
     // Truncating or extending the encrypted message breaks AUTH too (it is ENCAP'd).
     let (state, _, _) = hazmat::client_start_with_secret(&x, &pk, b"cm", &mut [0u8; 200]).unwrap();
-    assert_eq!(state.finish(&reply[..reply.len() - 1], &mut sm).err(), Some(HandshakeError::Failed));
+    assert_eq!(
+        state.finish(&reply[..reply.len() - 1], &mut sm).err(),
+        Some(HandshakeError::Failed)
+    );
     let (state, _, _) = hazmat::client_start_with_secret(&x, &pk, b"cm", &mut [0u8; 200]).unwrap();
     let mut longer = reply.to_vec();
     longer.push(0);
-    assert_eq!(state.finish(&longer, &mut sm).err(), Some(HandshakeError::Failed));
+    assert_eq!(
+        state.finish(&longer, &mut sm).err(),
+        Some(HandshakeError::Failed)
+    );
     // And the untouched reply is accepted.
     let (state, _, _) = hazmat::client_start_with_secret(&x, &pk, b"cm", &mut [0u8; 200]).unwrap();
     let (_, n) = state.finish(reply, &mut sm).unwrap();
@@ -131,7 +145,10 @@ fn low_order_relay_key_rejected_by_client() {
         let (state, _) = ClientState::start(&mut rng, &relay.public_key(), b"").unwrap();
         let mut reply = [0u8; 64];
         reply[..32].copy_from_slice(&y);
-        assert_eq!(state.finish(&reply, &mut []).err(), Some(HandshakeError::Failed));
+        assert_eq!(
+            state.finish(&reply, &mut []).err(),
+            Some(HandshakeError::Failed)
+        );
     }
 }
 
@@ -142,12 +159,15 @@ fn previous_onion_key_and_verification_mismatch() {
     let old_pk = RelayPublicKey::new([3; 32], *old.public_key());
     let relay = RelayKeys::new([3; 32], RelaySecretKey::generate(&mut rng)).with_previous(old);
     let (state, skin) = ClientState::start(&mut rng, &old_pk, b"").unwrap();
-    let (rk, reply) = ntor_v3::relay_respond(&mut rng, &relay, skin.as_ref(), |_, _| Some(0)).unwrap();
+    let (rk, reply) =
+        ntor_v3::relay_respond(&mut rng, &relay, skin.as_ref(), |_, _| Some(0)).unwrap();
     let (ck, _) = state.finish(reply.as_ref(), &mut []).unwrap();
     assert_eq!(ck.circuit_keys(), rk.circuit_keys());
 
     // A client that binds another VER than the relay fails (at the relay's MAC check).
-    let other = relay.public_key().with_verification(Verification::new(b"other").unwrap());
+    let other = relay
+        .public_key()
+        .with_verification(Verification::new(b"other").unwrap());
     let (_, skin) = ClientState::start(&mut rng, &other, b"").unwrap();
     assert!(ntor_v3::relay_respond(&mut rng, &relay, skin.as_ref(), |_, _| Some(0)).is_err());
 }
@@ -180,7 +200,10 @@ fn generic_layer() {
     assert_eq!(echoed, b"ping");
     assert_eq!(ck.circuit_keys(), rk.circuit_keys());
     // The trait's relay key defaults VER to Tor's "circuit extend".
-    assert_eq!(relay.public_key().verification.as_bytes(), b"circuit extend");
+    assert_eq!(
+        relay.public_key().verification.as_bytes(),
+        b"circuit extend"
+    );
     let too_long = [0u8; MAX_CLIENT_MESSAGE_LEN + 1];
     assert_eq!(
         NtorV3::client_start(&mut rng, &relay.public_key(), &too_long).err(),
@@ -193,7 +216,11 @@ fn congestion_control_negotiation() {
     let mut rng = ChaCha20Rng::seed_from_u64(8);
     let relay = RelayKeys::new([3; 32], RelaySecretKey::generate(&mut rng));
     for (client_wants, want) in [(true, Some(31)), (false, None)] {
-        let cm: &[u8] = if client_wants { &messages::CC_REQUEST } else { &[0] };
+        let cm: &[u8] = if client_wants {
+            &messages::CC_REQUEST
+        } else {
+            &[0]
+        };
         let (state, skin) = ClientState::start(&mut rng, &relay.public_key(), cm).unwrap();
         let (_, reply) = ntor_v3::relay_respond(&mut rng, &relay, skin.as_ref(), |cm, sm| {
             let answer: &[u8] = if messages::requests_congestion_control(cm).ok()? {

@@ -161,9 +161,11 @@ impl<'a> ExtensionList<'a> {
             .split_first()
             .ok_or(DecodeError::Truncated { needed: 1 })?;
         for _ in 0..count {
-            let (&[_, len], after) = rest.split_first_chunk::<2>().ok_or_else(|| DecodeError::Truncated {
-                needed: 2usize.saturating_sub(rest.len()),
-            })?;
+            let (&[_, len], after) =
+                rest.split_first_chunk::<2>()
+                    .ok_or_else(|| DecodeError::Truncated {
+                        needed: 2usize.saturating_sub(rest.len()),
+                    })?;
             let len = usize::from(len);
             rest = after.get(len..).ok_or_else(|| DecodeError::Truncated {
                 needed: len.saturating_sub(after.len()),
@@ -532,21 +534,33 @@ mod tests {
             ExtensionList::encode(&many, &mut [0u8; 1024]),
             Err(EncodeError::TooLong { .. })
         ));
-        assert_eq!(ExtensionList::encode(&many[..255], &mut [0u8; 1024]), Ok(511));
+        assert_eq!(
+            ExtensionList::encode(&many[..255], &mut [0u8; 1024]),
+            Ok(511)
+        );
     }
 
     #[test]
     fn typed_fields() {
         let r = CongestionControlResponse { sendme_inc: 31 };
-        assert_eq!(CongestionControlResponse::from_extension(&r.to_extension()), Ok(r));
+        assert_eq!(
+            CongestionControlResponse::from_extension(&r.to_extension()),
+            Ok(r)
+        );
         let empty = Extension::new(ExtensionType::CC_RESPONSE, &[]).unwrap();
         assert_eq!(
             CongestionControlResponse::from_extension(&empty),
             Err(DecodeError::Truncated { needed: 1 })
         );
-        assert!(CongestionControlResponse::from_extension(&CongestionControlRequest.to_extension()).is_err());
+        assert!(
+            CongestionControlResponse::from_extension(&CongestionControlRequest.to_extension())
+                .is_err()
+        );
         assert!(CongestionControlRequest::from_extension(&r.to_extension()).is_err());
         let with_body = Extension::new(ExtensionType::CC_REQUEST, &[1]).unwrap();
-        assert_eq!(CongestionControlRequest::from_extension(&with_body), Ok(CongestionControlRequest));
+        assert_eq!(
+            CongestionControlRequest::from_extension(&with_body),
+            Ok(CongestionControlRequest)
+        );
     }
 }

@@ -152,9 +152,7 @@ impl Verification {
     /// The string's bytes.
     #[must_use]
     pub fn as_bytes(&self) -> &[u8] {
-        self.bytes
-            .get(..usize::from(self.len))
-            .unwrap_or_default()
+        self.bytes.get(..usize::from(self.len)).unwrap_or_default()
     }
 }
 
@@ -449,7 +447,12 @@ impl ClientState {
         reply: &[u8],
         server_message_out: &mut [u8],
     ) -> Result<(KeySeed, usize), HandshakeError> {
-        finish_core(&self, reply, server_message_out, &mut Intermediates::default())
+        finish_core(
+            &self,
+            reply,
+            server_message_out,
+            &mut Intermediates::default(),
+        )
     }
 }
 

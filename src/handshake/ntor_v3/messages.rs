@@ -62,7 +62,8 @@ mod tests {
     #[test]
     fn constants_match_the_codec() {
         let mut out = [0u8; 8];
-        let n = ExtensionList::encode(&[CongestionControlRequest.to_extension()], &mut out).unwrap();
+        let n =
+            ExtensionList::encode(&[CongestionControlRequest.to_extension()], &mut out).unwrap();
         assert_eq!(&out[..n], &CC_REQUEST);
         let r = CongestionControlResponse { sendme_inc: 31 };
         let n = ExtensionList::encode(&[r.to_extension()], &mut out).unwrap();
@@ -73,13 +74,19 @@ mod tests {
     fn parse_with_unknown_fields() {
         let unknown = Extension::new(ExtensionType(0x42), b"zz").unwrap();
         let mut out = [0u8; 16];
-        let n = ExtensionList::encode(&[unknown, CongestionControlRequest.to_extension()], &mut out)
-            .unwrap();
+        let n = ExtensionList::encode(
+            &[unknown, CongestionControlRequest.to_extension()],
+            &mut out,
+        )
+        .unwrap();
         assert!(requests_congestion_control(&out[..n]).unwrap());
         assert!(!requests_congestion_control(&[1, 0x42, 0]).unwrap());
         assert!(!requests_congestion_control(&[0]).unwrap());
         assert!(requests_congestion_control(&[]).is_err());
-        assert_eq!(sendme_inc(&[1, 2, 0]), Err(DecodeError::Truncated { needed: 1 }));
+        assert_eq!(
+            sendme_inc(&[1, 2, 0]),
+            Err(DecodeError::Truncated { needed: 1 })
+        );
         assert_eq!(sendme_inc(&[2, 9, 0, 2, 1, 7]), Ok(Some(7)));
     }
 }

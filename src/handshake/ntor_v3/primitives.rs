@@ -166,7 +166,10 @@ pub(super) fn auth(
     encrypted_sm: &[u8],
 ) -> [u8; 32] {
     let mut h = tweaked_sha3(T_AUTH);
-    absorb(&mut h, &[verify, id, onion_key, relay_pk, client_pk, msg_mac]);
+    absorb(
+        &mut h,
+        &[verify, id, onion_key, relay_pk, client_pk, msg_mac],
+    );
     absorb_encap(&mut h, encrypted_sm);
     absorb(&mut h, &[PROTOID, b"Server"]);
     // AUTH is sent in the clear.
