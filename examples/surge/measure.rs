@@ -84,12 +84,15 @@ fn tap_estimate(iters: usize) -> Duration {
 
 /// Measures the handshake costs used by the simulation and says where each comes from.
 pub(crate) fn measure(quick: bool) -> Costs {
-    use onionskin::handshake::{fast::CreateFast, ntor};
+    use onionskin::handshake::{fast::CreateFast, ntor, ntor_v3};
     let iters = if quick { 50 } else { 400 };
     let mut rng = ChaCha20Rng::seed_from_u64(0x5eed);
     let ntor_keys = ntor::RelayKeys::new([0x42; 20], ntor::RelaySecretKey::generate(&mut rng));
     let ntor_public = ntor_keys.public_key();
     let ntor = relay_cost::<ntor::Ntor, _>(&mut rng, &ntor_public, &ntor_keys, iters);
+    let v3_keys = ntor_v3::RelayKeys::new([0x42; 32], ntor_v3::RelaySecretKey::generate(&mut rng));
+    let v3_public = v3_keys.public_key();
+    let ntor_v3 = relay_cost::<ntor_v3::NtorV3, _>(&mut rng, &v3_public, &v3_keys, iters);
     let fast = relay_cost::<CreateFast, _>(&mut rng, &(), &(), iters);
     // TODO(tap): once `handshake::tap::Tap` lands on main, measure it the same way:
     //     let tap = relay_cost::<tap::Tap, _>(&mut rng, &tap_public, &tap_keys, iters / 4);
@@ -98,6 +101,10 @@ pub(crate) fn measure(quick: bool) -> Costs {
     println!(
         "  ntor         {:>8.1} µs  measured: this crate's ntor relay_respond",
         ntor.as_secs_f64() * 1e6
+    );
+    println!(
+        "  ntor-v3      {:>8.1} µs  measured: this crate's ntor-v3 relay_respond (shares the ntor queue; not simulated)",
+        ntor_v3.as_secs_f64() * 1e6
     );
     println!(
         "  CREATE_FAST  {:>8.1} µs  measured: this crate's CREATE_FAST relay_respond; answered inline, not queued",
