@@ -48,6 +48,7 @@ use cases::{Case, Spec};
 use floor::FloorKind;
 use onionskin::handshake::fast::CreateFast;
 use onionskin::handshake::ntor::Ntor;
+use onionskin::handshake::ntor_v3::NtorV3;
 
 /// Why the report could not be made (a failing handshake, an unwritable directory...).
 pub(crate) struct Error(String);
@@ -67,8 +68,14 @@ impl fmt::Debug for Error {
 /// The handshakes in the report, one line each.
 fn handshakes() -> Vec<Box<dyn Case>> {
     vec![
-        // TAP and ntor-v3: not on `main` yet.
+        // TAP: not on `main` yet.
         Box::new(Spec::<Ntor>::new("ntor", FloorKind::X25519, fixtures::ntor)),
+        Box::new(
+            Spec::<NtorV3>::new("ntor-v3", FloorKind::X25519, fixtures::ntor_v3).with_messages(
+                fixtures::NTOR_V3_CLIENT_MESSAGE,
+                fixtures::NTOR_V3_RELAY_MESSAGE,
+            ),
+        ),
         Box::new(Spec::<CreateFast>::new(
             "CREATE_FAST",
             FloorKind::Fast,

@@ -99,7 +99,6 @@ impl<H: CircuitHandshake> Spec<H> {
     }
 
     /// Messages for handshakes that carry them (ntor-v3).
-    #[allow(dead_code)] // until ntor-v3 lands on main
     pub(crate) fn with_messages(mut self, message: &'static [u8], reply: &'static [u8]) -> Self {
         self.message = message;
         self.reply = reply;

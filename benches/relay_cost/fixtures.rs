@@ -5,7 +5,7 @@
 //! the relay's constant-time key scan then does the work it does in the field.
 
 use crate::Error;
-use onionskin::handshake::ntor;
+use onionskin::handshake::{ntor, ntor_v3};
 use rand_chacha::ChaCha20Rng;
 
 /// ntor: an RSA identity digest, a current and a previous onion key.
@@ -22,3 +22,17 @@ pub(crate) fn ntor(
 pub(crate) fn create_fast(_rng: &mut ChaCha20Rng) -> Result<((), ()), Error> {
     Ok(((), ()))
 }
+
+/// ntor-v3: an Ed25519 identity, a current and a previous onion key.
+pub(crate) fn ntor_v3(
+    rng: &mut ChaCha20Rng,
+) -> Result<(ntor_v3::RelayPublicKey, ntor_v3::RelayKeys), Error> {
+    let keys = ntor_v3::RelayKeys::new([0x42; 32], ntor_v3::RelaySecretKey::generate(rng))
+        .with_previous(ntor_v3::RelaySecretKey::generate(rng));
+    Ok((keys.public_key(), keys))
+}
+
+/// What a Tor client sends in ntor-v3 today: a congestion-control request.
+pub(crate) const NTOR_V3_CLIENT_MESSAGE: &[u8] = &ntor_v3::messages::CC_REQUEST;
+/// A relay's answer with congestion control on (`sendme_inc` 31, C tor's default).
+pub(crate) const NTOR_V3_RELAY_MESSAGE: &[u8] = &ntor_v3::messages::cc_response(31);

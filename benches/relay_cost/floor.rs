@@ -69,14 +69,14 @@ pub(crate) fn primitives() -> Vec<Primitive> {
         Primitive {
             id: X25519_VARBASE,
             label: "X25519 variable-base scalar multiplication (yardstick)",
-            backend: "x25519-dalek 2 x25519() = curve25519-dalek 4 MontgomeryPoint::mul_clamped, as the crate's ntor",
+            backend: "x25519-dalek 2 x25519() = curve25519-dalek 4 MontgomeryPoint::mul_clamped, as the crate's ntor and ntor-v3",
             stand_in: false,
             make: x25519_dalek_varbase,
         },
         Primitive {
             id: X25519_BASE,
             label: "X25519 fixed-base scalar multiplication (key generation)",
-            backend: "curve25519-dalek 4 MontgomeryPoint::mul_base_clamped, as the crate's ntor",
+            backend: "curve25519-dalek 4 MontgomeryPoint::mul_base_clamped, as the crate's ntor and ntor-v3",
             stand_in: false,
             make: x25519_fixed_base,
         },
