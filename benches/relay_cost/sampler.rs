@@ -193,16 +193,19 @@ pub(crate) fn warm_up(ms: &mut [Measurement], plan: &Plan, bar: &ProgressBar) ->
         bar.set_message(format!("warm-up {}", m.id));
         let start = Instant::now();
         let mut iters = 1u64;
-        let per_op = loop {
-            let t = m.time(iters)?.elapsed;
-            let per_op = t / u32::try_from(iters).unwrap_or(u32::MAX);
+        // The fastest batch sets the estimate: a batch the scheduler interrupted is slower,
+        // never faster, than the operation.
+        let mut per_op = Duration::MAX;
+        loop {
+            let t = m.time(iters)?;
+            per_op = per_op.min(t.elapsed / u32::try_from(iters).unwrap_or(u32::MAX));
             if start.elapsed() >= plan.warmup {
-                break per_op;
+                break;
             }
-            if t < plan.target_sample / 2 && iters < 1 << 24 {
+            if t.elapsed < plan.target_sample / 2 && iters < 1 << 24 {
                 iters *= 2;
             }
-        };
+        }
         let per_op_ns = per_op.as_nanos().max(1);
         let batch = plan.target_sample.as_nanos().div_ceil(per_op_ns);
         m.batch = u64::try_from(batch).unwrap_or(1).clamp(1, 1 << 24);
