@@ -70,7 +70,7 @@ pub mod extension;
 
 pub use cell::{Cell, CellBody, CellMsg, CircId, CircIdWidth, Command};
 pub use create::{
-    Create, Create2, Created, Created2, CreateFast, CreatedFast, Destroy, DestroyReason,
+    Create, Create2, CreateFast, Created, Created2, CreatedFast, Destroy, DestroyReason,
     LegacyOnionSkin,
 };
 pub use extend::{
@@ -164,7 +164,10 @@ impl<'a> Reader<'a> {
     /// # Errors
     /// [`DecodeError::Truncated`] if fewer than `N` remain; nothing is consumed then.
     pub fn take_array<const N: usize>(&mut self) -> Result<&'a [u8; N], DecodeError> {
-        let (head, tail) = self.rest.split_first_chunk::<N>().ok_or(self.truncated(N))?;
+        let (head, tail) = self
+            .rest
+            .split_first_chunk::<N>()
+            .ok_or(self.truncated(N))?;
         self.rest = tail;
         Ok(head)
     }

@@ -1,7 +1,7 @@
 //! Fixed-size cell framing (tor-spec 3): `CircID | Command | Body[509]`.
 
 use super::{
-    Create, Create2, Created, Created2, CreateFast, CreatedFast, Destroy, PAYLOAD_LEN, Reader,
+    Create, Create2, CreateFast, Created, Created2, CreatedFast, Destroy, PAYLOAD_LEN, Reader,
     Writer, open_newtype,
 };
 use crate::{DecodeError, EncodeError};
@@ -24,7 +24,11 @@ impl CircIdWidth {
     /// The width a negotiated link protocol version uses.
     #[must_use]
     pub const fn for_link_protocol(version: u16) -> Self {
-        if version >= 4 { Self::Wide } else { Self::Narrow }
+        if version >= 4 {
+            Self::Wide
+        } else {
+            Self::Narrow
+        }
     }
 
     /// Length of the circuit ID field: 2 or 4.

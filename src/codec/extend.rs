@@ -258,7 +258,10 @@ pub struct LinkSpecs<'a> {
 #[derive(Clone, Copy)]
 enum SpecsRepr<'a> {
     /// `count` specifiers, already validated, in `bytes` (without the NSPEC byte).
-    Wire { count: u8, bytes: &'a [u8] },
+    Wire {
+        count: u8,
+        bytes: &'a [u8],
+    },
     List(&'a [LinkSpec<'a>]),
 }
 
