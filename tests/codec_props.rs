@@ -1,11 +1,19 @@
 //! Property tests: for every view, encode → decode gives the same view, and decode of
 //! arbitrary bytes → encode → decode is stable and reproduces the input up to its padding.
 
+// Test helpers: a failed unwrap or an out-of-range slice is a failed test, which is the point.
+#![allow(
+    clippy::unwrap_used,
+    clippy::indexing_slicing,
+    clippy::cast_possible_truncation,
+    clippy::std_instead_of_core
+)]
+
 use core::net::{Ipv4Addr, Ipv6Addr, SocketAddrV4, SocketAddrV6};
 use onionskin::HandshakeType;
 use onionskin::codec::{
-    Cell, CellBody, CellMsg, CircId, CircIdWidth, Command, Create, Create2, Created, Created2,
-    CreateFast, CreatedFast, Destroy, DestroyReason, Extend, Extend2, Extended, Extended2,
+    Cell, CellBody, CellMsg, CircId, CircIdWidth, Command, Create, Create2, CreateFast, Created,
+    Created2, CreatedFast, Destroy, DestroyReason, Extend, Extend2, Extended, Extended2,
     LegacyOnionSkin, LinkSpec, LinkSpecType, LinkSpecs, PAYLOAD_LEN, RELAY_PAYLOAD_LEN,
     RelayCommand, RelayMsg, RelayMsgBody,
 };
@@ -42,8 +50,14 @@ where
     frame.resize(width.cell_len(), 0xff);
     let mut scratch = [0xffu8; PAYLOAD_LEN];
     let used = body.encode_into(&mut scratch).unwrap();
-    assert!(scratch[used..].iter().all(|&b| b == 0), "padding must be NUL");
-    assert_eq!(body.encode_cell(id, width, frame).unwrap(), width.cell_len());
+    assert!(
+        scratch[used..].iter().all(|&b| b == 0),
+        "padding must be NUL"
+    );
+    assert_eq!(
+        body.encode_cell(id, width, frame).unwrap(),
+        width.cell_len()
+    );
     assert_eq!(&frame[width.header_len()..], &scratch[..]);
     let frame: &'a [u8] = frame;
     let (got_id, got) = B::decode_cell(frame, width).unwrap();
@@ -58,7 +72,10 @@ where
     out.clear();
     out.resize(msg.encoded_len() + 7, 0xee);
     assert_eq!(msg.encode_into(out).unwrap(), msg.encoded_len());
-    assert!(out[msg.encoded_len()..].iter().all(|&b| b == 0xee), "wrote past its length");
+    assert!(
+        out[msg.encoded_len()..].iter().all(|&b| b == 0xee),
+        "wrote past its length"
+    );
     assert!(msg.encoded_len() <= RELAY_PAYLOAD_LEN);
     let out: &'a [u8] = out;
     B::decode(&out[..msg.encoded_len()]).unwrap()
@@ -73,11 +90,7 @@ fn create2_parts(unknown: bool) -> impl Strategy<Value = (u16, Vec<u8>)> {
         bytes(0..=505).prop_map(|d| (3u16, d)),
     ];
     if unknown {
-        prop_oneof![
-            known,
-            (4u16.., bytes(0..=505)).prop_map(|(h, d)| (h, d)),
-        ]
-        .boxed()
+        prop_oneof![known, (4u16.., bytes(0..=505)).prop_map(|(h, d)| (h, d)),].boxed()
     } else {
         known.boxed()
     }
@@ -115,9 +128,15 @@ fn link_specs() -> impl Strategy<Value = Vec<Spec>> {
         .prop_filter("non-zero", |id| id != &[0; 20])
         .prop_map(Spec::Rsa);
     let first_addr = prop_oneof![
-        (array::<4>().prop_filter("non-zero", |a| a != &[0; 4]), 1u16..)
+        (
+            array::<4>().prop_filter("non-zero", |a| a != &[0; 4]),
+            1u16..
+        )
             .prop_map(|(a, p)| Spec::V4(a, p)),
-        (array::<16>().prop_filter("non-zero", |a| a != &[0; 16]), 1u16..)
+        (
+            array::<16>().prop_filter("non-zero", |a| a != &[0; 16]),
+            1u16..
+        )
             .prop_map(|(a, p)| Spec::V6(a, p)),
     ];
     let extra = prop_oneof![

@@ -1,9 +1,18 @@
 //! Every entry of `test-vectors/cells.json` decodes to exactly the listed fields and
 //! re-encodes byte for byte (tor-spec 3, 5.1, 5.1.2, 5.4, 6.1).
 
+// Test helpers: a failed unwrap or an out-of-range slice is a failed test, which is the point.
+#![allow(
+    clippy::unwrap_used,
+    clippy::indexing_slicing,
+    clippy::cast_possible_truncation,
+    clippy::std_instead_of_core,
+    clippy::panic
+)]
+
 use onionskin::HandshakeType;
 use onionskin::codec::{
-    Cell, CellBody, CellMsg, CircIdWidth, Create, Create2, Created, Created2, CreateFast,
+    Cell, CellBody, CellMsg, CircIdWidth, Create, Create2, CreateFast, Created, Created2,
     CreatedFast, Destroy, Extend2, Extended2, LinkSpec, PAYLOAD_LEN, RelayCommand, RelayMsg,
     RelayMsgBody,
 };
@@ -31,11 +40,19 @@ fn every_cell_decodes_to_its_fields_and_reencodes() {
     for case in cells {
         let name = case["name"].as_str().unwrap();
         let width = CircIdWidth::for_link_protocol(int(&case["link_protocol"]) as u16);
-        assert_eq!(width.circ_id_len() as u64, int(&case["circ_id_len"]), "{name}");
+        assert_eq!(
+            width.circ_id_len() as u64,
+            int(&case["circ_id_len"]),
+            "{name}"
+        );
         assert_eq!(width.cell_len() as u64, int(&case["cell_len"]), "{name}");
         let frame = hex(&case["cell"]);
         let cell = Cell::decode(&frame, width).unwrap_or_else(|e| panic!("{name}: {e}"));
-        assert_eq!(u64::from(cell.circ_id().get()), int(&case["circ_id"]), "{name}");
+        assert_eq!(
+            u64::from(cell.circ_id().get()),
+            int(&case["circ_id"]),
+            "{name}"
+        );
         assert_eq!(u64::from(cell.command().0), int(&case["command"]), "{name}");
         assert_eq!(
             cell.command().name(),
@@ -48,7 +65,11 @@ fn every_cell_decodes_to_its_fields_and_reencodes() {
         match msg {
             CellMsg::Create(m) => {
                 assert_eq!(m.handshake_type(), HandshakeType::TAP, "{name}");
-                assert_eq!(m.onion_skin().handshake_data(), hex(&f["onionskin"]), "{name}");
+                assert_eq!(
+                    m.onion_skin().handshake_data(),
+                    hex(&f["onionskin"]),
+                    "{name}"
+                );
             }
             CellMsg::Created(m) => {
                 assert_eq!(m.gy(), hex(&f["gy"]), "{name}");
@@ -80,7 +101,10 @@ fn every_cell_decodes_to_its_fields_and_reencodes() {
         let used = msg.encode_into(&mut body).unwrap();
         assert_eq!(used as u64, int(&case["payload_used_len"]), "{name}");
         assert_eq!(&body[..used], hex(&case["payload_used"]), "{name}");
-        assert!(body[used..].iter().all(|&b| b == 0), "{name}: padding not NUL");
+        assert!(
+            body[used..].iter().all(|&b| b == 0),
+            "{name}: padding not NUL"
+        );
 
         // The whole cell, byte for byte, through both encoders.
         let mut out = vec![0xffu8; width.cell_len()];
@@ -137,7 +161,11 @@ fn every_relay_message_decodes_to_its_fields_and_reencodes() {
         assert_eq!(body.len() as u64, int(&case["body_len"]), "{name}");
         assert_eq!(int(&case["stream_id"]), 0, "{name}");
         let command = RelayCommand(int(&case["relay_command"]) as u8);
-        assert_eq!(command.name(), case["relay_command_name"].as_str(), "{name}");
+        assert_eq!(
+            command.name(),
+            case["relay_command_name"].as_str(),
+            "{name}"
+        );
         let msg = RelayMsg::decode(command, &body).unwrap_or_else(|e| panic!("{name}: {e}"));
         assert_eq!(msg.command(), command);
         let f = &case["fields"];

@@ -188,10 +188,12 @@ impl<'a> Cell<'a> {
     /// length, [`DecodeError::WrongCommand`] for a variable-length command, and
     /// [`DecodeError::ZeroCircId`] for circuit ID 0.
     pub fn decode(frame: &'a [u8], width: CircIdWidth) -> Result<Self, DecodeError> {
-        let mut r = Reader::new(frame);
-        let cell = Self::read(&mut r, width)?;
-        r.finish()?;
-        Ok(cell)
+        // Check the length before the contents, so a frame of the wrong size is reported as such.
+        let extra = frame.len().saturating_sub(width.cell_len());
+        if extra > 0 {
+            return Err(DecodeError::TrailingBytes { extra });
+        }
+        Self::read(&mut Reader::new(frame), width)
     }
 
     /// Decodes the cell at the start of `bytes` and returns it with the bytes after it.
