@@ -288,10 +288,18 @@ impl<'a> LinkSpecs<'a> {
     /// [`DecodeError::Truncated`] if the list runs past the input, and
     /// [`DecodeError::LengthOutOfRange`] for a known type with the wrong LSLEN.
     pub fn read(r: &mut Reader<'a>) -> Result<Self, DecodeError> {
+        Self::read_each(r, |_| Ok(()))
+    }
+
+    /// As [`LinkSpecs::read`], handing each specifier to `each` as it is read.
+    fn read_each(
+        r: &mut Reader<'a>,
+        mut each: impl FnMut(LinkSpec<'a>) -> Result<(), DecodeError>,
+    ) -> Result<Self, DecodeError> {
         let count = r.take_u8()?;
         let start = r.peek_rest();
         for _ in 0..count {
-            LinkSpec::read(r)?;
+            each(LinkSpec::read(r)?)?;
         }
         let used = start.len() - r.remaining();
         let bytes = Reader::new(start).take(used)?;
@@ -674,51 +682,61 @@ impl SpecProblem {
     }
 }
 
-/// Applies C tor's rules: exactly one legacy RSA identity, not all zero; at most one Ed25519
-/// identity; and a usable address in the first IPv4 or the first IPv6 specifier (C tor uses
-/// only the first of each and ignores the rest). Unknown types are ignored.
-fn summarize<'a>(specs: LinkSpecIter<'a>) -> Result<Summary<'a>, SpecProblem> {
-    let mut rsa_id = None;
-    let mut ed25519_id = None;
-    let mut ipv4 = None;
-    let mut ipv6 = None;
-    for spec in specs {
+/// Applies C tor's rules, one specifier at a time: exactly one legacy RSA identity, not all
+/// zero; at most one Ed25519 identity; and a usable address in the first IPv4 or the first
+/// IPv6 specifier (C tor uses only the first of each and ignores the rest). Unknown types are
+/// ignored.
+#[derive(Default)]
+struct SummaryBuilder<'a> {
+    rsa_id: Option<&'a [u8; 20]>,
+    ed25519_id: Option<&'a [u8; 32]>,
+    ipv4: Option<SocketAddrV4>,
+    ipv6: Option<SocketAddrV6>,
+}
+
+impl<'a> SummaryBuilder<'a> {
+    fn add(&mut self, spec: LinkSpec<'a>) -> Result<(), SpecProblem> {
         match spec {
             LinkSpec::Ipv4(a) => {
-                ipv4.get_or_insert(a);
+                self.ipv4.get_or_insert(a);
             }
             LinkSpec::Ipv6(a) => {
-                ipv6.get_or_insert(a);
+                self.ipv6.get_or_insert(a);
             }
             LinkSpec::LegacyId(id) => {
-                if rsa_id.replace(id).is_some() {
+                if self.rsa_id.replace(id).is_some() {
                     return Err(SpecProblem::DuplicateRsaId);
                 }
             }
             LinkSpec::Ed25519Id(id) => {
-                if ed25519_id.replace(id).is_some() {
+                if self.ed25519_id.replace(id).is_some() {
                     return Err(SpecProblem::DuplicateEd25519Id);
                 }
             }
             LinkSpec::Unrecognized { .. } => {}
         }
+        Ok(())
     }
-    let rsa_id = rsa_id.ok_or(SpecProblem::MissingRsaId)?;
-    if rsa_id == &[0; 20] {
-        return Err(SpecProblem::ZeroRsaId);
+
+    fn finish(self) -> Result<Summary<'a>, SpecProblem> {
+        let rsa_id = self.rsa_id.ok_or(SpecProblem::MissingRsaId)?;
+        if rsa_id == &[0; 20] {
+            return Err(SpecProblem::ZeroRsaId);
+        }
+        let (ipv4, ipv6) = (self.ipv4, self.ipv6);
+        if ipv4.is_none() && ipv6.is_none() {
+            return Err(SpecProblem::MissingAddress);
+        }
+        if !ipv4.as_ref().is_some_and(usable_v4) && !ipv6.as_ref().is_some_and(usable_v6) {
+            return Err(SpecProblem::UnusableAddress);
+        }
+        Ok(Summary {
+            rsa_id,
+            ed25519_id: self.ed25519_id,
+            ipv4,
+            ipv6,
+        })
     }
-    if ipv4.is_none() && ipv6.is_none() {
-        return Err(SpecProblem::MissingAddress);
-    }
-    if !ipv4.as_ref().is_some_and(usable_v4) && !ipv6.as_ref().is_some_and(usable_v6) {
-        return Err(SpecProblem::UnusableAddress);
-    }
-    Ok(Summary {
-        rsa_id,
-        ed25519_id,
-        ipv4,
-        ipv6,
-    })
 }
 
 /// EXTEND2 (relay command 14, tor-spec 5.1.2): link specifiers, then a CREATE2 body.
@@ -743,7 +761,12 @@ impl<'a> Extend2<'a> {
     /// [`EncodeError::InvalidValue`] if the link specifiers break a rule above, and
     /// [`EncodeError::TooLong`] if the message exceeds 498 bytes.
     pub fn new(link_specs: LinkSpecs<'a>, create2: Create2<'a>) -> Result<Self, EncodeError> {
-        let summary = summarize(link_specs.iter()).map_err(SpecProblem::encode_error)?;
+        let mut summary = SummaryBuilder::default();
+        link_specs
+            .iter()
+            .try_for_each(|spec| summary.add(spec))
+            .map_err(SpecProblem::encode_error)?;
+        let summary = summary.finish().map_err(SpecProblem::encode_error)?;
         let len = link_specs.encoded_len() + create2.encoded_len();
         if len > RELAY_PAYLOAD_LEN {
             return Err(EncodeError::TooLong {
@@ -815,11 +838,15 @@ impl<'a> RelayMsgBody<'a> for Extend2<'a> {
     fn decode(body: &'a [u8]) -> Result<Self, DecodeError> {
         check_relay_len(body, "EXTEND2 body")?;
         let mut r = Reader::new(body);
-        let link_specs = LinkSpecs::read(&mut r)?;
+        // One pass: each specifier is checked as it is read.
+        let mut summary = SummaryBuilder::default();
+        let link_specs = LinkSpecs::read_each(&mut r, |spec| {
+            summary.add(spec).map_err(SpecProblem::decode_error)
+        })?;
         // An unknown HTYPE is allowed here: the relay forwards it (C tor `unknown_ok`).
         let create2 = Create2::read(&mut r, true)?;
         // Whatever follows HDATA is ignored, as C tor's trunnel parser does.
-        let summary = summarize(link_specs.iter()).map_err(SpecProblem::decode_error)?;
+        let summary = summary.finish().map_err(SpecProblem::decode_error)?;
         Ok(Self {
             link_specs,
             create2,
