@@ -336,8 +336,9 @@ pub trait CellBody<'a>: Sized {
     /// come before the padding.
     ///
     /// # Errors
-    /// None for the views in this crate (their constructors check everything); the `Result`
-    /// leaves room for implementations outside it.
+    /// Only [`Create`] can fail, with [`EncodeError::InvalidValue`] for a TAP skin that starts
+    /// with the ntor tag (a receiver would misread it); the other views' constructors already
+    /// checked everything.
     fn encode_into(&self, body: &mut [u8; PAYLOAD_LEN]) -> Result<usize, EncodeError>;
 
     /// Decodes a whole cell and its body, checking the command.

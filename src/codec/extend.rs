@@ -119,7 +119,8 @@ impl LinkSpecType {
 pub enum LinkSpec<'a> {
     /// An IPv4 address and ORPort (type 0).
     Ipv4(SocketAddrV4),
-    /// An IPv6 address and ORPort (type 1).
+    /// An IPv6 address and ORPort (type 1). The wire format has no flow label or scope ID:
+    /// they decode as 0 and are not encoded.
     Ipv6(SocketAddrV6),
     /// The legacy RSA identity fingerprint (type 2).
     LegacyId(&'a [u8; 20]),
@@ -755,7 +756,9 @@ pub struct Extend2<'a> {
 }
 
 impl<'a> Extend2<'a> {
-    /// An EXTEND2 body with these link specifiers and CREATE2 body.
+    /// An EXTEND2 body with these link specifiers and CREATE2 body. The specifiers are sent
+    /// in the order given; tor-spec 5.1.2 recommends IPv4, legacy identity, Ed25519 identity,
+    /// IPv6, which is what C tor sends.
     ///
     /// # Errors
     /// [`EncodeError::InvalidValue`] if the link specifiers break a rule above, and
