@@ -163,6 +163,9 @@ mod tests {
     fn destroy_reason_codes() {
         assert_eq!(DestroyReason::RESOURCELIMIT.0, 5);
         assert_eq!(DestroyReason::PROTOCOL.0, 1);
-        assert_eq!(std::format!("{:?}", DestroyReason(200)), "DestroyReason(200)");
+        assert_eq!(
+            std::format!("{:?}", DestroyReason(200)),
+            "DestroyReason(200)"
+        );
     }
 }
