@@ -43,7 +43,6 @@
 //! # }
 //! ```
 
-use core::fmt;
 use core::ops::Add;
 use core::time::Duration;
 
