@@ -2,7 +2,6 @@
 //! for every handshake and both link protocols, through the public codec and the generic
 //! `CircuitHandshake` layer. Both sides must end with equal circuit keys.
 
-
 #![allow(clippy::unwrap_used, clippy::indexing_slicing)]
 use onionskin::codec::{
     Cell, CellBody, CircId, CircIdWidth, Create2, CreateFast, Created2, CreatedFast,
