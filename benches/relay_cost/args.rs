@@ -25,7 +25,8 @@ CAPACITY CALCULATOR (the 2013 botnet surge):
     --circuits-per-client-hour X    new circuits each client builds per hour [default: 6]
     --tap-share F                   share of onion skins that are TAP in the mixed
                                     population, 0..1 [default: 0.9]
-    --relays N                      relays sharing the handshakes evenly [default: 4000]
+    --relays N                      relays sharing the handshakes evenly [default: 4000];
+                                    a relay carrying 1 % of the load: --relays 100
     --hops N                        handshakes per circuit [default: 3]
     --fast-first-hop yes|no         first hop uses CREATE_FAST, as 2013 clients did
                                     [default: yes]
