@@ -8,7 +8,13 @@ extern crate alloc;
 #[cfg(any(test, feature = "std"))]
 extern crate std;
 
-#[cfg(feature = "tap")]
+// Constant-time Montgomery arithmetic for TAP. Public only under `hazmat` (benchmarks and
+// differential tests); the handshakes use it internally.
+#[cfg(all(feature = "tap", feature = "hazmat"))]
+#[cfg_attr(docsrs, doc(cfg(all(feature = "tap", feature = "hazmat"))))]
+pub mod bignum;
+#[cfg(all(feature = "tap", not(feature = "hazmat")))]
+#[allow(unreachable_pub, dead_code)]
 mod bignum;
 mod ct;
 mod error;
