@@ -1,5 +1,94 @@
-//! Placeholder: filled in by its issue.
+//! TAP: client create, relay respond, client finish, the three exponentiations a relay does
+//! (RSA-1024 CRT private operation, DH keygen `g^y`, DH shared secret `X^y`), and the
+//! yardstick of issue 9 (one crypto-bigint 1024-bit modexp with a 320-bit exponent) in the
+//! same group, so ratios come from one run.
 
-use criterion::Criterion;
+use criterion::{BatchSize, Criterion, black_box};
+use crypto_bigint::modular::runtime_mod::{DynResidue, DynResidueParams};
+use crypto_bigint::{U320, U1024};
+use onionskin::bignum::{Modulus, RsaCrt, from_be_bytes};
+use onionskin::handshake::tap::{self, ClientState, RelayKeys, RelaySecretKey};
+use rand_chacha::ChaCha20Rng;
+use rand_core::{RngCore, SeedableRng};
 
-pub fn bench(_c: &mut Criterion) {}
+/// A relay onion key from the vector file (PKCS#1 DER, hex).
+const KEY_DER_HEX: &str = include_str!("tap_key.hex");
+
+const OAKLEY_P: &str = "FFFFFFFFFFFFFFFFC90FDAA22168C234C4C6628B80DC1CD129024E088A67CC74020BBEA63B139B22514A08798E3404DDEF9519B3CD3A431B302B0A6DF25F14374FE1356D6D51C245E485B576625E7EC6F44C42E9A637ED6B0BFF5CB6F406B7EDEE386BFB5A899FA5AE9F24117C4B1FE649286651ECE65381FFFFFFFFFFFFFFFF";
+
+fn relay_key() -> RelaySecretKey {
+    let der = hex::decode(KEY_DER_HEX.trim()).expect("hex");
+    RelaySecretKey::from_pkcs1_der(&der).expect("vector key")
+}
+
+pub fn bench(c: &mut Criterion) {
+    let mut rng = ChaCha20Rng::seed_from_u64(9);
+    let mut g = c.benchmark_group("tap");
+
+    // Yardstick: crypto-bigint 0.5, 1024-bit modulus, 320-bit exponent.
+    let p_cb = U1024::from_be_hex(OAKLEY_P);
+    let params = DynResidueParams::new(&p_cb);
+    let mut base_bytes = [0u8; 128];
+    rng.fill_bytes(&mut base_bytes);
+    base_bytes[0] &= 0x7f;
+    let base_cb = DynResidue::new(&U1024::from_be_slice(&base_bytes), params);
+    let mut e_bytes = [0u8; 40];
+    rng.fill_bytes(&mut e_bytes);
+    let e_cb = U320::from_be_slice(&e_bytes);
+    g.bench_function("yardstick_crypto_bigint_modexp_1024_e320", |b| {
+        b.iter(|| black_box(&base_cb).pow_bounded_exp(black_box(&e_cb), 320));
+    });
+
+    // The exponentiations alone, on this crate's Montgomery code.
+    let p: [u64; 16] = from_be_bytes(&hex::decode(OAKLEY_P).expect("hex")).expect("fits");
+    let oakley = Modulus::new(&p).expect("odd");
+    let base: [u64; 16] = from_be_bytes(&base_bytes).expect("fits");
+    let base_m = oakley.to_mont(&base);
+    let e: [u64; 5] = from_be_bytes(&e_bytes).expect("fits");
+    g.bench_function("dh_shared_secret_modexp_1024_e320", |b| {
+        b.iter(|| oakley.pow(black_box(&base_m), black_box(&e), 320));
+    });
+    g.bench_function("dh_keygen_2^y_1024_e320", |b| {
+        b.iter(|| oakley.pow_base2(black_box(&e), 320));
+    });
+    let key = relay_key();
+    let mut ct_bytes = [0u8; 128];
+    rng.fill_bytes(&mut ct_bytes);
+    ct_bytes[0] = 0x01;
+    let ct: [u64; 16] = from_be_bytes(&ct_bytes).expect("fits");
+    let crt: &RsaCrt = key.crt_hazmat();
+    g.bench_function("rsa1024_crt_private_op", |b| {
+        b.iter(|| crt.private_op(black_box(&ct)));
+    });
+    let a = base_m;
+    g.bench_function("montmul_1024", |b| b.iter(|| oakley.mul(black_box(&a), black_box(&a))));
+    g.bench_function("montsqr_1024", |b| b.iter(|| oakley.square(black_box(&a))));
+
+    // The handshake.
+    let public = key.public_key().clone();
+    let keys = RelayKeys::new(relay_key(), None);
+    g.bench_function("client_create", |b| {
+        b.iter(|| ClientState::start(&mut rng, black_box(&public)));
+    });
+    let (_, skin) = ClientState::start(&mut rng, &public);
+    g.bench_function("relay_respond", |b| {
+        b.iter(|| tap::server_respond(&mut rng, black_box(&keys), black_box(&skin)).expect("ok"));
+    });
+    let keys2 = RelayKeys::new(relay_key(), Some(relay_key()));
+    g.bench_function("relay_respond_two_onion_keys", |b| {
+        b.iter(|| tap::server_respond(&mut rng, black_box(&keys2), black_box(&skin)).expect("ok"));
+    });
+    let mut rng2 = ChaCha20Rng::seed_from_u64(10);
+    g.bench_function("client_finish", |b| {
+        b.iter_batched(
+            || {
+                let (state, skin) = ClientState::start(&mut rng2, &public);
+                let (_, reply) = tap::server_respond(&mut rng2, &keys, &skin).expect("ok");
+                (state, reply)
+            },
+            |(state, reply)| state.finish(&reply).expect("ok"),
+            BatchSize::SmallInput,
+        );
+    });
+    g.finish();
+}
