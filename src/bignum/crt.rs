@@ -85,6 +85,16 @@ impl RsaCrt {
         })
     }
 
+    /// The prime `p` (secret; crate-internal, for key validation).
+    pub(crate) fn p_modulus(&self) -> &[u64; HALF] {
+        self.p.modulus()
+    }
+
+    /// The prime `q` (secret; crate-internal, for key validation).
+    pub(crate) fn q_modulus(&self) -> &[u64; HALF] {
+        self.q.modulus()
+    }
+
     /// `c^d mod n` for a 1024-bit `c` (little-endian limbs), in constant time.
     ///
     /// The result is correct for every `c < n = pq`; callers check that bound on the public
