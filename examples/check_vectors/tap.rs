@@ -25,6 +25,19 @@ fn onion_key(c: &mut Checker, key: &Value) -> Option<RelaySecretKey> {
     if key.get("public_der_sha1").is_some() {
         expect(c, "public_der_sha1", &Sha1::digest(&public), key, "public_der_sha1");
     }
+    // The secret fields must be the ones in the DER, and p q must be n.
+    let der_has = |needle: &[u8]| !needle.is_empty() && private.windows(needle.len()).any(|w| w == needle);
+    for name in ["d", "p", "q"] {
+        let v = hex_field(c, key, name);
+        let v = &v[v.iter().position(|&b| b != 0).unwrap_or(v.len())..];
+        if !der_has(v) {
+            c.fail(format!("onion_key.{name} is not in private_der_pkcs1"));
+        }
+    }
+    let big = |c: &mut Checker, name: &str| num_bigint::BigUint::from_bytes_be(&hex_field(c, key, name));
+    if big(c, "p") * big(c, "q") != big(c, "n") {
+        c.fail("onion_key: p q != n");
+    }
     if int_field(c, key, "e") != 65537 {
         c.fail("e is not 65537");
     }
@@ -121,6 +134,16 @@ fn check_case(c: &mut Checker, case: &Value, other: Option<&Value>) {
     let gxy = hazmat::dh_shared(&y, &gx);
     let first = gxy.iter().position(|&b| b != 0).unwrap_or(gxy.len());
     c.eq("k0", &gxy[first..], &k0);
+    // What a left-padded K0 would give (only listed where g^xy has a leading zero byte).
+    if case.get("kdf_tor_out_92_if_k0_padded").is_some() {
+        let mut padded = [0u8; 92];
+        if c.ok("kdf_tor", onionskin::kdf::kdf_tor(&[&gxy], &mut padded)).is_some() {
+            expect(c, "kdf_tor_out_92_if_k0_padded", &padded, case, "kdf_tor_out_92_if_k0_padded");
+            if padded[..] == kdf_want[..] {
+                c.fail("padded and minimal K0 give the same keys");
+            }
+        }
+    }
 }
 
 fn check_keys(c: &mut Checker, side: &str, seed: tap::KeySeed, case: &Value, material: &[u8]) {
