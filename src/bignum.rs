@@ -137,6 +137,7 @@ pub fn mul_wide<const L: usize>(a: &[u64; L], b: &[u64; L]) -> ([u64; L], [u64; 
 }
 
 #[cfg(test)]
+#[allow(clippy::cast_possible_truncation)]
 mod tests {
     use super::*;
 

@@ -1,6 +1,14 @@
 //! Differential property tests: the constant-time Montgomery arithmetic (`onionskin::bignum`,
 //! `hazmat`) against num-bigint, which serves only as an independent oracle here.
 
+// Test helpers may panic on malformed fixtures; that is a test failure, as intended.
+#![allow(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    clippy::indexing_slicing,
+    clippy::panic
+)]
+
 use num_bigint::BigUint;
 use num_traits::{One, Zero};
 use onionskin::bignum::{Modulus, RsaCrt, from_be_bytes, to_be_bytes};
@@ -165,7 +173,9 @@ fn vector_keys() -> Vec<[BigUint; 4]> {
         .iter()
         .map(|c| {
             let k = &c["onion_key"];
-            let f = |name: &str| BigUint::parse_bytes(k[name].as_str().unwrap().as_bytes(), 16).unwrap();
+            let f = |name: &str| {
+                BigUint::parse_bytes(k[name].as_str().unwrap().as_bytes(), 16).unwrap()
+            };
             [f("n"), f("d"), f("p"), f("q")]
         })
         .collect()
@@ -177,7 +187,14 @@ fn crt_for(key: &[BigUint; 4]) -> RsaCrt {
     let dp = d % (p - &one);
     let dq = d % (q - &one);
     let qinv = q.modinv(p).unwrap();
-    RsaCrt::new(&limbs(p), &limbs(q), &limbs(&dp), &limbs(&dq), &limbs(&qinv)).unwrap()
+    RsaCrt::new(
+        &limbs(p),
+        &limbs(q),
+        &limbs(&dp),
+        &limbs(&dq),
+        &limbs(&qinv),
+    )
+    .unwrap()
 }
 
 proptest! {
@@ -200,7 +217,15 @@ fn crt_edge_inputs() {
     for key in vector_keys() {
         let [n, d, p, q] = &key;
         let crt = crt_for(&key);
-        for c in [BigUint::zero(), BigUint::one(), n - 1u8, p.clone(), q.clone(), p - 1u8, q + 1u8] {
+        for c in [
+            BigUint::zero(),
+            BigUint::one(),
+            n - 1u8,
+            p.clone(),
+            q.clone(),
+            p - 1u8,
+            q + 1u8,
+        ] {
             let got = crt.private_op(&limbs(&c));
             assert_eq!(big(&got), c.modpow(d, n), "c = {c:x}");
         }

@@ -1,12 +1,13 @@
 //! Kinds `tap` and `tap_reject` (tor-spec 5.1.3): every positive case is rebuilt from its
 //! secrets on both sides; every reject case must be refused by the side it names.
 
+// Slices below are of fixed-size arrays at constant offsets.
+#![allow(clippy::indexing_slicing)]
+
 use crate::util::{Checker, Report, cases, hex_array, hex_field, id, int_field, str_field};
-use onionskin::handshake::CircuitHandshake;
-use onionskin::handshake::tap::{
-    self, RelayKeys, RelayPublicKey, RelaySecretKey, Tap, hazmat,
-};
 use onionskin::KeyMaterial;
+use onionskin::handshake::CircuitHandshake;
+use onionskin::handshake::tap::{self, RelayKeys, RelayPublicKey, RelaySecretKey, Tap, hazmat};
 use serde_json::Value;
 use sha1::{Digest, Sha1};
 
@@ -20,13 +21,24 @@ fn onion_key(c: &mut Checker, key: &Value) -> Option<RelaySecretKey> {
             c.fail("public and private DER give different keys");
         }
     }
-    c.eq("public_der_pkcs1", &secret.public_key().to_pkcs1_der(), &public);
+    c.eq(
+        "public_der_pkcs1",
+        &secret.public_key().to_pkcs1_der(),
+        &public,
+    );
     expect(c, "n", &secret.public_key().modulus_be(), key, "n");
     if key.get("public_der_sha1").is_some() {
-        expect(c, "public_der_sha1", &Sha1::digest(&public), key, "public_der_sha1");
+        expect(
+            c,
+            "public_der_sha1",
+            &Sha1::digest(&public),
+            key,
+            "public_der_sha1",
+        );
     }
     // The secret fields must be the ones in the DER, and p q must be n.
-    let der_has = |needle: &[u8]| !needle.is_empty() && private.windows(needle.len()).any(|w| w == needle);
+    let der_has =
+        |needle: &[u8]| !needle.is_empty() && private.windows(needle.len()).any(|w| w == needle);
     for name in ["d", "p", "q"] {
         let v = hex_field(c, key, name);
         let v = &v[v.iter().position(|&b| b != 0).unwrap_or(v.len())..];
@@ -34,7 +46,8 @@ fn onion_key(c: &mut Checker, key: &Value) -> Option<RelaySecretKey> {
             c.fail(format!("onion_key.{name} is not in private_der_pkcs1"));
         }
     }
-    let big = |c: &mut Checker, name: &str| num_bigint::BigUint::from_bytes_be(&hex_field(c, key, name));
+    let big =
+        |c: &mut Checker, name: &str| num_bigint::BigUint::from_bytes_be(&hex_field(c, key, name));
     if big(c, "p") * big(c, "q") != big(c, "n") {
         c.fail("onion_key: p q != n");
     }
@@ -50,7 +63,7 @@ fn expect(c: &mut Checker, field: &str, got: &[u8], v: &Value, name: &str) {
     c.eq(field, got, &want);
 }
 
-pub fn check(doc: &Value, report: &mut Report) -> bool {
+pub(crate) fn check(doc: &Value, report: &mut Report) -> bool {
     let all = cases(doc);
     for (i, case) in all.iter().enumerate() {
         let mut c = Checker::default();
@@ -82,7 +95,13 @@ fn check_case(c: &mut Checker, case: &Value, other: Option<&Value>) {
     let mut plaintext = [0u8; 86];
     plaintext[..16].copy_from_slice(&k);
     plaintext[16..].copy_from_slice(&gx[..70]);
-    expect(c, "oaep_plaintext_K_M1", &plaintext, case, "oaep_plaintext_K_M1");
+    expect(
+        c,
+        "oaep_plaintext_K_M1",
+        &plaintext,
+        case,
+        "oaep_plaintext_K_M1",
+    );
     let em = hazmat::oaep_encode(&plaintext, &seed);
     expect(c, "oaep_encoded_EM", &em, case, "oaep_encoded_EM");
     let (state, skin) = hazmat::client_start_with(&public, &x, &k, &seed);
@@ -95,21 +114,38 @@ fn check_case(c: &mut Checker, case: &Value, other: Option<&Value>) {
     if !in_range {
         c.fail("relay: RSA block reported >= n");
     }
-    expect(c, "relay oaep_encoded_EM", &em_relay, case, "oaep_encoded_EM");
+    expect(
+        c,
+        "relay oaep_encoded_EM",
+        &em_relay,
+        case,
+        "oaep_encoded_EM",
+    );
     c.eq("gy", &hazmat::dh_public(&y), &gy);
     expect(c, "gxy", &hazmat::dh_shared(&y, &gx), case, "gxy");
     let keys = RelayKeys::new(secret.clone(), None);
-    if let Some((seed_relay, reply)) = c.ok("relay respond", hazmat::server_respond_with(&keys, &skin_want, &y)) {
+    if let Some((seed_relay, reply)) = c.ok(
+        "relay respond",
+        hazmat::server_respond_with(&keys, &skin_want, &y),
+    ) {
         c.eq("reply", &reply, &reply_want);
         expect(c, "kh", &reply[128..], case, "kh");
         let mut out = [0u8; 92];
-        if c.ok("relay kdf", hazmat::kdf_tor_from_start(&seed_relay, &mut out)).is_some() {
+        if c.ok(
+            "relay kdf",
+            hazmat::kdf_tor_from_start(&seed_relay, &mut out),
+        )
+        .is_some()
+        {
             c.eq("relay kdf_tor_out_92", &out, &kdf_want);
         }
         check_keys(c, "relay", seed_relay, case, &material_want);
     }
     // The same skin under (another key, this key) as (current, previous) must also work.
-    if let Some(other_key) = other.and_then(|o| o.get("onion_key")).and_then(|k| onion_key(c, k)) {
+    if let Some(other_key) = other
+        .and_then(|o| o.get("onion_key"))
+        .and_then(|k| onion_key(c, k))
+    {
         let keys = RelayKeys::new(other_key, Some(secret.clone()));
         match hazmat::server_respond_with(&keys, &skin_want, &y) {
             Ok((_, reply)) => c.eq("reply via previous onion key", &reply, &reply_want),
@@ -121,7 +157,12 @@ fn check_case(c: &mut Checker, case: &Value, other: Option<&Value>) {
     if let Ok(reply) = <[u8; 148]>::try_from(reply_want.as_slice()) {
         if let Some(seed_client) = c.ok("client finish", state.finish(&reply)) {
             let mut out = [0u8; 92];
-            if c.ok("client kdf", hazmat::kdf_tor_from_start(&seed_client, &mut out)).is_some() {
+            if c.ok(
+                "client kdf",
+                hazmat::kdf_tor_from_start(&seed_client, &mut out),
+            )
+            .is_some()
+            {
                 c.eq("client kdf_tor_out_92", &out, &kdf_want);
             }
             check_keys(c, "client", seed_client, case, &material_want);
@@ -137,8 +178,16 @@ fn check_case(c: &mut Checker, case: &Value, other: Option<&Value>) {
     // What a left-padded K0 would give (only listed where g^xy has a leading zero byte).
     if case.get("kdf_tor_out_92_if_k0_padded").is_some() {
         let mut padded = [0u8; 92];
-        if c.ok("kdf_tor", onionskin::kdf::kdf_tor(&[&gxy], &mut padded)).is_some() {
-            expect(c, "kdf_tor_out_92_if_k0_padded", &padded, case, "kdf_tor_out_92_if_k0_padded");
+        if c.ok("kdf_tor", onionskin::kdf::kdf_tor(&[&gxy], &mut padded))
+            .is_some()
+        {
+            expect(
+                c,
+                "kdf_tor_out_92_if_k0_padded",
+                &padded,
+                case,
+                "kdf_tor_out_92_if_k0_padded",
+            );
             if padded[..] == kdf_want[..] {
                 c.fail("padded and minimal K0 give the same keys");
             }
@@ -159,7 +208,7 @@ fn check_keys(c: &mut Checker, side: &str, seed: tap::KeySeed, case: &Value, mat
     }
 }
 
-pub fn check_reject(doc: &Value, report: &mut Report) -> bool {
+pub(crate) fn check_reject(doc: &Value, report: &mut Report) -> bool {
     for case in cases(doc) {
         let mut c = Checker::default();
         let side = str_field(&mut c, case, "side").to_owned();

@@ -345,15 +345,15 @@ impl<const L: usize> Modulus<L> {
         // Fold h 2^(64 L) = h (R mod n): h < 2^63 and R mod n < 2^(64 (L-1)), so the carry
         // out is 0 or 1.
         let mut c = 0;
-        for i in 0..L {
-            (v[i], c) = mac(v[i], h, self.one[i], c);
+        for (vi, oi) in v.iter_mut().zip(&self.one) {
+            (*vi, c) = mac(*vi, h, *oi, c);
         }
         // Fold that carry the same way; when it is 1 the low part is below 2^(64 L - 1),
         // so this cannot carry again.
         let mask = c.wrapping_neg();
         let mut c2 = 0;
-        for i in 0..L {
-            (v[i], c2) = adc(v[i], self.one[i] & mask, c2);
+        for (vi, oi) in v.iter_mut().zip(&self.one) {
+            (*vi, c2) = adc(*vi, oi & mask, c2);
         }
         // Now v < 2^(64 L) < 2n (n > R - 2^(64 (L-1)) > R / 2).
         self.reduce_once(&mut v, c2);
@@ -407,6 +407,7 @@ fn ct_select<const L: usize, const T: usize>(table: &[[u64; L]; T], idx: u64) ->
 }
 
 #[cfg(test)]
+#[allow(clippy::cast_possible_truncation)]
 mod tests {
     use super::*;
 

@@ -59,7 +59,7 @@ use ctr::cipher::{KeyIvInit, StreamCipher};
 use dh::{DhSecret, SharedSecret};
 use rand_core::{CryptoRng, RngCore};
 use rsa::{OAEP_MAX_MESSAGE, OAEP_SEED_LEN};
-use subtle::{Choice, ConditionallySelectable, ConstantTimeEq};
+use subtle::{Choice, ConstantTimeEq};
 use zeroize::{Zeroize, ZeroizeOnDrop};
 
 /// Length of a TAP onion skin (TAP_C_HANDSHAKE_LEN = DH_LEN + KEY_LEN + KP_PAD_LEN).
@@ -223,10 +223,7 @@ fn server_respond_with(
     let (mut m, mut ok) = keys.current.oaep_decrypt(&c);
     if let Some(prev) = &keys.previous {
         let (mut m_prev, ok_prev) = prev.oaep_decrypt(&c);
-        let use_prev = !ok & ok_prev;
-        for (a, b) in m.iter_mut().zip(&m_prev) {
-            a.conditional_assign(b, use_prev);
-        }
+        crate::ct::conditional_copy(&mut m, &m_prev, !ok & ok_prev);
         ok |= ok_prev;
         m_prev.zeroize();
     }
@@ -348,9 +345,9 @@ impl CircuitHandshake for Tap {
 #[cfg_attr(docsrs, doc(cfg(feature = "hazmat")))]
 pub mod hazmat {
     use super::{
-        ClientState, DH_LEN, DH_SEC_LEN, DhSecret, HandshakeError, KEY_LEN, KeySeed,
-        MODULUS_LEN, OAEP_MAX_MESSAGE, OAEP_SEED_LEN, ONION_SKIN_LEN, REPLY_LEN, RelayKeys,
-        RelayPublicKey, RelaySecretKey,
+        ClientState, DH_LEN, DH_SEC_LEN, DhSecret, HandshakeError, KEY_LEN, KeySeed, MODULUS_LEN,
+        OAEP_MAX_MESSAGE, OAEP_SEED_LEN, ONION_SKIN_LEN, REPLY_LEN, RelayKeys, RelayPublicKey,
+        RelaySecretKey,
     };
     use crate::bignum::RsaCrt;
 
@@ -401,7 +398,10 @@ pub mod hazmat {
 
     /// Raw RSA decryption `c^d mod n` (constant time), and whether `c < n`.
     #[must_use]
-    pub fn rsa_decrypt_raw(key: &RelaySecretKey, c: &[u8; MODULUS_LEN]) -> ([u8; MODULUS_LEN], bool) {
+    pub fn rsa_decrypt_raw(
+        key: &RelaySecretKey,
+        c: &[u8; MODULUS_LEN],
+    ) -> ([u8; MODULUS_LEN], bool) {
         let (m, ok) = key.raw_decrypt(c);
         (m, ok.into())
     }

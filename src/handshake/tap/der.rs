@@ -54,7 +54,11 @@ impl<'a> Der<'a> {
 
     /// Reads one element with tag `tag` and returns its contents. Lengths must be definite
     /// and minimal (X.690 10.1); two length bytes at most, plenty for RSA-1024 keys.
-    pub(super) fn element(&mut self, tag: u8, field: &'static str) -> Result<&'a [u8], DecodeError> {
+    pub(super) fn element(
+        &mut self,
+        tag: u8,
+        field: &'static str,
+    ) -> Result<&'a [u8], DecodeError> {
         if self.byte()? != tag {
             return Err(bad(field));
         }
@@ -118,7 +122,9 @@ pub(super) fn pem_decode(pem: &str, label: &str, out: &mut [u8]) -> Result<usize
             == Some(label)
     };
     if !lines.by_ref().any(|l| is_boundary(l, "BEGIN")) {
-        return Err(DecodeError::Missing { what: "PEM BEGIN line" });
+        return Err(DecodeError::Missing {
+            what: "PEM BEGIN line",
+        });
     }
     let mut dec = Base64::new(out);
     let mut ended = false;
@@ -130,7 +136,9 @@ pub(super) fn pem_decode(pem: &str, label: &str, out: &mut [u8]) -> Result<usize
         dec.push_line(line)?;
     }
     if !ended {
-        return Err(DecodeError::Missing { what: "PEM END line" });
+        return Err(DecodeError::Missing {
+            what: "PEM END line",
+        });
     }
     dec.finish()
 }
@@ -190,14 +198,13 @@ impl<'o> Base64<'o> {
             let bytes = [(a << 2) | (b >> 4), (b << 4) | (c >> 2), (c << 6) | d];
             let keep = 3 - self.padding;
             let limit = self.out.len();
-            let dst = self
-                .out
-                .get_mut(self.len..self.len + keep)
-                .ok_or(DecodeError::LengthOutOfRange {
+            let dst = self.out.get_mut(self.len..self.len + keep).ok_or(
+                DecodeError::LengthOutOfRange {
                     field: "PEM body",
                     value: self.len + keep,
                     limit,
-                })?;
+                },
+            )?;
             dst.copy_from_slice(bytes.get(..keep).unwrap_or_default());
             self.len += keep;
             self.in_quad = 0;
@@ -243,6 +250,7 @@ fn decode_char(c: u8) -> (u8, u8) {
 }
 
 #[cfg(test)]
+#[allow(clippy::cast_possible_truncation)]
 mod tests {
     use super::*;
 

@@ -137,7 +137,13 @@ pub(super) struct SharedSecret {
 const BUF: usize = 3 * 64;
 
 /// SHA-1's initial state (FIPS 180-4 5.3.1).
-const SHA1_IV: [u32; 5] = [0x6745_2301, 0xefcd_ab89, 0x98ba_dcfe, 0x1032_5476, 0xc3d2_e1f0];
+const SHA1_IV: [u32; 5] = [
+    0x6745_2301,
+    0xefcd_ab89,
+    0x98ba_dcfe,
+    0x1032_5476,
+    0xc3d2_e1f0,
+];
 
 impl SharedSecret {
     /// Strips the leading zero bytes of `gxy` in constant time: counts them with masks and
@@ -196,9 +202,9 @@ impl SharedSecret {
             *byte |= u8::conditional_select(&0, &i, counter_here)
                 | u8::conditional_select(&0, &0x80, end_here);
         }
-        for last in 1..=3u64 {
+        for (last, start) in (1..=3u64).zip([56usize, 120, 184]) {
+            // `start` is where block `last`'s 8-byte length field begins.
             let here = blocks.ct_eq(&last);
-            let start = 64 * last as usize - 8;
             for (k, b) in bit_len.iter().enumerate() {
                 buf[start + k] |= u8::conditional_select(&0, b, here);
             }
@@ -242,6 +248,7 @@ impl SharedSecret {
 }
 
 #[cfg(test)]
+#[allow(clippy::cast_possible_truncation)]
 mod tests {
     use super::*;
 
@@ -277,7 +284,9 @@ mod tests {
 
     #[test]
     fn ct_kdf_matches_kdf_tor_for_every_strip_length() {
-        for zeros in [0usize, 1, 2, 7, 8, 9, 10, 11, 55, 64, 72, 73, 74, 100, 127, 128] {
+        for zeros in [
+            0usize, 1, 2, 7, 8, 9, 10, 11, 55, 64, 72, 73, 74, 100, 127, 128,
+        ] {
             let mut gxy = [0u8; DH_LEN];
             for (i, b) in gxy.iter_mut().enumerate().skip(zeros) {
                 *b = (i as u8).wrapping_mul(37) | 1;

@@ -210,7 +210,13 @@ impl RelaySecretKey {
         }
         let n = seq.uint("RSA modulus")?;
         let e = seq.uint("RSA public exponent")?;
-        let _d = seq.uint("RSA private exponent")?;
+        let d_bytes = seq.uint("RSA private exponent")?;
+        let mut d =
+            bignum::from_be_bytes::<FULL>(d_bytes).ok_or(DecodeError::LengthOutOfRange {
+                field: "RSA private exponent",
+                value: d_bytes.len(),
+                limit: MODULUS_LEN,
+            })?;
         let p = half(seq.uint("RSA prime1")?, "RSA prime1")?;
         let q = half(seq.uint("RSA prime2")?, "RSA prime2")?;
         let dp = half(seq.uint("RSA exponent1")?, "RSA exponent1")?;
@@ -226,20 +232,31 @@ impl RelaySecretKey {
         let mut secrets = [p, q, dp, dq, qinv];
         secrets.zeroize();
         let key = Self { public, crt: crt? };
-        // p q must be n, and the CRT exponents must invert e: decrypt two known ciphertexts.
+        // p q must be n, and d and the CRT exponents must invert e: decrypt two known
+        // ciphertexts with the CRT and one with d itself (constant time, 1024-bit exponent).
         let (lo, hi) = bignum::mul_wide(&p_of(&key), &q_of(&key));
         let mut pq = [0u64; FULL];
         pq.get_mut(..HALF).unwrap_or_default().copy_from_slice(&lo);
         pq.get_mut(HALF..).unwrap_or_default().copy_from_slice(&hi);
         let mut ok = bignum::ct_eq(&pq, key.public.n.modulus());
         for probe in [2u8, 0xa5] {
-            let mut m = [0u8; MODULUS_LEN];
-            m.fill(probe);
-            m[0] = 0;
+            let mut m = [probe; MODULUS_LEN];
+            if let Some(top) = m.first_mut() {
+                *top = 0;
+            }
             let c = key.public.raw_encrypt(&m);
             let (back, valid) = key.raw_decrypt(&c);
             ok &= valid & back.ct_eq(&m);
+            let n = &key.public.n;
+            let c_limbs = bignum::from_be_bytes::<FULL>(&c).unwrap_or([0; FULL]);
+            let mut plain = n.from_mont(&n.pow(&n.to_mont(&c_limbs), &d, 64 * FULL));
+            let mut back_d = [0u8; MODULUS_LEN];
+            bignum::to_be_bytes(&plain, &mut back_d);
+            ok &= back_d.ct_eq(&m);
+            plain.zeroize();
+            back_d.zeroize();
         }
+        d.zeroize();
         if bool::from(ok) {
             Ok(key)
         } else {
