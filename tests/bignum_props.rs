@@ -153,6 +153,22 @@ proptest! {
     }
 
     #[test]
+    fn pow_comb_fixed_base(n in prop::array::uniform16(any::<u64>()), a in prop::array::uniform16(any::<u64>()),
+                           e in prop::array::uniform5(any::<u64>()), bits in 1usize..=320) {
+        let n = modulus(n, true);
+        let nb = big(&n);
+        let m = Modulus::new(&n).unwrap();
+        let table: [[u64; 16]; 64] = m.comb_table(&m.to_mont(&a), 6, 54);
+        let mut eb = BigUint::zero();
+        for (i, limb) in e.iter().enumerate() {
+            eb |= BigUint::from(*limb) << (64 * i);
+        }
+        eb &= (BigUint::one() << bits) - BigUint::one();
+        let got = m.from_mont(&m.pow_comb(&table, 6, 54, &e, bits));
+        prop_assert_eq!(big(&got), big(&a).modpow(&eb, &nb));
+    }
+
+    #[test]
     fn pow_vartime_public_exponent(n in prop::array::uniform16(any::<u64>()),
                                    a in prop::array::uniform16(any::<u64>()), e in any::<u64>()) {
         let n = modulus(n, true);

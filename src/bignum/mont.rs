@@ -331,6 +331,75 @@ impl<const L: usize> Modulus<L> {
         acc
     }
 
+    /// `base^exp` in Montgomery form for a **fixed** base, by a comb (Lim-Lee with one
+    /// table): `table[v]` must hold the Montgomery form of the product of
+    /// `base^(2^(t spacing))` over the set bits `t` of `v` (see [`Modulus::comb_table`]).
+    /// Costs `spacing - 1` squarings and multiplications instead of `exp_bits` squarings;
+    /// each step's entry is picked by reading the whole table under masks.
+    ///
+    /// # Panics
+    /// If `T != 2^teeth`, `teeth * spacing < exp_bits`, or `exp_bits > 64 * exp.len()`.
+    #[must_use]
+    pub fn pow_comb<const T: usize>(
+        &self,
+        table: &[[u64; L]; T],
+        teeth: usize,
+        spacing: usize,
+        exp: &[u64],
+        exp_bits: usize,
+    ) -> [u64; L] {
+        assert!(T == 1 << teeth, "table size must be 2^teeth");
+        assert!(
+            teeth * spacing >= exp_bits,
+            "comb too short for the exponent"
+        );
+        assert!(exp_bits <= 64 * exp.len(), "exponent shorter than exp_bits");
+        let mut acc = self.one;
+        for i in (0..spacing).rev() {
+            // Bits i, i + spacing, i + 2 spacing, ... (public positions, secret values).
+            let mut v = 0u64;
+            for t in 0..teeth {
+                v |= window(exp, exp_bits, i + t * spacing, 1) << t;
+            }
+            let entry = ct_select(table, v);
+            if i + 1 == spacing {
+                acc = entry;
+            } else {
+                acc = self.square(&acc);
+                acc = self.mul(&acc, &entry);
+            }
+        }
+        acc
+    }
+
+    /// The table [`Modulus::pow_comb`] needs for a Montgomery-form `base`: entry `v` is the
+    /// product of `base^(2^(t spacing))` over the set bits `t` of `v`.
+    ///
+    /// # Panics
+    /// If `T != 2^teeth`.
+    #[must_use]
+    pub fn comb_table<const T: usize>(
+        &self,
+        base: &[u64; L],
+        teeth: usize,
+        spacing: usize,
+    ) -> [[u64; L]; T] {
+        assert!(T == 1 << teeth, "table size must be 2^teeth");
+        let mut table = [[0u64; L]; T];
+        table[0] = self.one;
+        let mut tooth = *base;
+        for t in 0..teeth {
+            // Entries with top bit t: the entries below times base^(2^(t spacing)).
+            for v in 0..(1 << t) {
+                table[(1 << t) | v] = self.mul(&table[v], &tooth);
+            }
+            for _ in 0..spacing {
+                tooth = self.square(&tooth);
+            }
+        }
+        table
+    }
+
     /// `a 2^k mod n` for `a < n` and a secret `k < 64`, when `R mod n < 2^(64 (L-1))`.
     fn mul_pow2(&self, a: &[u64; L], k: u64) -> [u64; L] {
         // v = a << k over L + 1 limbs. `(x >> 1) >> (63 - k)` is `x >> (64 - k)` without the

@@ -44,6 +44,7 @@
 //! # Ok::<(), Box<dyn core::error::Error>>(())
 //! ```
 
+mod comb_table;
 mod der;
 mod dh;
 mod rsa;
