@@ -74,9 +74,24 @@ fn sub_assign<const L: usize>(a: &mut [u64; L], b: &[u64; L]) -> u64 {
 /// Replaces `a` by `b` where `choice` is set, limb by limb with masks.
 #[inline(always)]
 fn select_assign<const L: usize>(a: &mut [u64; L], b: &[u64; L], choice: Choice) {
+    select_assign_mask(a, b, u64::conditional_select(&0, &u64::MAX, choice));
+}
+
+/// Replaces `a` by `b` where `mask` is all ones (it must be 0 or all ones).
+#[inline(always)]
+fn select_assign_mask<const L: usize>(a: &mut [u64; L], b: &[u64; L], mask: u64) {
     for i in 0..L {
-        a[i].conditional_assign(&b[i], choice);
+        a[i] ^= (a[i] ^ b[i]) & mask;
     }
+}
+
+/// All ones if `bit` (0 or 1) is 1, else 0, hidden from the optimiser so that it cannot
+/// turn the masked arithmetic that follows into a branch. `core::hint::black_box` is an
+/// inline barrier, much cheaper than a `subtle::Choice` (a call and a volatile read), which
+/// matters in the hot loops of exponentiation.
+#[inline(always)]
+fn mask_from_bit(bit: u64) -> u64 {
+    core::hint::black_box(bit & 1).wrapping_neg()
 }
 
 /// `Choice(1)` iff `a < b`, in constant time.

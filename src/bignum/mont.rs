@@ -1,7 +1,9 @@
 //! Montgomery multiplication, squaring and fixed-window exponentiation modulo an odd `n`.
 
-use super::{adc, add_assign, mac, sbb, select_assign, sub_assign};
-use subtle::{Choice, ConditionallySelectable, ConstantTimeEq};
+use super::{
+    adc, add_assign, mac, mask_from_bit, sbb, select_assign, select_assign_mask, sub_assign,
+};
+use subtle::Choice;
 use zeroize::Zeroize;
 
 /// Window width of [`Modulus::pow`]: a 32-entry table. For 320- and 512-bit exponents 5 bits
@@ -135,7 +137,7 @@ impl<const L: usize> Modulus<L> {
         // The subtraction is right iff it did not go below zero: no borrow out of the
         // L limbs, or a borrow that the extra high limb absorbs.
         let (_, under) = sbb(hi, 0, borrow);
-        select_assign(x, &t, !Choice::from(under as u8));
+        select_assign_mask(x, &t, mask_from_bit(under ^ 1));
     }
 
     /// `a + b mod n`, for `a, b < n`.
@@ -518,7 +520,9 @@ fn window(exp: &[u64], exp_bits: usize, pos: usize, width: usize) -> u64 {
 fn ct_select<const L: usize, const T: usize>(table: &[[u64; L]; T], idx: u64) -> [u64; L] {
     let mut out = [0u64; L];
     for (k, entry) in (0u64..).zip(table.iter()) {
-        let mask = u64::conditional_select(&0, &u64::MAX, k.ct_eq(&idx));
+        // k == idx iff k ^ idx is zero, iff the top bit of (x | -x) is clear.
+        let x = k ^ idx;
+        let mask = mask_from_bit(((x | x.wrapping_neg()) >> 63) ^ 1);
         for (o, e) in out.iter_mut().zip(entry) {
             *o |= e & mask;
         }
