@@ -90,8 +90,15 @@ fn select_assign_mask<const L: usize>(a: &mut [u64; L], b: &[u64; L], mask: u64)
 /// inline barrier, much cheaper than a `subtle::Choice` (a call and a volatile read), which
 /// matters in the hot loops of exponentiation.
 #[inline(always)]
-fn mask_from_bit(bit: u64) -> u64 {
+pub(crate) fn mask_from_bit(bit: u64) -> u64 {
     core::hint::black_box(bit & 1).wrapping_neg()
+}
+
+/// All ones if `a == b`, else 0, without a branch (see [`mask_from_bit`]).
+#[inline(always)]
+pub(crate) fn eq_mask(a: u64, b: u64) -> u64 {
+    let x = a ^ b;
+    mask_from_bit(((x | x.wrapping_neg()) >> 63) ^ 1)
 }
 
 /// `Choice(1)` iff `a < b`, in constant time.

@@ -1,7 +1,8 @@
 //! Montgomery multiplication, squaring and fixed-window exponentiation modulo an odd `n`.
 
 use super::{
-    adc, add_assign, mac, mask_from_bit, sbb, select_assign, select_assign_mask, sub_assign,
+    adc, add_assign, eq_mask, mac, mask_from_bit, sbb, select_assign, select_assign_mask,
+    sub_assign,
 };
 use subtle::Choice;
 use zeroize::Zeroize;
@@ -520,9 +521,7 @@ fn window(exp: &[u64], exp_bits: usize, pos: usize, width: usize) -> u64 {
 fn ct_select<const L: usize, const T: usize>(table: &[[u64; L]; T], idx: u64) -> [u64; L] {
     let mut out = [0u64; L];
     for (k, entry) in (0u64..).zip(table.iter()) {
-        // k == idx iff k ^ idx is zero, iff the top bit of (x | -x) is clear.
-        let x = k ^ idx;
-        let mask = mask_from_bit(((x | x.wrapping_neg()) >> 63) ^ 1);
+        let mask = eq_mask(k, idx);
         for (o, e) in out.iter_mut().zip(entry) {
             *o |= e & mask;
         }

@@ -9,7 +9,7 @@
 use super::comb_table::{COMB_SPACING, COMB_TEETH, OAKLEY_BASE2_COMB};
 use crate::bignum::{self, Modulus};
 use sha1::digest::generic_array::GenericArray;
-use subtle::{Choice, ConditionallySelectable, ConstantTimeEq};
+use subtle::Choice;
 use zeroize::{Zeroize, ZeroizeOnDrop};
 
 /// Bytes in a DH public value or shared secret (DH_LEN, tor-spec 0.2).
@@ -160,21 +160,24 @@ impl SharedSecret {
     /// shifts left by that count with a barrel shifter (eight masked passes).
     pub(super) fn new(mut gxy: [u8; DH_LEN]) -> Self {
         let mut zeros = 0u64;
-        let mut leading = Choice::from(1);
-        for b in &gxy {
-            leading &= b.ct_eq(&0);
-            zeros += u64::from(leading.unwrap_u8());
+        let mut leading = 1u64;
+        for &b in &gxy {
+            // (b - 1) >> 63 is 1 exactly when b == 0.
+            leading &= u64::from(b).wrapping_sub(1) >> 63;
+            zeros += leading;
         }
         let mut shifted = [0u8; BUF];
         shifted[..DH_LEN].copy_from_slice(&gxy);
         gxy.zeroize();
         for bit in 0..8 {
             let step = 1usize << bit;
-            let take = Choice::from(((zeros >> bit) & 1) as u8);
+            // Truncation keeps the all-ones or all-zeros byte pattern.
+            #[allow(clippy::cast_possible_truncation)]
+            let take = bignum::mask_from_bit(zeros >> bit) as u8;
             for j in 0..BUF {
                 // j + step is a public position.
                 let src = if j + step < BUF { shifted[j + step] } else { 0 };
-                shifted[j].conditional_assign(&src, take);
+                shifted[j] ^= (shifted[j] ^ src) & take;
             }
         }
         Self {
@@ -206,26 +209,29 @@ impl SharedSecret {
         // Blocks needed: the message, 0x80 and 8 length bytes, rounded up (1, 2 or 3).
         let blocks = (msg_len + 9).div_ceil(64);
         let bit_len = (msg_len * 8).to_be_bytes();
+        // Masks are all ones or zero, so truncating them to a byte or word keeps that.
+        #[allow(clippy::cast_possible_truncation)]
         for (pos, byte) in (0u64..).zip(buf.iter_mut()) {
-            let counter_here = pos.ct_eq(&(msg_len - 1));
-            let end_here = pos.ct_eq(&msg_len);
-            *byte |= u8::conditional_select(&0, &i, counter_here)
-                | u8::conditional_select(&0, &0x80, end_here);
+            let counter_here = bignum::eq_mask(pos, msg_len - 1) as u8;
+            let end_here = bignum::eq_mask(pos, msg_len) as u8;
+            *byte |= (i & counter_here) | (0x80 & end_here);
         }
+        #[allow(clippy::cast_possible_truncation)]
         for (last, start) in (1..=3u64).zip([56usize, 120, 184]) {
             // `start` is where block `last`'s 8-byte length field begins.
-            let here = blocks.ct_eq(&last);
+            let here = bignum::eq_mask(blocks, last) as u8;
             for (k, b) in bit_len.iter().enumerate() {
-                buf[start + k] |= u8::conditional_select(&0, b, here);
+                buf[start + k] |= b & here;
             }
         }
         let mut state = SHA1_IV;
         let mut out = [0u32; 5];
+        #[allow(clippy::cast_possible_truncation)]
         for (n, block) in (1u64..).zip(buf.chunks_exact(64)) {
             sha1::compress(&mut state, &[GenericArray::clone_from_slice(block)]);
-            let done = blocks.ct_eq(&n);
+            let done = bignum::eq_mask(blocks, n) as u32;
             for (o, s) in out.iter_mut().zip(&state) {
-                o.conditional_assign(s, done);
+                *o ^= (*o ^ s) & done;
             }
         }
         buf.zeroize();
