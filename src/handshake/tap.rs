@@ -352,7 +352,10 @@ pub mod hazmat {
     };
     use crate::bignum::RsaCrt;
 
-    pub use super::rsa::{OAEP_MAX_MESSAGE as OAEP_MESSAGE_LEN, OAEP_SEED_LEN as SEED_LEN};
+    /// Length of the OAEP plaintext TAP sends: `K | g^x[0..70]` (86 bytes).
+    pub const OAEP_MESSAGE_LEN: usize = OAEP_MAX_MESSAGE;
+    /// Length of an OAEP seed (20 bytes).
+    pub const SEED_LEN: usize = OAEP_SEED_LEN;
 
     /// [`ClientState::start`] with the DH secret `x`, the hybrid key `K` and the OAEP seed
     /// given.

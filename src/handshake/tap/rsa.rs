@@ -16,9 +16,9 @@ pub const PUBLIC_EXPONENT: u64 = 65537;
 /// Length of the PKCS#1 DER `RSAPublicKey` of a 1024-bit key with e = 65537.
 pub const PUBLIC_DER_LEN: usize = 140;
 /// Bytes an OAEP block (k = 128, SHA-1) can carry: 128 - 2*20 - 2 (KP_PAD_LEN = 42).
-pub const OAEP_MAX_MESSAGE: usize = MODULUS_LEN - 42;
+pub(crate) const OAEP_MAX_MESSAGE: usize = MODULUS_LEN - 42;
 /// Length of an OAEP seed: one SHA-1 output.
-pub const OAEP_SEED_LEN: usize = 20;
+pub(crate) const OAEP_SEED_LEN: usize = 20;
 
 /// Limbs of the modulus and of each CRT prime.
 const FULL: usize = 16;
