@@ -57,15 +57,15 @@ fn check_ops<const L: usize>(n: [u64; L], a: [u64; L], b: [u64; L]) {
     // to_mont accepts unreduced input.
     let am = m.to_mont(&a);
     assert_eq!(big(&am), (&ab * &rr) % &nb);
-    let a_red: [u64; L] = m.from_mont(&am);
+    let a_red: [u64; L] = m.retrieve(&am);
     assert_eq!(big(&a_red), &ab % &nb);
     let bm = m.to_mont(&b_red);
     // mul with an unreduced first operand, and with reduced ones.
     let rinv = rr.modinv(&nb).unwrap();
     assert_eq!(big(&m.mul(&a, &b_red)), (&ab * &bb * &rinv) % &nb);
-    let prod = m.from_mont(&m.mul(&am, &bm));
+    let prod = m.retrieve(&m.mul(&am, &bm));
     assert_eq!(big(&prod), (&ab * &bb) % &nb);
-    let sq = m.from_mont(&m.square(&am));
+    let sq = m.retrieve(&m.square(&am));
     assert_eq!(big(&sq), (&ab * &ab) % &nb);
     let ar = &ab % &nb;
     assert_eq!(big(&m.add(&a_red, &b_red)), (&ar + &bb) % &nb);
@@ -81,7 +81,7 @@ fn check_pow<const L: usize>(n: [u64; L], a: [u64; L], e: &[u64], bits: usize) {
     }
     eb &= (BigUint::one() << bits) - BigUint::one();
     let ab = big(&a);
-    let got = m.from_mont(&m.pow(&m.to_mont(&a), e, bits));
+    let got = m.retrieve(&m.pow(&m.to_mont(&a), e, bits));
     assert_eq!(big(&got), ab.modpow(&eb, &nb));
 }
 
@@ -133,7 +133,7 @@ proptest! {
             eb |= BigUint::from(*limb) << (64 * i);
         }
         eb &= (BigUint::one() << bits) - BigUint::one();
-        let got = m.from_mont(&m.pow_base2(&e, bits));
+        let got = m.retrieve(&m.pow_base2(&e, bits));
         prop_assert_eq!(big(&got), BigUint::from(2u8).modpow(&eb, &p));
     }
 
@@ -148,7 +148,7 @@ proptest! {
             eb |= BigUint::from(*limb) << (64 * i);
         }
         eb &= (BigUint::one() << bits) - BigUint::one();
-        let got = m.from_mont(&m.pow_base2(&e, bits));
+        let got = m.retrieve(&m.pow_base2(&e, bits));
         prop_assert_eq!(big(&got), BigUint::from(2u8).modpow(&eb, &nb));
     }
 
@@ -164,7 +164,7 @@ proptest! {
             eb |= BigUint::from(*limb) << (64 * i);
         }
         eb &= (BigUint::one() << bits) - BigUint::one();
-        let got = m.from_mont(&m.pow_comb(&table, 6, 54, &e, bits));
+        let got = m.retrieve(&m.pow_comb(&table, 6, 54, &e, bits));
         prop_assert_eq!(big(&got), big(&a).modpow(&eb, &nb));
     }
 
@@ -174,7 +174,7 @@ proptest! {
         let n = modulus(n, true);
         let nb = big(&n);
         let m = Modulus::new(&n).unwrap();
-        let got = m.from_mont(&m.pow_vartime(&m.to_mont(&a), e));
+        let got = m.retrieve(&m.pow_vartime(&m.to_mont(&a), e));
         prop_assert_eq!(big(&got), big(&a).modpow(&BigUint::from(e), &nb));
     }
 }

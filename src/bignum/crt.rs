@@ -104,11 +104,11 @@ impl RsaCrt {
         let cp = reduce_wide(&self.p, &self.p_r3, c);
         let cq = reduce_wide(&self.q, &self.q_r3, c);
         let m1 = self.p.pow(&cp, &self.dp, HALF_BITS);
-        let m2 = self.q.from_mont(&self.q.pow(&cq, &self.dq, HALF_BITS));
+        let m2 = self.q.retrieve(&self.q.pow(&cq, &self.dq, HALF_BITS));
         // Garner: h = qinv (m1 - m2) mod p. m2 < q < R, so to_mont reduces it mod p.
         let m2_p = self.p.to_mont(&m2);
         let diff = self.p.sub(&m1, &m2_p);
-        let h = self.p.from_mont(&self.p.mul(&diff, &self.qinv_mont));
+        let h = self.p.retrieve(&self.p.mul(&diff, &self.qinv_mont));
         // m = m2 + h q < q + (p - 1) q = n: no reduction needed.
         let (lo, hi) = mul_wide(&h, self.q.modulus());
         let mut m = [0u64; FULL];

@@ -19,7 +19,7 @@ const WINDOW_BASE2: usize = 6;
 ///
 /// Values "in Montgomery form" represent `a` as `a R mod n`. [`Modulus::mul`] maps
 /// `(aR, bR)` to `abR`, so exponentiation stays in that form; convert with
-/// [`Modulus::to_mont`] and [`Modulus::from_mont`].
+/// [`Modulus::to_mont`] and [`Modulus::retrieve`].
 ///
 /// The modulus may be secret (an RSA prime): nothing here branches on it, except
 /// [`Modulus::new`]'s final yes/no answer about whether it is usable, and
@@ -306,7 +306,7 @@ impl<const L: usize> Modulus<L> {
 
     /// The ordinary value `a R^-1 mod n` of a Montgomery-form `a`, fully reduced.
     #[must_use]
-    pub fn from_mont(&self, a: &[u64; L]) -> [u64; L] {
+    pub fn retrieve(&self, a: &[u64; L]) -> [u64; L] {
         let mut unit = [0u64; L];
         unit[0] = 1;
         self.mul(a, &unit)
@@ -573,7 +573,7 @@ mod tests {
         let b = 0xffff_ffff_ffff_ffff_0000u128 % n;
         let am = m.to_mont(&to(a));
         let bm = m.to_mont(&to(b));
-        let prod = from(m.from_mont(&m.mul(&am, &bm)));
+        let prod = from(m.retrieve(&m.mul(&am, &bm)));
         // Reference product mod n via repeated doubling (no u256 needed).
         let mut want = 0u128;
         for i in (0..128).rev() {
@@ -583,7 +583,7 @@ mod tests {
             }
         }
         assert_eq!(prod, want);
-        assert_eq!(from(m.from_mont(&m.square(&am))), {
+        assert_eq!(from(m.retrieve(&m.square(&am))), {
             let mut w = 0u128;
             for i in (0..128).rev() {
                 w = (w * 2) % n;

@@ -143,7 +143,7 @@ impl RelayPublicKey {
         let limbs = bignum::from_be_bytes::<FULL>(m).unwrap_or([0; FULL]);
         let c = self
             .n
-            .from_mont(&self.n.pow_vartime(&self.n.to_mont(&limbs), PUBLIC_EXPONENT));
+            .retrieve(&self.n.pow_vartime(&self.n.to_mont(&limbs), PUBLIC_EXPONENT));
         let mut out = [0u8; MODULUS_LEN];
         bignum::to_be_bytes(&c, &mut out);
         out
@@ -249,7 +249,7 @@ impl RelaySecretKey {
             ok &= valid & back.ct_eq(&m);
             let n = &key.public.n;
             let c_limbs = bignum::from_be_bytes::<FULL>(&c).unwrap_or([0; FULL]);
-            let mut plain = n.from_mont(&n.pow(&n.to_mont(&c_limbs), &d, 64 * FULL));
+            let mut plain = n.retrieve(&n.pow(&n.to_mont(&c_limbs), &d, 64 * FULL));
             let mut back_d = [0u8; MODULUS_LEN];
             bignum::to_be_bytes(&plain, &mut back_d);
             ok &= back_d.ct_eq(&m);
