@@ -2,6 +2,9 @@
 //!
 //! `cargo bench --bench handshakes`. One module per handshake, in `benches/handshakes/`.
 
+// criterion's macros generate undocumented public items.
+#![allow(missing_docs)]
+
 use criterion::{Criterion, criterion_group, criterion_main};
 
 #[path = "handshakes/fast.rs"]
