@@ -10,6 +10,7 @@ use criterion::{BatchSize, Criterion, black_box};
 use crypto_bigint::modular::runtime_mod::{DynResidue, DynResidueParams};
 use crypto_bigint::{U320, U1024};
 use onionskin::bignum::{Modulus, RsaCrt, from_be_bytes};
+use onionskin::handshake::ntor;
 use onionskin::handshake::tap::{self, ClientState, RelayKeys, RelaySecretKey};
 use rand_chacha::ChaCha20Rng;
 use rand_core::{RngCore, SeedableRng};
@@ -84,6 +85,12 @@ pub(crate) fn bench(c: &mut Criterion) {
     let keys2 = RelayKeys::new(relay_key(), Some(relay_key()));
     g.bench_function("relay_respond_two_onion_keys", |b| {
         b.iter(|| tap::server_respond(&mut rng, black_box(&keys2), black_box(&skin)).expect("ok"));
+    });
+    // ntor's relay respond in the same group, for the TAP/ntor ratio from one run.
+    let ntor_keys = ntor::RelayKeys::new([0x42; 20], ntor::RelaySecretKey::generate(&mut rng));
+    let (_, ntor_skin) = ntor::hazmat::client_start_with_x(&[0x17; 32], &ntor_keys.public_key());
+    g.bench_function("ntor_relay_respond_same_run", |b| {
+        b.iter(|| ntor::relay_respond(&mut rng, &ntor_keys, black_box(&ntor_skin)).expect("ok"));
     });
     let mut rng2 = ChaCha20Rng::seed_from_u64(10);
     g.bench_function("client_finish", |b| {
