@@ -109,7 +109,11 @@ pub(crate) fn bench(c: &mut Criterion) {
     // Only under `cargo bench`, and only when the filter (if any) selects this group.
     let args: Vec<String> = std::env::args().skip(1).collect();
     let benching = args.iter().any(|a| a == "--bench");
-    let filters: Vec<&String> = args.iter().filter(|a| !a.starts_with('-')).collect();
+    // Option values (`--measurement-time 3`) are numbers; anything else is a name filter.
+    let filters: Vec<&String> = args
+        .iter()
+        .filter(|a| !a.starts_with('-') && a.parse::<f64>().is_err())
+        .collect();
     if benching
         && (filters.is_empty()
             || filters
