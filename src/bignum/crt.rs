@@ -18,6 +18,13 @@ const HALF_BITS: usize = 64 * HALF;
 /// `m1 = c^dp mod p`, `m2 = c^dq mod q`, `h = qinv (m1 - m2) mod p`, `m = m2 + h q` (Garner),
 /// with no branch or memory index that depends on the key or on `c`.
 /// Zeroized on drop.
+///
+/// There is no message or exponent blinding: every step already runs in time independent
+/// of the secrets, and blinding would guard only against power, electromagnetic and fault
+/// attacks on the hardware, which are out of scope here, at the price of a modular inverse
+/// (or an extra exponentiation) per decryption. A fault check (re-encrypting the result)
+/// is likewise left out: TAP never sends the decrypted block back, which is what a
+/// Bellcore-style fault attack needs.
 #[derive(Clone)]
 pub struct RsaCrt {
     p: Modulus<HALF>,

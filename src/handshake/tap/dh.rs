@@ -135,7 +135,7 @@ impl DhSecret {
 
 /// `g^xy`, kept left-padded with the (secret) number of its leading zero bytes, so that
 /// KDF-TOR can hash the minimal encoding without a secret-dependent length anywhere.
-#[derive(Clone, Zeroize, ZeroizeOnDrop)]
+#[derive(Zeroize, ZeroizeOnDrop)]
 pub(super) struct SharedSecret {
     /// The minimal encoding moved to the front (`gxy[z..]`), then zeros.
     shifted: [u8; BUF],
