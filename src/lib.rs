@@ -12,6 +12,10 @@ extern crate std;
 mod bignum;
 mod ct;
 mod error;
+// Public only for tests and benchmarks (`hazmat`); the handshakes are its real users.
+#[cfg(feature = "hazmat")]
+pub mod x25519;
+#[cfg(not(feature = "hazmat"))]
 mod x25519;
 
 pub mod codec;

@@ -1,1 +1,111 @@
-//! Placeholder: fast relay-side X25519 (issue 9).
+//! Relay-side X25519 (RFC 7748) tuned for Tor's ntor and ntor-v3 handshakes (issue 9).
+//!
+//! A relay answering ntor computes `Y = EXP(G, y)`, `EXP(X, y)` and `EXP(X, b)`: one fixed-base
+//! and two variable-base multiplications, the latter two over the same base `X`
+//! (tor-spec 5.1.4). A client finishing ntor computes `EXP(Y, x)` and `EXP(B, x)`: one scalar
+//! over two bases. The functions here run such pairs of Montgomery ladders side by side and
+//! share one field inversion between their results.
+//!
+//! All functions clamp their scalars as RFC 7748 section 5 does, ignore bit 255 of every
+//! u-coordinate, and return exactly the bytes `x25519_dalek::x25519` returns, including the
+//! all-zero output for low-order inputs: rejecting that output (the "contributory" check) is
+//! the caller's job. They are constant time: no branch and no memory index depends on a
+//! scalar or a point.
+
+mod field51;
+mod ladder;
+
+use field51::{Fe, batch_invert};
+
+/// Clamps a scalar as RFC 7748 section 5 ("decodeScalar25519").
+#[inline]
+fn clamp(mut k: [u8; 32]) -> [u8; 32] {
+    k[0] &= 248;
+    k[31] &= 127;
+    k[31] |= 64;
+    k
+}
+
+/// Encodes projective results X/Z as u-coordinates with one shared inversion.
+fn to_affine<const N: usize>(points: [(Fe, Fe); N]) -> [[u8; 32]; N] {
+    let inv = batch_invert(&points.map(|(_, z)| z));
+    core::array::from_fn(|j| points[j].0.mul(&inv[j]).to_bytes())
+}
+
+/// Two variable-base multiplications over one base: `(scalar_a * u, scalar_b * u)`.
+///
+/// This is the relay's `EXP(X, y)` and `EXP(X, b)` in ntor and ntor-v3.
+#[must_use]
+pub fn x25519_pair(
+    scalar_a: &[u8; 32],
+    scalar_b: &[u8; 32],
+    u: &[u8; 32],
+) -> ([u8; 32], [u8; 32]) {
+    portable::x25519_pair(scalar_a, scalar_b, u)
+}
+
+/// One scalar over two bases: `(scalar * u1, scalar * u2)`.
+///
+/// This is the ntor client's `EXP(Y, x)` and `EXP(B, x)`.
+#[must_use]
+pub fn x25519_two_bases(
+    scalar: &[u8; 32],
+    u1: &[u8; 32],
+    u2: &[u8; 32],
+) -> ([u8; 32], [u8; 32]) {
+    portable::x25519_two_bases(scalar, u1, u2)
+}
+
+/// One variable-base multiplication `scalar * u`, the plain RFC 7748 `X25519` function.
+#[must_use]
+pub fn x25519(scalar: &[u8; 32], u: &[u8; 32]) -> [u8; 32] {
+    portable::x25519(scalar, u)
+}
+
+/// Fixed-base multiplication `scalar * 9`: the public key of `scalar`, identical to
+/// `x25519_dalek::x25519(scalar, X25519_BASEPOINT_BYTES)`.
+#[must_use]
+pub fn x25519_base(scalar: &[u8; 32]) -> [u8; 32] {
+    curve25519_dalek::EdwardsPoint::mul_base_clamped(*scalar)
+        .to_montgomery()
+        .to_bytes()
+}
+
+/// The same functions on the portable radix-2^51 code path, whatever the CPU offers; for tests
+/// and for measuring the path that CPUs without AVX2 take.
+pub mod portable {
+    use super::{Fe, clamp, ladder::ladder, to_affine};
+
+    /// Portable [`x25519_pair`](super::x25519_pair).
+    #[must_use]
+    pub fn x25519_pair(
+        scalar_a: &[u8; 32],
+        scalar_b: &[u8; 32],
+        u: &[u8; 32],
+    ) -> ([u8; 32], [u8; 32]) {
+        let (ka, kb) = (clamp(*scalar_a), clamp(*scalar_b));
+        let x1 = Fe::from_bytes(u);
+        let [ra, rb] = to_affine(ladder([&ka, &kb], [x1, x1]));
+        (ra, rb)
+    }
+
+    /// Portable [`x25519_two_bases`](super::x25519_two_bases).
+    #[must_use]
+    pub fn x25519_two_bases(
+        scalar: &[u8; 32],
+        u1: &[u8; 32],
+        u2: &[u8; 32],
+    ) -> ([u8; 32], [u8; 32]) {
+        let k = clamp(*scalar);
+        let [r1, r2] = to_affine(ladder([&k, &k], [Fe::from_bytes(u1), Fe::from_bytes(u2)]));
+        (r1, r2)
+    }
+
+    /// Portable [`x25519`](super::x25519).
+    #[must_use]
+    pub fn x25519(scalar: &[u8; 32], u: &[u8; 32]) -> [u8; 32] {
+        let k = clamp(*scalar);
+        let [r] = to_affine(ladder([&k], [Fe::from_bytes(u)]));
+        r
+    }
+}
