@@ -12,8 +12,11 @@
 //! the caller's job. They are constant time: no branch and no memory index depends on a
 //! scalar or a point.
 
+#[cfg(target_arch = "x86_64")]
+mod avx2;
 mod field51;
 mod ladder;
+mod lanes;
 
 use field51::{Fe, batch_invert};
 
@@ -32,28 +35,35 @@ fn to_affine<const N: usize>(points: [(Fe, Fe); N]) -> [[u8; 32]; N] {
     core::array::from_fn(|j| points[j].0.mul(&inv[j]).to_bytes())
 }
 
+/// Two ladders side by side: AVX2 lanes where the CPU has them, else the portable code.
+#[inline]
+fn ladder2(scalars: [&[u8; 32]; 2], bases: [Fe; 2]) -> [(Fe, Fe); 2] {
+    #[cfg(target_arch = "x86_64")]
+    if let Some(avx2) = avx2::Avx2::detect() {
+        return avx2.ladder2(scalars, bases);
+    }
+    ladder::ladder(scalars, bases)
+}
+
 /// Two variable-base multiplications over one base: `(scalar_a * u, scalar_b * u)`.
 ///
 /// This is the relay's `EXP(X, y)` and `EXP(X, b)` in ntor and ntor-v3.
 #[must_use]
-pub fn x25519_pair(
-    scalar_a: &[u8; 32],
-    scalar_b: &[u8; 32],
-    u: &[u8; 32],
-) -> ([u8; 32], [u8; 32]) {
-    portable::x25519_pair(scalar_a, scalar_b, u)
+pub fn x25519_pair(scalar_a: &[u8; 32], scalar_b: &[u8; 32], u: &[u8; 32]) -> ([u8; 32], [u8; 32]) {
+    let (ka, kb) = (clamp(*scalar_a), clamp(*scalar_b));
+    let x1 = Fe::from_bytes(u);
+    let [ra, rb] = to_affine(ladder2([&ka, &kb], [x1, x1]));
+    (ra, rb)
 }
 
 /// One scalar over two bases: `(scalar * u1, scalar * u2)`.
 ///
 /// This is the ntor client's `EXP(Y, x)` and `EXP(B, x)`.
 #[must_use]
-pub fn x25519_two_bases(
-    scalar: &[u8; 32],
-    u1: &[u8; 32],
-    u2: &[u8; 32],
-) -> ([u8; 32], [u8; 32]) {
-    portable::x25519_two_bases(scalar, u1, u2)
+pub fn x25519_two_bases(scalar: &[u8; 32], u1: &[u8; 32], u2: &[u8; 32]) -> ([u8; 32], [u8; 32]) {
+    let k = clamp(*scalar);
+    let [r1, r2] = to_affine(ladder2([&k, &k], [Fe::from_bytes(u1), Fe::from_bytes(u2)]));
+    (r1, r2)
 }
 
 /// One variable-base multiplication `scalar * u`, the plain RFC 7748 `X25519` function.

@@ -106,7 +106,13 @@ impl Fe {
     #[inline(always)]
     pub(super) fn add(&self, o: &Fe) -> Fe {
         let (a, b) = (&self.0, &o.0);
-        Fe([a[0] + b[0], a[1] + b[1], a[2] + b[2], a[3] + b[3], a[4] + b[4]])
+        Fe([
+            a[0] + b[0],
+            a[1] + b[1],
+            a[2] + b[2],
+            a[3] + b[3],
+            a[4] + b[4],
+        ])
     }
 
     /// Difference, computed as `self + 4p - o` so no limb underflows (needs `o` limbs < 2^53).
