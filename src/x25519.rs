@@ -14,6 +14,7 @@
 
 #[cfg(target_arch = "x86_64")]
 mod avx2;
+mod base;
 mod field51;
 mod ladder;
 mod lanes;
@@ -76,9 +77,24 @@ pub fn x25519(scalar: &[u8; 32], u: &[u8; 32]) -> [u8; 32] {
 /// `x25519_dalek::x25519(scalar, X25519_BASEPOINT_BYTES)`.
 #[must_use]
 pub fn x25519_base(scalar: &[u8; 32]) -> [u8; 32] {
-    curve25519_dalek::EdwardsPoint::mul_base_clamped(*scalar)
-        .to_montgomery()
-        .to_bytes()
+    let [r] = to_affine([base::mul_base(&clamp(*scalar))]);
+    r
+}
+
+/// Everything an ntor or ntor-v3 relay computes with its ephemeral key `y` and onion key `b`
+/// for a client's `X`: `(Y, EXP(X, y), EXP(X, b))` = `(y * 9, y * X, b * X)`, with one field
+/// inversion shared by the three results. Identical to [`x25519_base`] and [`x25519_pair`].
+#[must_use]
+pub fn x25519_base_and_pair(
+    y: &[u8; 32],
+    b: &[u8; 32],
+    x: &[u8; 32],
+) -> ([u8; 32], [u8; 32], [u8; 32]) {
+    let (ky, kb) = (clamp(*y), clamp(*b));
+    let x1 = Fe::from_bytes(x);
+    let [xy, xb] = ladder2([&ky, &kb], [x1, x1]);
+    let [ry, rxy, rxb] = to_affine([base::mul_base(&ky), xy, xb]);
+    (ry, rxy, rxb)
 }
 
 /// The same functions on the portable radix-2^51 code path, whatever the CPU offers; for tests
@@ -109,6 +125,20 @@ pub mod portable {
         let k = clamp(*scalar);
         let [r1, r2] = to_affine(ladder([&k, &k], [Fe::from_bytes(u1), Fe::from_bytes(u2)]));
         (r1, r2)
+    }
+
+    /// Portable [`x25519_base_and_pair`](super::x25519_base_and_pair).
+    #[must_use]
+    pub fn x25519_base_and_pair(
+        y: &[u8; 32],
+        b: &[u8; 32],
+        x: &[u8; 32],
+    ) -> ([u8; 32], [u8; 32], [u8; 32]) {
+        let (ky, kb) = (clamp(*y), clamp(*b));
+        let x1 = Fe::from_bytes(x);
+        let [xy, xb] = ladder([&ky, &kb], [x1, x1]);
+        let [ry, rxy, rxb] = to_affine([super::base::mul_base(&ky), xy, xb]);
+        (ry, rxy, rxb)
     }
 
     /// Portable [`x25519`](super::x25519).

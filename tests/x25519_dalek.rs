@@ -37,3 +37,14 @@ proptest! {
         prop_assert_eq!(x25519::x25519_base(&k), dalek(k, X25519_BASEPOINT_BYTES));
     }
 }
+
+proptest! {
+    #![proptest_config(ProptestConfig::with_cases(64))]
+
+    #[test]
+    fn base_and_pair_matches_dalek(y in any::<[u8; 32]>(), b in any::<[u8; 32]>(), x in any::<[u8; 32]>()) {
+        let want = (dalek(y, X25519_BASEPOINT_BYTES), dalek(y, x), dalek(b, x));
+        prop_assert_eq!(x25519::x25519_base_and_pair(&y, &b, &x), want);
+        prop_assert_eq!(x25519::portable::x25519_base_and_pair(&y, &b, &x), want);
+    }
+}

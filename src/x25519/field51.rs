@@ -18,22 +18,23 @@ pub(super) struct Fe(pub(super) [u64; 5]);
 
 /// 64x64 -> 128-bit product.
 #[inline(always)]
-fn m(a: u64, b: u64) -> u128 {
-    u128::from(a) * u128::from(b)
+#[allow(clippy::cast_lossless)] // `From` is not usable in `const fn`
+const fn m(a: u64, b: u64) -> u128 {
+    (a as u128) * (b as u128)
 }
 
 /// Carries five 128-bit column sums down to limbs below 2^51 + 2^15.
 /// Needs every column below 2^115 so that the top carry fits in a `u64`.
 #[inline(always)]
-#[allow(clippy::cast_possible_truncation)] // intentional: low 64 bits after masking/shifting
-fn carry_wide(c: [u128; 5]) -> Fe {
+#[allow(clippy::cast_possible_truncation, clippy::cast_lossless)] // low 64 bits are meant
+const fn carry_wide(c: [u128; 5]) -> Fe {
     let c1 = c[1] + (c[0] >> 51);
     let c2 = c[2] + (c1 >> 51);
     let c3 = c[3] + (c2 >> 51);
     let c4 = c[4] + (c3 >> 51);
     let top = (c4 >> 51) as u64;
     // 2^255 = 19 (mod p); `top` < 2^64, so `19 * top` needs the wide product.
-    let c0 = ((c[0] as u64) & MASK) as u128 + m(top, 19);
+    let c0 = (((c[0] as u64) & MASK) as u128) + m(top, 19);
     let r1 = ((c1 as u64) & MASK) + (c0 >> 51) as u64;
     Fe([
         (c0 as u64) & MASK,
@@ -71,7 +72,7 @@ impl Fe {
     #[inline]
     pub(super) fn to_bytes(&self) -> [u8; 32] {
         // Bring limbs below 2^51 (with one wrap of 19), then subtract p once if needed.
-        let l = carry_wide(self.0.map(u128::from)).0;
+        let l = self.reduce().0;
         // q = 1 iff l >= p, computed as the carry out of l + 19 past bit 255.
         let mut q = (l[0] + 19) >> 51;
         q = (l[1] + q) >> 51;
@@ -104,7 +105,7 @@ impl Fe {
 
     /// Sum without carrying.
     #[inline(always)]
-    pub(super) fn add(&self, o: &Fe) -> Fe {
+    pub(super) const fn add(&self, o: &Fe) -> Fe {
         let (a, b) = (&self.0, &o.0);
         Fe([
             a[0] + b[0],
@@ -117,7 +118,7 @@ impl Fe {
 
     /// Difference, computed as `self + 4p - o` so no limb underflows (needs `o` limbs < 2^53).
     #[inline(always)]
-    pub(super) fn sub(&self, o: &Fe) -> Fe {
+    pub(super) const fn sub(&self, o: &Fe) -> Fe {
         const P4_0: u64 = 4 * ((1 << 51) - 19);
         const P4_I: u64 = 4 * MASK;
         let (a, b) = (&self.0, &o.0);
@@ -132,7 +133,7 @@ impl Fe {
 
     /// Product, reduced.
     #[inline(always)]
-    pub(super) fn mul(&self, o: &Fe) -> Fe {
+    pub(super) const fn mul(&self, o: &Fe) -> Fe {
         let [a0, a1, a2, a3, a4] = self.0;
         let [b0, b1, b2, b3, b4] = o.0;
         let (b1_19, b2_19, b3_19, b4_19) = (b1 * 19, b2 * 19, b3 * 19, b4 * 19);
@@ -147,7 +148,7 @@ impl Fe {
 
     /// Square, reduced.
     #[inline(always)]
-    pub(super) fn square(&self) -> Fe {
+    pub(super) const fn square(&self) -> Fe {
         let [a0, a1, a2, a3, a4] = self.0;
         let (d0, d1, d2) = (2 * a0, 2 * a1, 2 * a2);
         let (a3_19, a4_19) = (19 * a3, 19 * a4);
@@ -162,12 +163,28 @@ impl Fe {
 
     /// `self^(2^k)`.
     #[inline]
-    pub(super) fn square_times(&self, k: u32) -> Fe {
+    pub(super) const fn square_times(&self, k: u32) -> Fe {
         let mut r = *self;
-        for _ in 0..k {
+        let mut i = 0;
+        while i < k {
             r = r.square();
+            i += 1;
         }
         r
+    }
+
+    /// Carries the limbs down to a reduced element (same value).
+    #[inline]
+    #[allow(clippy::cast_lossless)] // `From` is not usable in `const fn`
+    pub(super) const fn reduce(&self) -> Fe {
+        let l = &self.0;
+        carry_wide([
+            l[0] as u128,
+            l[1] as u128,
+            l[2] as u128,
+            l[3] as u128,
+            l[4] as u128,
+        ])
     }
 
     /// Product with a small constant (`k` < 2^17), reduced.
@@ -198,7 +215,7 @@ impl Fe {
 
     /// `self^(p-2)`, the inverse for nonzero `self` (zero maps to zero), by the usual
     /// addition chain for 2^255 - 21 = (2^250 - 1) * 2^5 + 11.
-    pub(super) fn invert(&self) -> Fe {
+    pub(super) const fn invert(&self) -> Fe {
         let z = self;
         let z2 = z.square();
         let z9 = z2.square_times(2).mul(z);
