@@ -12,6 +12,10 @@
 //! the caller's job. They are constant time: no branch and no memory index depends on a
 //! scalar or a point.
 
+// Without `hazmat` this module is crate-private, and until the handshakes call into it some of
+// its entry points have no user in such builds.
+#![cfg_attr(not(feature = "hazmat"), allow(dead_code, unreachable_pub))]
+
 #[cfg(target_arch = "x86_64")]
 mod avx2;
 mod base;
@@ -33,7 +37,11 @@ fn clamp(mut k: [u8; 32]) -> [u8; 32] {
 /// Encodes projective results X/Z as u-coordinates with one shared inversion.
 fn to_affine<const N: usize>(points: [(Fe, Fe); N]) -> [[u8; 32]; N] {
     let inv = batch_invert(&points.map(|(_, z)| z));
-    core::array::from_fn(|j| points[j].0.mul(&inv[j]).to_bytes())
+    let mut out = [[0u8; 32]; N];
+    for ((o, (x, _)), i) in out.iter_mut().zip(&points).zip(&inv) {
+        *o = x.mul(i).to_bytes();
+    }
+    out
 }
 
 /// Two ladders side by side: AVX2 lanes where the CPU has them, else the portable code.
@@ -43,7 +51,7 @@ fn ladder2(scalars: [&[u8; 32]; 2], bases: [Fe; 2]) -> [(Fe, Fe); 2] {
     if let Some(avx2) = avx2::Avx2::detect() {
         return avx2.ladder2(scalars, bases);
     }
-    ladder::ladder(scalars, bases)
+    ladder::ladder_pair(scalars, bases)
 }
 
 /// Two variable-base multiplications over one base: `(scalar_a * u, scalar_b * u)`.
@@ -100,7 +108,11 @@ pub fn x25519_base_and_pair(
 /// The same functions on the portable radix-2^51 code path, whatever the CPU offers; for tests
 /// and for measuring the path that CPUs without AVX2 take.
 pub mod portable {
-    use super::{Fe, clamp, ladder::ladder, to_affine};
+    use super::{
+        Fe, clamp,
+        ladder::{ladder, ladder_pair},
+        to_affine,
+    };
 
     /// Portable [`x25519_pair`](super::x25519_pair).
     #[must_use]
@@ -111,7 +123,7 @@ pub mod portable {
     ) -> ([u8; 32], [u8; 32]) {
         let (ka, kb) = (clamp(*scalar_a), clamp(*scalar_b));
         let x1 = Fe::from_bytes(u);
-        let [ra, rb] = to_affine(ladder([&ka, &kb], [x1, x1]));
+        let [ra, rb] = to_affine(ladder_pair([&ka, &kb], [x1, x1]));
         (ra, rb)
     }
 
@@ -123,7 +135,10 @@ pub mod portable {
         u2: &[u8; 32],
     ) -> ([u8; 32], [u8; 32]) {
         let k = clamp(*scalar);
-        let [r1, r2] = to_affine(ladder([&k, &k], [Fe::from_bytes(u1), Fe::from_bytes(u2)]));
+        let [r1, r2] = to_affine(ladder_pair(
+            [&k, &k],
+            [Fe::from_bytes(u1), Fe::from_bytes(u2)],
+        ));
         (r1, r2)
     }
 
@@ -136,7 +151,7 @@ pub mod portable {
     ) -> ([u8; 32], [u8; 32], [u8; 32]) {
         let (ky, kb) = (clamp(*y), clamp(*b));
         let x1 = Fe::from_bytes(x);
-        let [xy, xb] = ladder([&ky, &kb], [x1, x1]);
+        let [xy, xb] = ladder_pair([&ky, &kb], [x1, x1]);
         let [ry, rxy, rxb] = to_affine([super::base::mul_base(&ky), xy, xb]);
         (ry, rxy, rxb)
     }

@@ -70,7 +70,7 @@ impl Fe {
 
     /// Canonical little-endian encoding (the unique representative in [0, p)).
     #[inline]
-    pub(super) fn to_bytes(&self) -> [u8; 32] {
+    pub(super) fn to_bytes(self) -> [u8; 32] {
         // Bring limbs below 2^51 (with one wrap of 19), then subtract p once if needed.
         let l = self.reduce().0;
         // q = 1 iff l >= p, computed as the carry out of l + 19 past bit 255.

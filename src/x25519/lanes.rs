@@ -100,10 +100,12 @@ pub(super) trait Lanes: Copy {
     fn dup_odd(self, a: Self::V) -> Self::V;
 }
 
-/// The reference [`Lanes`] on plain arrays (any CPU).
+/// The reference [`Lanes`] on plain arrays (any CPU), for tests.
+#[cfg(test)]
 #[derive(Clone, Copy, Debug)]
 pub(super) struct Portable;
 
+#[cfg(test)]
 impl Lanes for Portable {
     type V = [u64; 4];
     #[inline(always)]
@@ -230,7 +232,7 @@ impl<L: Lanes> Fe4<L> {
 
     /// All four lanes as radix-2^51 elements (limbs below 2^51 + 2^44 for a reduced input).
     #[inline(always)]
-    fn to_fe(&self, s: L) -> [Fe; 4] {
+    fn to_fe(self, s: L) -> [Fe; 4] {
         let w: [[u64; 4]; 10] = limbs!(|i| s.store(self.0[i]));
         let lane = |l: usize| Fe([0, 1, 2, 3, 4].map(|i| w[2 * i][l] + (w[2 * i + 1][l] << 26)));
         [lane(0), lane(1), lane(2), lane(3)]
