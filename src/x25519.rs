@@ -24,10 +24,12 @@ mod ladder;
 mod lanes;
 
 use field51::{Fe, batch_invert};
+use zeroize::Zeroizing;
 
-/// Clamps a scalar as RFC 7748 section 5 ("decodeScalar25519").
+/// Clamps a scalar as RFC 7748 section 5 ("decodeScalar25519"); the copy is wiped on drop.
 #[inline]
-fn clamp(mut k: [u8; 32]) -> [u8; 32] {
+fn clamp(k: [u8; 32]) -> Zeroizing<[u8; 32]> {
+    let mut k = Zeroizing::new(k);
     k[0] &= 248;
     k[31] &= 127;
     k[31] |= 64;
@@ -61,7 +63,7 @@ fn ladder2(scalars: [&[u8; 32]; 2], bases: [Fe; 2]) -> [(Fe, Fe); 2] {
 pub fn x25519_pair(scalar_a: &[u8; 32], scalar_b: &[u8; 32], u: &[u8; 32]) -> ([u8; 32], [u8; 32]) {
     let (ka, kb) = (clamp(*scalar_a), clamp(*scalar_b));
     let x1 = Fe::from_bytes(u);
-    let [ra, rb] = to_affine(ladder2([&ka, &kb], [x1, x1]));
+    let [ra, rb] = to_affine(ladder2([&*ka, &*kb], [x1, x1]));
     (ra, rb)
 }
 
@@ -71,7 +73,10 @@ pub fn x25519_pair(scalar_a: &[u8; 32], scalar_b: &[u8; 32], u: &[u8; 32]) -> ([
 #[must_use]
 pub fn x25519_two_bases(scalar: &[u8; 32], u1: &[u8; 32], u2: &[u8; 32]) -> ([u8; 32], [u8; 32]) {
     let k = clamp(*scalar);
-    let [r1, r2] = to_affine(ladder2([&k, &k], [Fe::from_bytes(u1), Fe::from_bytes(u2)]));
+    let [r1, r2] = to_affine(ladder2(
+        [&*k, &*k],
+        [Fe::from_bytes(u1), Fe::from_bytes(u2)],
+    ));
     (r1, r2)
 }
 
@@ -85,7 +90,7 @@ pub fn x25519(scalar: &[u8; 32], u: &[u8; 32]) -> [u8; 32] {
 /// `x25519_dalek::x25519(scalar, X25519_BASEPOINT_BYTES)`.
 #[must_use]
 pub fn x25519_base(scalar: &[u8; 32]) -> [u8; 32] {
-    let [r] = to_affine([base::mul_base(&clamp(*scalar))]);
+    let [r] = to_affine([base::mul_base(&*clamp(*scalar))]);
     r
 }
 
@@ -100,8 +105,8 @@ pub fn x25519_base_and_pair(
 ) -> ([u8; 32], [u8; 32], [u8; 32]) {
     let (ky, kb) = (clamp(*y), clamp(*b));
     let x1 = Fe::from_bytes(x);
-    let [xy, xb] = ladder2([&ky, &kb], [x1, x1]);
-    let [ry, rxy, rxb] = to_affine([base::mul_base(&ky), xy, xb]);
+    let [xy, xb] = ladder2([&*ky, &*kb], [x1, x1]);
+    let [ry, rxy, rxb] = to_affine([base::mul_base(&*ky), xy, xb]);
     (ry, rxy, rxb)
 }
 
@@ -123,7 +128,7 @@ pub mod portable {
     ) -> ([u8; 32], [u8; 32]) {
         let (ka, kb) = (clamp(*scalar_a), clamp(*scalar_b));
         let x1 = Fe::from_bytes(u);
-        let [ra, rb] = to_affine(ladder_pair([&ka, &kb], [x1, x1]));
+        let [ra, rb] = to_affine(ladder_pair([&*ka, &*kb], [x1, x1]));
         (ra, rb)
     }
 
@@ -136,7 +141,7 @@ pub mod portable {
     ) -> ([u8; 32], [u8; 32]) {
         let k = clamp(*scalar);
         let [r1, r2] = to_affine(ladder_pair(
-            [&k, &k],
+            [&*k, &*k],
             [Fe::from_bytes(u1), Fe::from_bytes(u2)],
         ));
         (r1, r2)
@@ -151,8 +156,8 @@ pub mod portable {
     ) -> ([u8; 32], [u8; 32], [u8; 32]) {
         let (ky, kb) = (clamp(*y), clamp(*b));
         let x1 = Fe::from_bytes(x);
-        let [xy, xb] = ladder_pair([&ky, &kb], [x1, x1]);
-        let [ry, rxy, rxb] = to_affine([super::base::mul_base(&ky), xy, xb]);
+        let [xy, xb] = ladder_pair([&*ky, &*kb], [x1, x1]);
+        let [ry, rxy, rxb] = to_affine([super::base::mul_base(&*ky), xy, xb]);
         (ry, rxy, rxb)
     }
 
@@ -160,7 +165,7 @@ pub mod portable {
     #[must_use]
     pub fn x25519(scalar: &[u8; 32], u: &[u8; 32]) -> [u8; 32] {
         let k = clamp(*scalar);
-        let [r] = to_affine(ladder([&k], [Fe::from_bytes(u)]));
+        let [r] = to_affine(ladder([&*k], [Fe::from_bytes(u)]));
         r
     }
 }

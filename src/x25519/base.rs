@@ -16,6 +16,7 @@
 #![allow(clippy::indexing_slicing)]
 
 use super::field51::Fe;
+use zeroize::Zeroize;
 
 /// Little-endian bytes of the Edwards base point's coordinates (RFC 7748 section 4.1:
 /// y = 4/5, x the even square root). Checked against curve25519-dalek in the tests.
@@ -254,7 +255,7 @@ fn digits(k: &[u8; 32]) -> [i8; 64] {
 /// `k * B` for a clamped scalar, as Montgomery (U : W) = (Z + Y : Z - Y), that is u = (1 + y) /
 /// (1 - y), the map RFC 7748 section 4.1 gives.
 pub(super) fn mul_base(k: &[u8; 32]) -> (Fe, Fe) {
-    let e = digits(k);
+    let mut e = digits(k);
     let mut p = Ext::IDENTITY;
     for j in 0..32 {
         p = p.add_niels(&select(&TABLE[j], e[2 * j + 1]));
@@ -265,6 +266,7 @@ pub(super) fn mul_base(k: &[u8; 32]) -> (Fe, Fe) {
     for j in 0..32 {
         p = p.add_niels(&select(&TABLE[j], e[2 * j]));
     }
+    e.zeroize();
     (p.z.add(&p.y), p.z.sub(&p.y))
 }
 
@@ -292,7 +294,7 @@ mod tests {
     #[test]
     fn digits_recombine() {
         let k = super::super::clamp([0xa7; 32]);
-        let e = digits(&k);
+        let e = digits(&*k);
         assert!(e.iter().all(|d| (-8..=8).contains(d)));
         // sum e_i 16^i == k, checked limb by limb with a signed carry.
         let mut carry = 0i32;

@@ -438,8 +438,8 @@ mod tests {
         let ka = super::super::clamp([7; 32]);
         let kb = super::super::clamp([200; 32]);
         for bases in [[fe(3), fe(3)], [fe(9), fe(0xff)], [Fe::ZERO, fe(1)]] {
-            let want = super::super::ladder::ladder([&ka, &kb], bases);
-            let got = ladder2(Portable, [&ka, &kb], bases);
+            let want = super::super::ladder::ladder([&*ka, &*kb], bases);
+            let got = ladder2(Portable, [&*ka, &*kb], bases);
             for (w, g) in want.iter().zip(&got) {
                 // Same projective point up to scaling: X_w Z_g == X_g Z_w.
                 assert_eq!(w.0.mul(&g.1).to_bytes(), g.0.mul(&w.1).to_bytes());
