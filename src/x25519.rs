@@ -30,9 +30,10 @@ use zeroize::Zeroizing;
 #[inline]
 fn clamp(k: [u8; 32]) -> Zeroizing<[u8; 32]> {
     let mut k = Zeroizing::new(k);
-    k[0] &= 248;
-    k[31] &= 127;
-    k[31] |= 64;
+    let bytes: &mut [u8; 32] = &mut k;
+    bytes[0] &= 248;
+    bytes[31] &= 127;
+    bytes[31] |= 64;
     k
 }
 
@@ -90,7 +91,7 @@ pub fn x25519(scalar: &[u8; 32], u: &[u8; 32]) -> [u8; 32] {
 /// `x25519_dalek::x25519(scalar, X25519_BASEPOINT_BYTES)`.
 #[must_use]
 pub fn x25519_base(scalar: &[u8; 32]) -> [u8; 32] {
-    let [r] = to_affine([base::mul_base(&*clamp(*scalar))]);
+    let [r] = to_affine([base::mul_base(&clamp(*scalar))]);
     r
 }
 
@@ -106,7 +107,7 @@ pub fn x25519_base_and_pair(
     let (ky, kb) = (clamp(*y), clamp(*b));
     let x1 = Fe::from_bytes(x);
     let [xy, xb] = ladder2([&*ky, &*kb], [x1, x1]);
-    let [ry, rxy, rxb] = to_affine([base::mul_base(&*ky), xy, xb]);
+    let [ry, rxy, rxb] = to_affine([base::mul_base(&ky), xy, xb]);
     (ry, rxy, rxb)
 }
 
@@ -157,7 +158,7 @@ pub mod portable {
         let (ky, kb) = (clamp(*y), clamp(*b));
         let x1 = Fe::from_bytes(x);
         let [xy, xb] = ladder_pair([&*ky, &*kb], [x1, x1]);
-        let [ry, rxy, rxb] = to_affine([super::base::mul_base(&*ky), xy, xb]);
+        let [ry, rxy, rxb] = to_affine([super::base::mul_base(&ky), xy, xb]);
         (ry, rxy, rxb)
     }
 
