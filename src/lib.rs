@@ -1,7 +1,8 @@
 #![doc = include_str!("../README.md")]
 #![no_std]
 #![cfg_attr(docsrs, feature(doc_cfg))]
-// `deny`, not `forbid`: src/x25519/avx2.rs alone allows one guarded call of an AVX2 function.
+// `deny`, not `forbid`: src/x25519/avx2.rs alone allows `unsafe`, for AVX2 intrinsics that run
+// only behind a CPUID check.
 #![deny(unsafe_code)]
 
 #[cfg(feature = "alloc")]
