@@ -294,7 +294,7 @@ mod tests {
     #[test]
     fn digits_recombine() {
         let k = super::super::clamp([0xa7; 32]);
-        let e = digits(&*k);
+        let e = digits(&k);
         assert!(e.iter().all(|d| (-8..=8).contains(d)));
         // sum e_i 16^i == k, checked limb by limb with a signed carry.
         let mut carry = 0i32;
