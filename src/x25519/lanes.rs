@@ -8,7 +8,7 @@
 //!
 //! The code is generic over [`Lanes`], the handful of 4 x 64-bit operations it needs:
 //! `super::avx2` implements them with AVX2 instructions (one instruction each), and
-//! [`Portable`] with plain arrays, so the lane algorithm is tested on every machine.
+//! `Portable` (test builds) with plain arrays, so the lane algorithm is tested on every machine.
 //!
 //! Limb bounds. Limb i has weight 2^ceil(25.5 i). A *reduced* element (output of `mul`,
 //! `square`, `mul_small`, or of the conversion from radix 2^51) has even limbs below 2^26 and
@@ -70,7 +70,7 @@ macro_rules! limbs {
     };
 }
 
-/// Operations on four 64-bit lanes. Implementations must compute exactly what [`Portable`]
+/// Operations on four 64-bit lanes. Implementations must compute exactly what `Portable`
 /// computes; the value `self` is a capability (for AVX2: proof that the CPU has it).
 pub(super) trait Lanes: Copy {
     /// Four 64-bit lanes.
