@@ -1,7 +1,9 @@
 #![doc = include_str!("../README.md")]
 #![no_std]
 #![cfg_attr(docsrs, feature(doc_cfg))]
-#![forbid(unsafe_code)]
+// `deny`, not `forbid`: src/x25519/avx2.rs alone allows `unsafe`, for AVX2 intrinsics that run
+// only behind a CPUID check.
+#![deny(unsafe_code)]
 
 #[cfg(feature = "alloc")]
 extern crate alloc;
@@ -18,6 +20,10 @@ pub mod bignum;
 mod bignum;
 mod ct;
 mod error;
+// Public only for tests and benchmarks (`hazmat`); the handshakes are its real users.
+#[cfg(feature = "hazmat")]
+pub mod x25519;
+#[cfg(not(feature = "hazmat"))]
 mod x25519;
 
 pub mod codec;
