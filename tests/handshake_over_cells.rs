@@ -139,3 +139,66 @@ fn ntor_reply_tampered_in_the_cell_is_rejected() {
     let reply: &[u8; 64] = created2.hdata().try_into().unwrap();
     assert_eq!(state.finish(reply).err(), Some(HandshakeError::Failed));
 }
+
+#[cfg(feature = "tap")]
+#[test]
+fn tap_over_create2() {
+    use onionskin::handshake::tap;
+    // RSA key generation is out of scope; use the onion key of the first TAP vector.
+    let doc: serde_json::Value =
+        serde_json::from_str(include_str!("../test-vectors/tap.json")).unwrap();
+    let der = hex::decode(
+        doc["cases"][0]["onion_key"]["private_der_pkcs1"]
+            .as_str()
+            .unwrap(),
+    )
+    .unwrap();
+    let key = tap::RelaySecretKey::from_pkcs1_der(&der).unwrap();
+    let public = key.public_key().clone();
+    let keys = tap::RelayKeys::new(key, None);
+    let mut rng = ChaCha20Rng::seed_from_u64(3);
+    for width in WIDTHS {
+        let (c, r, sm) = over_create2::<tap::Tap>(&mut rng, width, &public, &keys, &[], b"");
+        assert_eq!(c, r);
+        assert!(sm.is_empty());
+    }
+}
+
+#[cfg(feature = "tap")]
+#[test]
+fn tap_over_legacy_create_and_created() {
+    use onionskin::codec::{Create, Created};
+    use onionskin::handshake::tap;
+    let doc: serde_json::Value =
+        serde_json::from_str(include_str!("../test-vectors/tap.json")).unwrap();
+    let der = hex::decode(
+        doc["cases"][1]["onion_key"]["private_der_pkcs1"]
+            .as_str()
+            .unwrap(),
+    )
+    .unwrap();
+    let key = tap::RelaySecretKey::from_pkcs1_der(&der).unwrap();
+    let (state, skin) =
+        tap::ClientState::start(&mut ChaCha20Rng::seed_from_u64(6), key.public_key());
+    let keys = tap::RelayKeys::new(key, None);
+    let circ = CircId::new(0x1234).unwrap();
+    let width = CircIdWidth::Narrow;
+
+    let mut frame = vec![0u8; width.cell_len()];
+    Create::tap(&skin)
+        .encode_cell(circ, width, &mut frame)
+        .unwrap();
+    let (_, create) = Create::decode_cell(&frame, width).unwrap();
+    assert_eq!(create.handshake_type(), onionskin::HandshakeType::TAP);
+    let skin_in: &[u8; 186] = create.onion_skin().handshake_data().try_into().unwrap();
+    let (relay_seed, reply) =
+        tap::server_respond(&mut ChaCha20Rng::seed_from_u64(7), &keys, skin_in).unwrap();
+
+    let mut back = vec![0u8; width.cell_len()];
+    Created::new(&reply)
+        .encode_cell(circ, width, &mut back)
+        .unwrap();
+    let (_, created) = Created::decode_cell(&back, width).unwrap();
+    let client_seed = state.finish(created.reply()).unwrap();
+    assert_eq!(client_seed.circuit_keys(), relay_seed.circuit_keys());
+}
