@@ -49,6 +49,7 @@ use floor::FloorKind;
 use onionskin::handshake::fast::CreateFast;
 use onionskin::handshake::ntor::Ntor;
 use onionskin::handshake::ntor_v3::NtorV3;
+use onionskin::handshake::tap::Tap;
 
 /// Why the report could not be made (a failing handshake, an unwritable directory...).
 pub(crate) struct Error(String);
@@ -68,7 +69,7 @@ impl fmt::Debug for Error {
 /// The handshakes in the report, one line each.
 fn handshakes() -> Vec<Box<dyn Case>> {
     vec![
-        // TAP: not on `main` yet.
+        Box::new(Spec::<Tap>::new("TAP", FloorKind::Tap, fixtures::tap)),
         Box::new(Spec::<Ntor>::new("ntor", FloorKind::X25519, fixtures::ntor)),
         Box::new(
             Spec::<NtorV3>::new("ntor-v3", FloorKind::X25519, fixtures::ntor_v3).with_messages(

@@ -227,8 +227,8 @@ fn write_report(o: &mut String, r: &Report) -> core::fmt::Result {
             short(p.primitive.id),
             med_iqr(&p.summary),
             p.primitive.backend,
-            if p.primitive.stand_in {
-                " [stand-in]"
+            if p.primitive.yardstick {
+                " [yardstick]"
             } else {
                 ""
             },
@@ -387,7 +387,11 @@ pub(crate) fn short(id: &str) -> &str {
         "prim/x25519_dalek_varbase" => "x25519-dalek varbase",
         "prim/x25519_fixed_base" => "X25519 fixed-base",
         "prim/crypto_bigint_modexp_1024_320" => "crypto-bigint modexp",
-        "prim/rsa1024_crt_private" => "RSA-1024 CRT private op",
+        "prim/onionskin_x25519_base_and_pair" => "onionskin X25519 relay",
+        "prim/onionskin_x25519_varbase" => "onionskin X25519 varbase",
+        "prim/tap_rsa1024_crt_private" => "RSA-1024 CRT",
+        "prim/tap_dh1024_keygen" => "DH-1024 g^y",
+        "prim/tap_dh1024_shared" => "DH-1024 X^y",
         "prim/sha1_compress_block" => "SHA-1 block",
         other => other.strip_prefix("prim/").unwrap_or(other),
     }
