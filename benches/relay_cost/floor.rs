@@ -340,7 +340,10 @@ fn tap_rsa_crt(rng: &mut ChaCha20Rng) -> Result<Routine, Error> {
 
 /// Random 320-bit DH secrets and peer values (`2^x` for random `x`), checked against
 /// num-bigint through the crate's DH.
-fn dh_inputs(rng: &mut ChaCha20Rng) -> Result<Vec<([u8; 40], [u8; 128])>, Error> {
+/// A DH-1024 secret exponent `y` (320 bits) and a peer's public value `g^x`.
+type DhInput = ([u8; 40], [u8; 128]);
+
+fn dh_inputs(rng: &mut ChaCha20Rng) -> Result<Vec<DhInput>, Error> {
     let p = biguint_from(&hex::decode(OAKLEY_PRIME_2)?);
     let two = BigUint::from(2u8);
     let mut out = Vec::with_capacity(POOL);
