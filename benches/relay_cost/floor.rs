@@ -64,7 +64,8 @@ pub(crate) const YARD_MODEXP: &str = "prim/crypto_bigint_modexp_1024_320";
 
 const X25519_VARBASE: &str = YARD_X25519;
 const X25519_BASE: &str = "prim/x25519_fixed_base";
-const CRATE_X25519_RELAY: &str = "prim/onionskin_x25519_base_and_pair";
+/// The crate's relay-side X25519 work in one call (see [`HANDSHAKES_USE_CRATE_X25519`]).
+pub(crate) const CRATE_X25519_RELAY: &str = "prim/onionskin_x25519_base_and_pair";
 const CRATE_X25519_VARBASE: &str = "prim/onionskin_x25519_varbase";
 const RSA_CRT: &str = "prim/tap_rsa1024_crt_private";
 const DH_KEYGEN: &str = "prim/tap_dh1024_keygen";
@@ -74,7 +75,7 @@ const SHA1_BLOCK: &str = "prim/sha1_compress_block";
 /// Whether the crate's ntor and ntor-v3 compute their X25519 with `onionskin::x25519` (the
 /// relay-side code of issue 9) rather than x25519-dalek / curve25519-dalek. The floor uses the
 /// backend the handshakes use: flip this when they move.
-const HANDSHAKES_USE_CRATE_X25519: bool = false;
+pub(crate) const HANDSHAKES_USE_CRATE_X25519: bool = false;
 
 /// Every primitive the report times.
 pub(crate) fn primitives() -> Vec<Primitive> {

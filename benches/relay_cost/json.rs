@@ -142,6 +142,10 @@ pub(crate) fn to_value(r: &Report) -> Value {
                 .map(|p| p.summary.median),
         },
         "targets": r.targets.iter().map(target).collect::<Vec<_>>(),
+        "crate_x25519": {
+            "used_by_ntor_and_ntor_v3": crate::floor::HANDSHAKES_USE_CRATE_X25519,
+            "relay_work_in_x25519_dalek_varbase_units": opt_summary(r.crate_x25519_in_yardsticks.as_ref()),
+        },
         "capacity": {
             "inputs": {
                 "clients": s.clients,

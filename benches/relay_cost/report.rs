@@ -142,6 +142,9 @@ pub(crate) struct Report {
     pub(crate) primitives: Vec<PrimitiveResult>,
     pub(crate) targets: Vec<Target>,
     pub(crate) capacity: Capacity,
+    /// The crate's relay-side X25519 work (`y*G`, `y*X`, `b*X`) in x25519-dalek varbase
+    /// units, round by round: what ntor's floor becomes once the handshakes use it.
+    pub(crate) crate_x25519_in_yardsticks: Option<Summary>,
     /// Whether the scheduler statistics were available (Linux), and what they caught.
     pub(crate) sched_stats: bool,
     pub(crate) samples_total: u64,
@@ -312,6 +315,9 @@ pub(crate) fn build(
         .collect();
     let samples_total = ms.iter().map(|m| m.samples().len()).sum::<usize>();
     Report {
+        crate_x25519_in_yardsticks: find(ms, floor::CRATE_X25519_RELAY)
+            .zip(find(ms, YARD_X25519))
+            .and_then(|(a, b)| ratio(a, b)),
         sched_stats: crate::sampler::SchedStat::now().is_some(),
         samples_total: u64::try_from(samples_total).unwrap_or(u64::MAX),
         retaken: ms.iter().map(|m| m.retaken).sum(),

@@ -267,6 +267,18 @@ fn write_report(o: &mut String, r: &Report) -> core::fmt::Result {
         )?;
     }
 
+    if let Some(x) = &r.crate_x25519_in_yardsticks {
+        writeln!(
+            o,
+            "onionskin::x25519 does a relay's X25519 work (y*G, y*X, b*X) in {} × x25519-dalek varbase{}",
+            ratio_cell(Some(x)),
+            if crate::floor::HANDSHAKES_USE_CRATE_X25519 {
+                " (the ntor floor above)"
+            } else {
+                "; ntor and ntor-v3 do not use it yet"
+            }
+        )?;
+    }
     writeln!(o)?;
     let threads = r
         .handshakes
