@@ -37,8 +37,25 @@ pub(crate) struct Chart {
     pub(crate) clients: f64,
 }
 
-const W: f64 = 760.0;
-const COLOURS: [&str; 5] = ["#c0392b", "#8e44ad", "#2471a3", "#16a085", "#7f8c8d"];
+const W: f64 = 800.0;
+/// Colour and dash pattern of a handshake's bar or a population's line: each population takes
+/// the colour of the handshake it is made of; mixed and ntor-v3 lines are dashed, so lines that
+/// lie close together on the log scale stay apart.
+fn style(label: &str) -> (&'static str, &'static str) {
+    if label.starts_with("mixed") {
+        ("#e67e22", "8 4")
+    } else if label.starts_with("TAP") {
+        ("#c0392b", "none")
+    } else if label.starts_with("ntor-v3") {
+        ("#2471a3", "8 4")
+    } else if label.starts_with("ntor") {
+        ("#8e44ad", "none")
+    } else if label.starts_with("CREATE_FAST") {
+        ("#16a085", "none")
+    } else {
+        ("#7f8c8d", "none")
+    }
+}
 
 /// Escapes text for SVG.
 pub(crate) fn esc(s: &str) -> String {
@@ -155,7 +172,7 @@ fn write_svg(o: &mut String, c: &Chart) -> core::fmt::Result {
     for (i, b) in c.bars.iter().enumerate() {
         #[allow(clippy::cast_precision_loss)]
         let y = top1 + 20.0 + bar_h * i as f64;
-        let colour = COLOURS.get(i % COLOURS.len()).copied().unwrap_or("#555");
+        let (colour, _) = style(&b.label);
         writeln!(
             o,
             r#"<text x="{:.1}" y="{:.1}" text-anchor="end">{}</text>"#,
@@ -205,15 +222,14 @@ fn write_svg(o: &mut String, c: &Chart) -> core::fmt::Result {
         o,
         r#"<text x="20" y="{top2}" font-weight="bold">Relay CPU load against client count (cores busy with handshakes; log-log)</text>"#
     )?;
-    let slopes: Vec<(usize, &Line)> = c
+    let slopes: Vec<&Line> = c
         .lines
         .iter()
-        .enumerate()
-        .filter(|(_, l)| l.cores_per_client.is_finite() && l.cores_per_client > 0.0)
+        .filter(|l| l.cores_per_client.is_finite() && l.cores_per_client > 0.0)
         .collect();
     let sats: Vec<f64> = slopes
         .iter()
-        .map(|(_, l)| c.cores / l.cores_per_client)
+        .map(|l| c.cores / l.cores_per_client)
         .collect();
     let sat_lo = sats.iter().copied().fold(f64::INFINITY, f64::min);
     let sat_hi = sats.iter().copied().fold(0.0, f64::max);
@@ -298,8 +314,8 @@ fn write_svg(o: &mut String, c: &Chart) -> core::fmt::Result {
             x = px(lclients)
         )?;
     }
-    for (n, (i, l)) in slopes.iter().enumerate() {
-        let colour = COLOURS.get(i % COLOURS.len()).copied().unwrap_or("#555");
+    for (n, l) in slopes.iter().enumerate() {
+        let (colour, dash) = style(&l.label);
         let lk = l.cores_per_client.log10();
         // ly = lk + lx, clipped to the plot.
         let a = lx0.max(ly0 - lk);
@@ -307,7 +323,7 @@ fn write_svg(o: &mut String, c: &Chart) -> core::fmt::Result {
         if a < b {
             writeln!(
                 o,
-                r#"<line x1="{:.1}" y1="{:.1}" x2="{:.1}" y2="{:.1}" stroke="{colour}" stroke-width="2.5"/>"#,
+                r#"<line x1="{:.1}" y1="{:.1}" x2="{:.1}" y2="{:.1}" stroke="{colour}" stroke-width="2.5" stroke-dasharray="{dash}"/>"#,
                 px(a),
                 py(lk + a),
                 px(b),
@@ -341,7 +357,7 @@ fn write_svg(o: &mut String, c: &Chart) -> core::fmt::Result {
         let ly = t2 + 34.0 + 18.0 * n as f64;
         writeln!(
             o,
-            r#"<line x1="{:.1}" y1="{:.1}" x2="{:.1}" y2="{:.1}" stroke="{colour}" stroke-width="2.5"/><text x="{:.1}" y="{:.1}">{} (full at {})</text>"#,
+            r#"<line x1="{:.1}" y1="{:.1}" x2="{:.1}" y2="{:.1}" stroke="{colour}" stroke-width="2.5" stroke-dasharray="{dash}"/><text x="{:.1}" y="{:.1}">{} (full at {})</text>"#,
             r2 + 6.0,
             ly,
             r2 + 22.0,
