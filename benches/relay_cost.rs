@@ -25,6 +25,8 @@ mod args;
 mod calc;
 #[path = "relay_cost/cases.rs"]
 mod cases;
+#[path = "relay_cost/criterion_check.rs"]
+mod criterion_check;
 #[path = "relay_cost/fixtures.rs"]
 mod fixtures;
 #[path = "relay_cost/floor.rs"]
@@ -178,7 +180,7 @@ fn run(a: &args::Args) -> Result<(), Error> {
             )),
         })
         .collect();
-    let report = report::build(
+    let mut report = report::build(
         machine,
         plan,
         a.quick,
@@ -188,6 +190,12 @@ fn run(a: &args::Args) -> Result<(), Error> {
         a.scenario,
     );
 
+    if a.compare_criterion {
+        report.criterion = Some(criterion_check::compare(
+            &report,
+            &machine::target_dir().join("criterion"),
+        ));
+    }
     print!("{}", table::render(&report));
     let dir = machine::output_dir(a.out.as_deref());
     std::fs::create_dir_all(&dir)?;

@@ -28,6 +28,8 @@ mod args;
 mod calc;
 #[path = "../benches/relay_cost/cases.rs"]
 mod cases;
+#[path = "../benches/relay_cost/criterion_check.rs"]
+mod criterion_check;
 #[path = "../benches/relay_cost/fixtures.rs"]
 mod fixtures;
 #[path = "../benches/relay_cost/floor.rs"]

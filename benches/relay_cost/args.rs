@@ -19,6 +19,8 @@ MEASUREMENT:
                                     [default: this machine's logical cores]
     --out DIR                       where report.json and report.svg go
                                     [default: <target dir>/relay_cost]
+    --compare-criterion             also show the criterion benches' medians for the same
+                                    figures (run `cargo bench --bench handshakes` first)
 
 CAPACITY CALCULATOR (the 2013 botnet surge):
     --clients N                     Tor clients building circuits [default: 5000000]
@@ -45,6 +47,7 @@ pub(crate) struct Args {
     pub(crate) rounds: Option<usize>,
     pub(crate) threads: Option<usize>,
     pub(crate) out: Option<PathBuf>,
+    pub(crate) compare_criterion: bool,
     pub(crate) scenario: Scenario,
     /// Arguments that were not understood (reported, then ignored).
     pub(crate) ignored: Vec<String>,
@@ -89,6 +92,7 @@ impl Args {
             rounds: None,
             threads: None,
             out: None,
+            compare_criterion: false,
             scenario: Scenario::default(),
             ignored: Vec::new(),
         };
@@ -109,6 +113,7 @@ impl Args {
             match name.as_str() {
                 "-h" | "--help" => a.help = true,
                 "--quick" => a.quick = true,
+                "--compare-criterion" => a.compare_criterion = true,
                 "--rounds" => a.rounds = Some(positive(&name, &value(&name)?)?),
                 "--threads" => a.threads = Some(positive(&name, &value(&name)?)?),
                 "--out" => a.out = Some(PathBuf::from(value(&name)?)),

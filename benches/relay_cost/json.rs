@@ -142,6 +142,13 @@ pub(crate) fn to_value(r: &Report) -> Value {
                 .map(|p| p.summary.median),
         },
         "targets": r.targets.iter().map(target).collect::<Vec<_>>(),
+        "criterion_check": r.criterion.as_ref().map(|rows| rows.iter().map(|row| json!({
+            "figure": row.figure,
+            "criterion": row.criterion,
+            "ours_median_us": row.ours_us,
+            "criterion_median_us": row.criterion_us,
+            "ratio": row.ratio(),
+        })).collect::<Vec<_>>()),
         "crate_x25519": {
             "used_by_ntor_and_ntor_v3": crate::floor::HANDSHAKES_USE_CRATE_X25519,
             "relay_work_in_x25519_dalek_varbase_units": opt_summary(r.crate_x25519_in_yardsticks.as_ref()),

@@ -162,26 +162,26 @@ pub(crate) fn rfc3339_utc(unix: u64) -> String {
     )
 }
 
-/// Where report.json and report.svg go: `--out`, else `$CARGO_TARGET_DIR/relay_cost`, else the
-/// cargo target directory this bench binary was built into (found by its `CACHEDIR.TAG`,
-/// which covers target dirs set in `.cargo/config.toml`), else `<manifest dir>/target/relay_cost`.
+/// Where report.json and report.svg go: `--out`, else `<target dir>/relay_cost`.
 pub(crate) fn output_dir(out: Option<&Path>) -> PathBuf {
-    if let Some(o) = out {
-        return o.to_owned();
-    }
+    out.map_or_else(|| target_dir().join("relay_cost"), Path::to_owned)
+}
+
+/// Cargo's target directory: `$CARGO_TARGET_DIR`, else the one this bench binary was built
+/// into (found by its `CACHEDIR.TAG`, which covers target dirs set in `.cargo/config.toml`),
+/// else `<manifest dir>/target`.
+pub(crate) fn target_dir() -> PathBuf {
     if let Some(t) = std::env::var_os("CARGO_TARGET_DIR").filter(|t| !t.is_empty()) {
-        return PathBuf::from(t).join("relay_cost");
+        return PathBuf::from(t);
     }
     if let Some(t) = std::env::current_exe().ok().and_then(|exe| {
         exe.ancestors()
             .find(|d| d.join("CACHEDIR.TAG").is_file())
             .map(Path::to_owned)
     }) {
-        return t.join("relay_cost");
+        return t;
     }
-    Path::new(env!("CARGO_MANIFEST_DIR"))
-        .join("target")
-        .join("relay_cost")
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("target")
 }
 
 // Benches are built with `--cfg test` but no test harness, so this module is dead there;

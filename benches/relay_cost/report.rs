@@ -145,6 +145,8 @@ pub(crate) struct Report {
     /// The crate's relay-side X25519 work (`y*G`, `y*X`, `b*X`) in x25519-dalek varbase
     /// units, round by round: what ntor's floor becomes once the handshakes use it.
     pub(crate) crate_x25519_in_yardsticks: Option<Summary>,
+    /// This run's medians next to criterion's (`--compare-criterion`).
+    pub(crate) criterion: Option<Vec<crate::criterion_check::Row>>,
     /// Whether the scheduler statistics were available (Linux), and what they caught.
     pub(crate) sched_stats: bool,
     pub(crate) samples_total: u64,
@@ -315,6 +317,7 @@ pub(crate) fn build(
         .collect();
     let samples_total = ms.iter().map(|m| m.samples().len()).sum::<usize>();
     Report {
+        criterion: None,
         crate_x25519_in_yardsticks: find(ms, floor::CRATE_X25519_RELAY)
             .zip(find(ms, YARD_X25519))
             .and_then(|(a, b)| ratio(a, b)),

@@ -390,6 +390,30 @@ fn write_report(o: &mut String, r: &Report) -> core::fmt::Result {
         o,
         "(model: even spread, relay respond medians as CPU cost, nothing else on the relay; see --help)"
     )?;
+    if let Some(rows) = &r.criterion {
+        writeln!(o)?;
+        writeln!(
+            o,
+            "6. Criterion cross-check: this run's medians against target/criterion (µs)"
+        )?;
+        if rows.is_empty() {
+            writeln!(
+                o,
+                "no criterion results found: run `cargo bench --bench handshakes` first"
+            )?;
+        }
+        for row in rows {
+            writeln!(
+                o,
+                "{:<34} {:>10} {:>10} {:>7}  {}",
+                row.figure,
+                us(row.ours_us),
+                us(row.criterion_us),
+                format!("{:.3}", row.ratio()),
+                row.criterion
+            )?;
+        }
+    }
     Ok(())
 }
 
