@@ -401,6 +401,12 @@ fn write_report(o: &mut String, r: &Report) -> core::fmt::Result {
                 o,
                 "no criterion results found: run `cargo bench --bench handshakes` first"
             )?;
+        } else {
+            writeln!(
+                o,
+                "{:<34} {:>10} {:>10} {:>7}  criterion benchmark",
+                "figure", "this run", "criterion", "ratio"
+            )?;
         }
         for row in rows {
             writeln!(
