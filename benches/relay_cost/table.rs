@@ -122,10 +122,7 @@ fn write_report(o: &mut String, r: &Report) -> core::fmt::Result {
     )?;
     writeln!(o, "machine: {}", m.one_line())?;
     if let Some(load) = &m.load_average {
-        writeln!(
-            o,
-            "load average at start: {load} (other processes compete for the cores)"
-        )?;
+        writeln!(o, "load average at start: {load}")?;
     }
     writeln!(
         o,
