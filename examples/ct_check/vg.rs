@@ -1,0 +1,53 @@
+//! The valgrind client requests ct_check needs, over `crabgrind`: mark secrets undefined,
+//! declassify what is public by design, and read memcheck's error count.
+//!
+//! Every declassification goes through [`public`] with a reason; the reasons are collected so
+//! the summary can list what was declassified and how often.
+
+use crabgrind::memcheck::{MemState, mark_mem};
+use std::collections::BTreeMap;
+use std::sync::Mutex;
+
+/// True when this process runs on valgrind's synthetic CPU (`RUNNING_ON_VALGRIND`).
+pub(crate) fn on_valgrind() -> bool {
+    crabgrind::run_mode() != crabgrind::RunMode::Native
+}
+
+/// The number of errors memcheck has reported so far (`VALGRIND_COUNT_ERRORS`), not counting
+/// suppressed ones.
+pub(crate) fn errors() -> usize {
+    crabgrind::count_errors()
+}
+
+fn mark<T: ?Sized>(v: &mut T, state: MemState) {
+    let len = size_of_val(v);
+    // The pointer goes to an opaque FFI call, so the compiler must assume the bytes changed
+    // and reload them afterwards: a copy cached in a register before the mark cannot leak
+    // past it. Not on valgrind the request is a no-op and says so; nothing to do then.
+    let _ = mark_mem(std::ptr::from_mut(v).cast(), len, state);
+}
+
+/// `VALGRIND_MAKE_MEM_UNDEFINED`: from here on memcheck reports any branch or memory index
+/// that depends on these bytes. Their values are unchanged.
+pub(crate) fn secret<T: ?Sized>(v: &mut T) {
+    mark(v, MemState::Undefined);
+}
+
+/// `VALGRIND_MAKE_MEM_DEFINED` on a value that is public by design; `why` names it in the
+/// summary and must match an entry of docs/ct_check.md.
+pub(crate) fn public<T: ?Sized>(v: &mut T, why: &'static str) {
+    mark(v, MemState::Defined);
+    if let Ok(mut seen) = DECLASSIFIED.lock() {
+        *seen.entry(why).or_insert(0) += 1;
+    }
+}
+
+static DECLASSIFIED: Mutex<BTreeMap<&'static str, usize>> = Mutex::new(BTreeMap::new());
+
+/// Every reason [`public`] was called with, and how often.
+pub(crate) fn declassified() -> Vec<(&'static str, usize)> {
+    DECLASSIFIED
+        .lock()
+        .map(|m| m.iter().map(|(k, v)| (*k, *v)).collect())
+        .unwrap_or_default()
+}
