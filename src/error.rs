@@ -69,7 +69,9 @@ impl fmt::Display for DecodeError {
             } => write!(f, "{field} is {value}, outside the allowed {limit}"),
             Self::ZeroCircId => f.write_str("circuit ID 0 is reserved"),
             Self::WrongCommand { found } => write!(f, "unexpected cell command {found}"),
-            Self::BadHandshakeType { htype } => write!(f, "handshake type {htype} not allowed here"),
+            Self::BadHandshakeType { htype } => {
+                write!(f, "handshake type {htype} not allowed here")
+            }
             Self::InvalidValue { field } => write!(f, "invalid value in {field}"),
             Self::Missing { what } => write!(f, "missing {what}"),
             Self::Duplicate { what } => write!(f, "duplicate {what}"),
@@ -107,8 +109,12 @@ pub enum EncodeError {
 impl fmt::Display for EncodeError {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {
-            Self::BufferTooSmall { needed } => write!(f, "output buffer too small: {needed} bytes needed"),
-            Self::TooLong { field, len, max } => write!(f, "{field} is {len} bytes, at most {max} allowed"),
+            Self::BufferTooSmall { needed } => {
+                write!(f, "output buffer too small: {needed} bytes needed")
+            }
+            Self::TooLong { field, len, max } => {
+                write!(f, "{field} is {len} bytes, at most {max} allowed")
+            }
             Self::InvalidValue { field } => write!(f, "invalid value for {field}"),
         }
     }

@@ -94,7 +94,10 @@ mod tests {
     #[test]
     fn kdf_tor_length_limit() {
         let mut big = [0u8; KDF_TOR_MAX_LEN + 1];
-        assert_eq!(kdf_tor(&[b""], &mut big), Err(HandshakeError::KeyMaterialTooLong));
+        assert_eq!(
+            kdf_tor(&[b""], &mut big),
+            Err(HandshakeError::KeyMaterialTooLong)
+        );
         let mut max = [0u8; KDF_TOR_MAX_LEN];
         assert!(kdf_tor(&[b""], &mut max).is_ok());
     }

@@ -70,5 +70,9 @@ fn main() -> ExitCode {
         );
         ok &= report.failed == 0 && report.passed > 0;
     }
-    if ok { ExitCode::SUCCESS } else { ExitCode::FAILURE }
+    if ok {
+        ExitCode::SUCCESS
+    } else {
+        ExitCode::FAILURE
+    }
 }

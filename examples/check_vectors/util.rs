@@ -102,7 +102,10 @@ pub fn hex_array<const N: usize>(c: &mut Checker, v: &Value, name: &str) -> [u8;
 /// An integer field (JSON number, or a decimal string).
 pub fn int_field(c: &mut Checker, v: &Value, name: &str) -> u64 {
     let f = v.get(name);
-    match f.and_then(Value::as_u64).or_else(|| f.and_then(Value::as_str).and_then(|s| s.parse().ok())) {
+    match f
+        .and_then(Value::as_u64)
+        .or_else(|| f.and_then(Value::as_str).and_then(|s| s.parse().ok()))
+    {
         Some(n) => n,
         None => {
             c.fail(format!("field {name} missing or not an integer"));

@@ -11,13 +11,19 @@ pub(crate) fn kdf_tor(ctx: &mut Ctx) -> Result<(), String> {
     for _ in 0..ctx.runs {
         let k0: [u8; 128] = ctx.bytes();
         let mut want = [0u8; 100];
-        lib("kdf_tor (unmarked)", kdf::kdf_tor(&[&k0[..20], &k0[20..]], &mut want))?;
+        lib(
+            "kdf_tor (unmarked)",
+            kdf::kdf_tor(&[&k0[..20], &k0[20..]], &mut want),
+        )?;
 
         let mut secret = k0;
         vg::secret(&mut secret);
         let mut out = [0u8; 100];
         // The output length is public (fixed by the protocol), so its check may branch.
-        lib("kdf_tor", kdf::kdf_tor(&[&secret[..20], &secret[20..]], &mut out))?;
+        lib(
+            "kdf_tor",
+            kdf::kdf_tor(&[&secret[..20], &secret[20..]], &mut out),
+        )?;
         check_eq("KDF-TOR output", &mut out, &want)?;
     }
     Ok(())
