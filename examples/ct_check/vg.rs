@@ -24,7 +24,7 @@ fn mark<T: ?Sized>(v: &mut T, state: MemState) {
     // The pointer goes to an opaque FFI call, so the compiler must assume the bytes changed
     // and reload them afterwards: a copy cached in a register before the mark cannot leak
     // past it. Not on valgrind the request is a no-op and says so; nothing to do then.
-    let _ = mark_mem(std::ptr::from_mut(v).cast(), len, state);
+    let _ = mark_mem(core::ptr::from_mut(v).cast(), len, state);
 }
 
 /// `VALGRIND_MAKE_MEM_UNDEFINED`: from here on memcheck reports any branch or memory index
@@ -49,7 +49,7 @@ pub(crate) fn public<T: ?Sized>(v: &mut T, why: &'static str) {
 pub(crate) fn public_ref<T: ?Sized>(v: &T, why: &'static str) {
     let len = size_of_val(v);
     let _ = mark_mem(
-        std::ptr::from_ref(v).cast_mut().cast(),
+        core::ptr::from_ref(v).cast_mut().cast(),
         len,
         MemState::Defined,
     );
