@@ -133,6 +133,10 @@ fn main() -> ExitCode {
     if !vg::on_valgrind() {
         return reexec_under_valgrind(&args, opts.self_test);
     }
+    if !vg::memcheck_active() {
+        eprintln!("ct_check: running on valgrind, but not under memcheck (--tool=memcheck)");
+        return ExitCode::from(2);
+    }
     if opts.self_test {
         self_test::run()
     } else {
