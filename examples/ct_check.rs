@@ -30,6 +30,8 @@
 // This is a command-line tool: printing and exiting are its job.
 #![allow(clippy::print_stdout, clippy::print_stderr)]
 
+#[path = "ct_check/deps.rs"]
+mod deps;
 #[path = "ct_check/kdf.rs"]
 mod kdf;
 #[path = "ct_check/paths.rs"]

@@ -106,6 +106,18 @@ pub(crate) fn all() -> Vec<Path> {
             name: "HKDF-SHA256 (ntor KDF-RFC5869)",
             run: crate::kdf::hkdf_sha256,
         },
+        Path {
+            name: "AES-128-CTR (aes + ctr; TAP hybrid part)",
+            run: crate::deps::aes128_ctr,
+        },
+        Path {
+            name: "AES-256-CTR (aes + ctr; ntor-v3 messages)",
+            run: crate::deps::aes256_ctr,
+        },
+        Path {
+            name: "SHA3-256 and SHAKE-256 (sha3; ntor-v3)",
+            run: crate::deps::sha3,
+        },
         // examples/ct_check/{ntor,fast}.rs are written against the ntor branch and are
         // wired in here (and as modules in ct_check.rs) when it lands on main.
     ]
