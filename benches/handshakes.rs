@@ -2,11 +2,18 @@
 //!
 //! `cargo bench --bench handshakes`. One module per handshake, in `benches/handshakes/`.
 
+// criterion's macros generate undocumented public items.
+#![allow(missing_docs)]
+
 use criterion::{Criterion, criterion_group, criterion_main};
 
+#[path = "handshakes/fast.rs"]
 mod fast;
+#[path = "handshakes/ntor.rs"]
 mod ntor;
+#[path = "handshakes/ntor_v3.rs"]
 mod ntor_v3;
+#[path = "handshakes/tap.rs"]
 mod tap;
 
 fn all(c: &mut Criterion) {
