@@ -32,8 +32,12 @@
 
 #[path = "ct_check/deps.rs"]
 mod deps;
+#[path = "ct_check/fast.rs"]
+mod fast;
 #[path = "ct_check/kdf.rs"]
 mod kdf;
+#[path = "ct_check/ntor.rs"]
+mod ntor;
 #[path = "ct_check/paths.rs"]
 mod paths;
 #[path = "ct_check/self_test.rs"]
@@ -244,19 +248,19 @@ fn check_paths(opts: &Options) -> ExitCode {
         match (found, outcome) {
             (0, Ok(())) => {
                 passed += 1;
-                println!("ok    {:<44} {} runs, 0 findings", p.name, opts.runs);
+                println!("ok    {:<52} {} runs, 0 findings", p.name, opts.runs);
             }
             (n, Ok(())) => {
                 failed += 1;
                 println!(
-                    "FAIL  {:<44} {n} findings (valgrind's report above)",
+                    "FAIL  {:<52} {n} findings (valgrind's report above)",
                     p.name
                 );
             }
             (n, Err(e)) => {
                 failed += 1;
                 println!(
-                    "FAIL  {:<44} {n} findings; path did not run as expected: {e}",
+                    "FAIL  {:<52} {n} findings; path did not run as expected: {e}",
                     p.name
                 );
             }

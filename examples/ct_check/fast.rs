@@ -20,7 +20,12 @@ struct Reference {
 fn reference(ctx: &mut Ctx) -> Result<Reference, String> {
     let (x, y) = (ctx.bytes(), ctx.bytes());
     let (seed, reply) = relay_respond_with_y(&y, &x);
-    Ok(Reference { x, y, reply, keys: keys_of(seed)? })
+    Ok(Reference {
+        x,
+        y,
+        reply,
+        keys: keys_of(seed)?,
+    })
 }
 
 fn marked<const N: usize>(v: &[u8; N]) -> [u8; N] {
@@ -48,7 +53,9 @@ pub(crate) fn client_finish(ctx: &mut Ctx) -> Result<(), String> {
         let (state, mut skin) = client_start_with_x(&marked(&r.x));
         vg::public(&mut skin, why::WIRE);
         check_eq("CREATE_FAST body", &mut skin, &r.x)?;
-        let seed = state.finish(&r.reply).map_err(|e| format!("CREATE_FAST finish: {e:?}"))?;
+        let seed = state
+            .finish(&r.reply)
+            .map_err(|e| format!("CREATE_FAST finish: {e:?}"))?;
         check_keys("CREATE_FAST client keys", seed, &r.keys)?;
     }
     Ok(())

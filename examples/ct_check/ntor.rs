@@ -24,7 +24,13 @@ struct Reference {
 
 /// A fresh handshake with the current key (`use_previous` false) or the previous one.
 fn reference(ctx: &mut Ctx, use_previous: bool) -> Result<Reference, String> {
-    let (b, previous, identity, x, y) = (ctx.bytes(), ctx.bytes(), ctx.bytes(), ctx.bytes(), ctx.bytes());
+    let (b, previous, identity, x, y) = (
+        ctx.bytes(),
+        ctx.bytes(),
+        ctx.bytes(),
+        ctx.bytes(),
+        ctx.bytes(),
+    );
     let relay = RelayKeys::new(identity, RelaySecretKey::from_bytes(&b))
         .with_previous(RelaySecretKey::from_bytes(&previous));
     let mut public = relay.public_key();
@@ -36,7 +42,16 @@ fn reference(ctx: &mut Ctx, use_previous: bool) -> Result<Reference, String> {
         "ntor relay (unmarked)",
         relay_respond_with_y(&y, &relay, &skin, UnknownKeyPolicy::Reject),
     )?;
-    Ok(Reference { b, previous, identity, x, y, skin, reply, keys: keys_of(seed)? })
+    Ok(Reference {
+        b,
+        previous,
+        identity,
+        x,
+        y,
+        skin,
+        reply,
+        keys: keys_of(seed)?,
+    })
 }
 
 /// The relay's keys with both secret keys marked; the public keys computed from them are
@@ -45,7 +60,10 @@ fn marked_relay(r: &Reference) -> RelayKeys {
     let (mut b, mut previous) = (r.b, r.previous);
     vg::secret(&mut b);
     vg::secret(&mut previous);
-    let (current, previous) = (RelaySecretKey::from_bytes(&b), RelaySecretKey::from_bytes(&previous));
+    let (current, previous) = (
+        RelaySecretKey::from_bytes(&b),
+        RelaySecretKey::from_bytes(&previous),
+    );
     vg::public_ref(current.public_key(), why::PUBLIC_KEY);
     vg::public_ref(previous.public_key(), why::PUBLIC_KEY);
     RelayKeys::new(r.identity, current).with_previous(previous)
@@ -93,6 +111,12 @@ pub(crate) fn relay_reject(ctx: &mut Ctx) -> Result<(), String> {
             "ntor relay, unknown KEYID",
             relay_respond_with_y(&y, &relay, &unknown, UnknownKeyPolicy::Reject),
         )?;
+        // C tor's policy: answer an unknown KEYID with a junk reply, indistinguishably.
+        let (_, mut junk_reply, _) = lib(
+            "ntor relay, unknown KEYID, junk policy",
+            relay_respond_with_y(&y, &relay, &unknown, UnknownKeyPolicy::ReplyWithJunk),
+        )?;
+        vg::public(&mut junk_reply, why::WIRE);
     }
     Ok(())
 }
@@ -105,7 +129,10 @@ pub(crate) fn client_finish(ctx: &mut Ctx) -> Result<(), String> {
         let (state, mut skin) = client_start_with_x(&marked(&r.x), &public);
         vg::public(&mut skin, why::WIRE);
         check_eq("ntor onion skin", &mut skin, &r.skin)?;
-        let (seed, _) = lib("ntor client finish", client_finish_with_intermediates(state, &r.reply))?;
+        let (seed, _) = lib(
+            "ntor client finish",
+            client_finish_with_intermediates(state, &r.reply),
+        )?;
         check_keys("ntor client keys", seed, &r.keys)?;
     }
     Ok(())
@@ -119,7 +146,10 @@ pub(crate) fn client_reject(ctx: &mut Ctx) -> Result<(), String> {
         let mut bad_auth = r.reply;
         bad_auth[63] ^= 0x80;
         let (state, _) = client_start_with_x(&marked(&r.x), &public);
-        expect_failed("ntor client, bad AUTH", ClientState::finish(state, &bad_auth))?;
+        expect_failed(
+            "ntor client, bad AUTH",
+            ClientState::finish(state, &bad_auth),
+        )?;
         let mut low_order = r.reply;
         low_order[..32].fill(0);
         let (state, _) = client_start_with_x(&marked(&r.x), &public);

@@ -559,7 +559,7 @@ struct Outcome {
 impl Outcome {
     /// The one branch on the combined verdict.
     fn decide(self) -> Result<KeySeed, HandshakeError> {
-        if bool::from(self.bad) {
+        if ct::declassify(self.bad) {
             return Err(HandshakeError::Failed);
         }
         Ok(KeySeed {
