@@ -5,7 +5,7 @@
 //! TLS link), so they are secret only until sent; the key material derived from them stays
 //! secret, and `KH` is checked against it.
 
-use crate::paths::{Ctx, check_eq, check_keys, expect_failed, keys_of, why};
+use crate::paths::{Ctx, check_eq, check_keys, expect_failed, keys_of, marked, why};
 use crate::vg;
 use onionskin::handshake::fast::hazmat::{client_start_with_x, relay_respond_with_y};
 use onionskin::handshake::fast::{HASH_LEN, REPLY_LEN};
@@ -26,12 +26,6 @@ fn reference(ctx: &mut Ctx) -> Result<Reference, String> {
         reply,
         keys: keys_of(seed)?,
     })
-}
-
-fn marked<const N: usize>(v: &[u8; N]) -> [u8; N] {
-    let mut s = *v;
-    vg::secret(&mut s);
-    s
 }
 
 /// Relay respond: `Y` marked (the onion skin `X` is as received, public).

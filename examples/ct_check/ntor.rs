@@ -1,7 +1,7 @@
 //! ntor (tor-spec 5.1.4): relay respond and client start/finish with `b`, `y`, `x` marked,
 //! and the rejection paths (low-order `X`/`Y`, unknown KEYID, bad AUTH).
 
-use crate::paths::{Ctx, check_eq, check_keys, expect_failed, keys_of, lib, why};
+use crate::paths::{Ctx, check_eq, check_keys, expect_failed, keys_of, lib, marked, why};
 use crate::vg;
 use onionskin::handshake::ntor::hazmat::{
     client_finish_with_intermediates, client_start_with_x, relay_respond_with_y,
@@ -67,12 +67,6 @@ fn marked_relay(r: &Reference) -> RelayKeys {
     vg::public_ref(current.public_key(), why::PUBLIC_KEY);
     vg::public_ref(previous.public_key(), why::PUBLIC_KEY);
     RelayKeys::new(r.identity, current).with_previous(previous)
-}
-
-fn marked<const N: usize>(v: &[u8; N]) -> [u8; N] {
-    let mut s = *v;
-    vg::secret(&mut s);
-    s
 }
 
 /// Relay respond with `b` (current and previous) and `y` marked; alternates the key used.

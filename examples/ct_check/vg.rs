@@ -83,6 +83,19 @@ pub(crate) fn public_ref<T: ?Sized>(v: &T, why: &'static str) {
     }
 }
 
+/// [`secret`] on a value behind a shared reference: the secret parts of a key struct whose
+/// fields are private. The caller must then pass the owning value through
+/// `core::hint::black_box(&mut owner)`, so that the compiler cannot reuse a copy it loaded
+/// before the mark.
+pub(crate) fn secret_ref<T: ?Sized>(v: &T) {
+    let len = size_of_val(v);
+    let _ = mark_mem(
+        core::ptr::from_ref(v).cast_mut().cast(),
+        len,
+        MemState::Undefined,
+    );
+}
+
 static DECLASSIFIED: Mutex<BTreeMap<&'static str, usize>> = Mutex::new(BTreeMap::new());
 
 /// Every reason [`public`] was called with, and how often.
