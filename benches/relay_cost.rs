@@ -1,1 +1,3 @@
+//! Placeholder until its issue lands.
+
 fn main() {}

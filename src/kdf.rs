@@ -71,6 +71,7 @@ pub fn hkdf_sha256(
 }
 
 #[cfg(test)]
+#[allow(clippy::cast_possible_truncation)] // test data built from small indices
 mod tests {
     use super::*;
 

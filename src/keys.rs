@@ -93,6 +93,7 @@ impl fmt::Debug for CircuitKeys {
 }
 
 #[cfg(test)]
+#[allow(clippy::cast_possible_truncation)] // test data built from small indices
 mod tests {
     use super::*;
 

@@ -2,4 +2,4 @@
 
 use criterion::Criterion;
 
-pub fn bench(_c: &mut Criterion) {}
+pub(crate) fn bench(_c: &mut Criterion) {}

@@ -10,6 +10,8 @@
 
 // This is a command-line tool: printing and exiting are its job.
 #![allow(clippy::print_stdout, clippy::print_stderr)]
+// A binary: `pub` in its private modules is fine, and it uses std freely.
+#![allow(unreachable_pub, clippy::std_instead_of_core)]
 
 mod cells;
 mod fast;
