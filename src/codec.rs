@@ -1,1 +1,3 @@
 //! Placeholder: filled in by issue 2.
+
+pub mod extension;

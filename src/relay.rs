@@ -1,1 +1,196 @@
-//! Placeholder: filled in by issue 8.
+//! Relay-side defences against a flood of circuit-creation requests, modelled on C tor.
+//!
+//! When a relay's CPU cannot keep up with CREATE/CREATE2 cells, something has to decide who is
+//! served. C tor's answers, all reproduced here with its defaults:
+//!
+//! - [`OnionQueue`]: a queue per handshake family (ntor-v3 shares ntor's) that serves ntor
+//!   before TAP (at most `NumNTorsPerTAP` ntor requests per TAP when both wait), admits a
+//!   request only if the queue is expected to drain within `MaxOnionQueueDelay`, culls requests
+//!   that waited too long, and learns each family's cost from measured handshake times
+//!   ([`HandshakeTiming`]).
+//! - [`HandshakeStats`]: requested / assigned / dropped counters, the heartbeat line
+//!   ("Circuit handshake stats since last time: …") and the `overload-general` signal raised
+//!   when too many ntor requests are dropped.
+//! - [`CreateRateLimiter`] (feature `alloc`): the per-address token bucket of C tor's
+//!   circuit-creation DoS mitigation, with bounded memory. [`AddressState`] is the per-address
+//!   logic alone, for callers who keep their own table (no allocation).
+//!
+//! Nothing here has a clock, a thread or a global: the caller passes the time in as a
+//! [`Timestamp`] and randomness as a [`rand_core::RngCore`], so every decision is deterministic
+//! and testable. All overload rejections are answered on the wire with DESTROY reason
+//! [`DestroyReason::RESOURCELIMIT`] (tor-spec 5.4).
+//!
+//! ```
+//! # #[cfg(feature = "alloc")] {
+//! use onionskin::HandshakeType;
+//! use onionskin::relay::{OnionQueue, OnionQueueConfig, Timestamp};
+//!
+//! let mut queue: OnionQueue<u32> = OnionQueue::new(OnionQueueConfig::default());
+//! let now = Timestamp::from_secs(100);
+//! // A CREATE2 for circuit 7 arrives and no worker is free: queue it.
+//! match queue.enqueue(now, HandshakeType::NTOR, 7) {
+//!     Ok(aged_out) => {
+//!         // Requests that waited longer than the cutoff: answer each with DESTROY.
+//!         for old in aged_out {
+//!             let _ = (old.request, old.destroy_reason());
+//!         }
+//!     }
+//!     Err(refused) => { let _ = (refused.request, refused.destroy_reason()); }
+//! }
+//! // A worker became free: hand it the next request.
+//! let next = queue.next_request().map(|d| d.request);
+//! assert_eq!(next, Some(7));
+//! # }
+//! ```
+
+use core::fmt;
+use core::ops::Add;
+use core::time::Duration;
+
+mod queue;
+mod ratelimit;
+mod stats;
+mod timing;
+
+pub use queue::{Aged, Dequeued, OnionQueueConfig, QueueKind, Refusal, Refused, Scheduling};
+#[cfg(feature = "alloc")]
+#[cfg_attr(docsrs, doc(cfg(feature = "alloc")))]
+pub use queue::{AgedOut, OnionQueue};
+#[cfg(feature = "alloc")]
+#[cfg_attr(docsrs, doc(cfg(feature = "alloc")))]
+pub use ratelimit::CreateRateLimiter;
+pub use ratelimit::{AddressState, CreateDecision, CreateRateLimitConfig, RateLimiterCounters};
+pub use stats::{HandshakeStats, Heartbeat, OverloadConfig, OverloadGeneral};
+pub use timing::HandshakeTiming;
+
+/// A point in time, in microseconds since an epoch of the caller's choosing.
+///
+/// The relay tools never read a clock: every call that depends on time takes one of these.
+/// Use a monotonic source (e.g. microseconds since the process started); the tools tolerate
+/// time standing still and, where C tor does, time going backwards.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub struct Timestamp(u64);
+
+impl Timestamp {
+    /// The epoch.
+    pub const ZERO: Self = Self(0);
+
+    /// `us` microseconds after the epoch.
+    #[must_use]
+    pub const fn from_micros(us: u64) -> Self {
+        Self(us)
+    }
+
+    /// `ms` milliseconds after the epoch (saturating).
+    #[must_use]
+    pub const fn from_millis(ms: u64) -> Self {
+        Self(ms.saturating_mul(1_000))
+    }
+
+    /// `s` seconds after the epoch (saturating).
+    #[must_use]
+    pub const fn from_secs(s: u64) -> Self {
+        Self(s.saturating_mul(1_000_000))
+    }
+
+    /// Microseconds since the epoch.
+    #[must_use]
+    pub const fn as_micros(self) -> u64 {
+        self.0
+    }
+
+    /// Whole seconds since the epoch (C tor's `time_t` granularity).
+    #[must_use]
+    pub const fn as_secs(self) -> u64 {
+        self.0 / 1_000_000
+    }
+
+    /// Time elapsed from `earlier` to `self`, or zero if `earlier` is later.
+    #[must_use]
+    pub const fn saturating_since(self, earlier: Self) -> Duration {
+        Duration::from_micros(self.0.saturating_sub(earlier.0))
+    }
+
+    /// `self + d`, saturating at the largest representable time.
+    #[must_use]
+    pub fn saturating_add(self, d: Duration) -> Self {
+        Self(self.0.saturating_add(duration_micros(d)))
+    }
+}
+
+impl Add<Duration> for Timestamp {
+    type Output = Self;
+    /// Saturating addition (see [`Timestamp::saturating_add`]).
+    fn add(self, d: Duration) -> Self {
+        self.saturating_add(d)
+    }
+}
+
+/// A duration in whole microseconds, saturating at `u64::MAX`.
+pub(crate) fn duration_micros(d: Duration) -> u64 {
+    u64::try_from(d.as_micros()).unwrap_or(u64::MAX)
+}
+
+/// A DESTROY cell's reason code (tor-spec 5.4), as far as the relay tools need it.
+///
+/// An open newtype, so unknown codes survive a round trip. The codec defines the complete
+/// list; the constants here are the ones the overload tools produce.
+// TODO(codec): re-export `crate::codec::DestroyReason` here once it lands on main.
+#[derive(Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub struct DestroyReason(pub u8);
+
+impl DestroyReason {
+    /// Tor protocol violation (e.g. an unparseable or unknown-HTYPE CREATE2).
+    pub const PROTOCOL: Self = Self(1);
+    /// Internal error.
+    pub const INTERNAL: Self = Self(2);
+    /// The relay is hibernating.
+    pub const HIBERNATING: Self = Self(4);
+    /// Out of memory, sockets or circuit IDs; what an overloaded relay sends.
+    pub const RESOURCELIMIT: Self = Self(5);
+}
+
+impl fmt::Debug for DestroyReason {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self.0 {
+            1 => f.write_str("DestroyReason::PROTOCOL"),
+            2 => f.write_str("DestroyReason::INTERNAL"),
+            4 => f.write_str("DestroyReason::HIBERNATING"),
+            5 => f.write_str("DestroyReason::RESOURCELIMIT"),
+            n => write!(f, "DestroyReason({n})"),
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn timestamp_arithmetic() {
+        let t = Timestamp::from_secs(3);
+        assert_eq!(t.as_micros(), 3_000_000);
+        assert_eq!(Timestamp::from_millis(1_500).as_secs(), 1);
+        assert_eq!(
+            t + Duration::from_millis(250),
+            Timestamp::from_micros(3_250_000)
+        );
+        assert_eq!(t.saturating_since(Timestamp::from_secs(5)), Duration::ZERO);
+        assert_eq!(
+            Timestamp::from_secs(5).saturating_since(t),
+            Duration::from_secs(2)
+        );
+        assert_eq!(
+            Timestamp::from_micros(u64::MAX) + Duration::from_secs(1),
+            Timestamp::from_micros(u64::MAX)
+        );
+        assert_eq!(Timestamp::from_secs(u64::MAX).as_micros(), u64::MAX);
+    }
+
+    #[test]
+    fn destroy_reason_codes() {
+        assert_eq!(DestroyReason::RESOURCELIMIT.0, 5);
+        assert_eq!(DestroyReason::PROTOCOL.0, 1);
+        assert_eq!(std::format!("{:?}", DestroyReason(9)), "DestroyReason(9)");
+    }
+}

@@ -1,1 +1,1020 @@
-//! Placeholder: filled in by its issue.
+//! The ntor-v3 handshake (HTYPE 3), with encrypted extension messages:
+//! [proposal 332](https://spec.torproject.org/proposals/332-ntor-v3-with-extra-data.html)
+//! and [tor-spec "The ntor-v3 handshake"](https://spec.torproject.org/tor-spec/create-created-cells.html#ntor-v3).
+//!
+//! Like ntor, the client proves nothing and the relay proves it holds the onion key `b`
+//! for `B` and the Ed25519 identity `ID` the client named. Unlike ntor, each side sends a
+//! message inside the handshake: the client's message (CM) is encrypted to the relay's onion
+//! key (no forward secrecy) and authenticated by `msg_mac`; the relay's message (SM) is
+//! encrypted with the final key and covered by `AUTH`. Tor uses these messages to negotiate
+//! congestion control ([`messages`], [`codec::extension`](crate::codec::extension)).
+//!
+//! Both sides also bind a *verification string* `VER` chosen by the application; Tor uses
+//! [`Verification::CIRCUIT_EXTEND`] (`"circuit extend"`) for circuits, and it is the default.
+//!
+//! | spec | here |
+//! |---|---|
+//! | `ID`, `B` | [`RelayPublicKey`] (`id`, `onion_key`) |
+//! | `b` (current and previous) | [`RelayKeys`], [`RelaySecretKey`] |
+//! | client handshake `ID \| B \| X \| MSG \| MAC` | [`OnionSkin`], written by [`ClientState::start`] |
+//! | server handshake `Y \| AUTH \| MSG` | [`Reply`], written by [`relay_respond`] |
+//! | `KEY_SEED`, `KDF(KEY_SEED, t_final)` after `ENC_KEY` | [`KeySeed`], [`KeyStream`] |
+//!
+//! # Order of checks on the relay
+//! [`relay_respond`] authenticates the client's message *before anything acts on it*. It
+//! computes `EXP(X,b)` with the key named by `KEYID` (an unknown `KEYID` runs with the
+//! current key in its place), the phase-1 keys and the expected `msg_mac`, then folds the
+//! NODEID match, the KEYID match, the all-zero check on `EXP(X,b)` and the MAC comparison into
+//! one [`subtle::Choice`] and decides once. Only if all of them hold is the message decrypted
+//! and handed to the caller's `reply_message` callback. (Arti decrypts the message and runs its
+//! callback before it checks the MAC; C tor decrypts before deciding too.) A forged, altered
+//! or misaddressed message is therefore never decrypted, and the callback never sees it.
+//!
+//! # Example
+//! ```
+//! use onionskin::handshake::ntor_v3::{self, messages, RelayKeys, RelaySecretKey};
+//! use onionskin::KeyMaterial;
+//!
+//! let mut rng = rand_core::OsRng;
+//! let relay = RelayKeys::new([7; 32], RelaySecretKey::generate(&mut rng));
+//!
+//! // Client: ask for congestion control.
+//! let (state, onion_skin) =
+//!     ntor_v3::ClientState::start(&mut rng, &relay.public_key(), &messages::CC_REQUEST)?;
+//!
+//! // Relay: sees the client's message only once it is authenticated, answers it.
+//! let (relay_keys, reply) = ntor_v3::relay_respond(&mut rng, &relay, onion_skin.as_ref(), |cm, sm| {
+//!     let wanted = messages::requests_congestion_control(cm).ok()?;
+//!     let answer = if wanted { &messages::cc_response(31)[..] } else { &[0][..] };
+//!     sm.get_mut(..answer.len())?.copy_from_slice(answer);
+//!     Some(answer.len())
+//! })?;
+//!
+//! // Client: checks AUTH, reads the relay's message.
+//! let mut sm = [0u8; ntor_v3::MAX_SERVER_MESSAGE_LEN];
+//! let (client_keys, n) = state.finish(reply.as_ref(), &mut sm)?;
+//! assert_eq!(messages::sendme_inc(&sm[..n])?, Some(31));
+//! assert_eq!(client_keys.circuit_keys(), relay_keys.circuit_keys());
+//! # Ok::<(), Box<dyn std::error::Error>>(())
+//! ```
+
+use crate::ct::{conditional_copy, is_zero};
+use crate::handshake::{CircuitHandshake, HandshakeType, KeyMaterial};
+use crate::keys::CIRCUIT_KEY_MATERIAL_LEN;
+use crate::{CircuitKeys, HandshakeError};
+use core::fmt;
+use rand_core::{CryptoRng, RngCore};
+use sha3::Shake256Reader;
+use sha3::digest::XofReader;
+use subtle::{Choice, ConstantTimeEq};
+use zeroize::{Zeroize, ZeroizeOnDrop, Zeroizing};
+
+mod primitives;
+
+#[cfg(feature = "hazmat")]
+#[cfg_attr(docsrs, doc(cfg(feature = "hazmat")))]
+pub mod hazmat;
+#[cfg(not(feature = "hazmat"))]
+mod hazmat;
+
+pub mod messages;
+
+use hazmat::Intermediates;
+use primitives::Secret32;
+
+/// Length of the relay's Ed25519 identity (`ID`, `NODEID`).
+pub const ID_LEN: usize = 32;
+/// Length of an X25519 public key (`B`, `KEYID`, `X`, `Y`).
+pub const PUB_KEY_LEN: usize = 32;
+/// Length of `msg_mac` and `AUTH` (SHA3-256).
+pub const MAC_LEN: usize = 32;
+/// Bytes of an onion skin besides the client's message: `ID | B | X | MAC`.
+pub const ONION_SKIN_OVERHEAD: usize = ID_LEN + 2 * PUB_KEY_LEN + MAC_LEN;
+/// Bytes of a reply besides the relay's message: `Y | AUTH`.
+pub const REPLY_OVERHEAD: usize = PUB_KEY_LEN + MAC_LEN;
+/// The longest onion skin: what fits a CREATE2 body's HDATA (509 − HTYPE − HLEN). Inside an
+/// EXTEND2 the room is smaller and depends on the link specifiers (proposal 332 A.3).
+pub const MAX_ONION_SKIN_LEN: usize = 505;
+/// The longest client message an onion skin can carry.
+pub const MAX_CLIENT_MESSAGE_LEN: usize = MAX_ONION_SKIN_LEN - ONION_SKIN_OVERHEAD;
+/// The longest reply: C tor refuses a CREATED2 whose HLEN would not fit an EXTENDED2
+/// (RELAY_PAYLOAD_SIZE − 2 = 496).
+pub const MAX_REPLY_LEN: usize = 496;
+/// The longest relay message a reply can carry.
+pub const MAX_SERVER_MESSAGE_LEN: usize = MAX_REPLY_LEN - REPLY_OVERHEAD;
+/// The longest verification string this crate stores inline (`VER` has no length limit in
+/// the spec; Tor uses 14 bytes).
+pub const MAX_VERIFICATION_LEN: usize = 255;
+
+/// The verification string `VER` both sides bind into the handshake (proposal 332).
+///
+/// Stored inline (up to [`MAX_VERIFICATION_LEN`] bytes) so that keys and client states own it
+/// and stay `'static`. Defaults to [`Verification::CIRCUIT_EXTEND`].
+#[derive(Clone, PartialEq, Eq, Hash)]
+pub struct Verification {
+    len: u8,
+    bytes: [u8; MAX_VERIFICATION_LEN],
+}
+
+impl Verification {
+    /// `"circuit extend"`: what Tor uses when extending circuits (`NTOR3_CIRC_VERIFICATION`).
+    pub const CIRCUIT_EXTEND: Self = Self::from_short(b"circuit extend");
+
+    /// Builds a constant; `v` is a literal far shorter than the capacity.
+    #[allow(clippy::indexing_slicing, clippy::cast_possible_truncation)] // const loop over a short literal
+    const fn from_short(v: &[u8]) -> Self {
+        let mut bytes = [0u8; MAX_VERIFICATION_LEN];
+        let mut i = 0;
+        while i < v.len() {
+            bytes[i] = v[i];
+            i += 1;
+        }
+        Self {
+            len: v.len() as u8,
+            bytes,
+        }
+    }
+
+    /// A verification string of the caller's choosing.
+    ///
+    /// # Errors
+    /// [`HandshakeError::BadLength`] if `v` is longer than [`MAX_VERIFICATION_LEN`].
+    pub fn new(v: &[u8]) -> Result<Self, HandshakeError> {
+        let len = u8::try_from(v.len()).map_err(|_| HandshakeError::BadLength)?;
+        let mut bytes = [0u8; MAX_VERIFICATION_LEN];
+        bytes
+            .get_mut(..v.len())
+            .ok_or(HandshakeError::BadLength)?
+            .copy_from_slice(v);
+        Ok(Self { len, bytes })
+    }
+
+    /// The string's bytes.
+    #[must_use]
+    pub fn as_bytes(&self) -> &[u8] {
+        self.bytes.get(..usize::from(self.len)).unwrap_or_default()
+    }
+}
+
+impl Default for Verification {
+    fn default() -> Self {
+        Self::CIRCUIT_EXTEND
+    }
+}
+
+impl fmt::Debug for Verification {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "Verification(b\"{}\")", self.as_bytes().escape_ascii())
+    }
+}
+
+/// What a client must know about the relay: its Ed25519 identity `ID`, its ntor onion key
+/// `B`, and the verification string both sides use.
+#[derive(Clone, Debug, PartialEq, Eq, Hash)]
+pub struct RelayPublicKey {
+    /// The relay's Ed25519 identity key (`ID`; `NODEID` in the onion skin).
+    pub id: [u8; ID_LEN],
+    /// The relay's X25519 ntor onion key (`B`; `KEYID` in the onion skin).
+    pub onion_key: [u8; PUB_KEY_LEN],
+    /// `VER`; Tor's circuits use [`Verification::CIRCUIT_EXTEND`].
+    pub verification: Verification,
+}
+
+impl RelayPublicKey {
+    /// The relay `id` with onion key `onion_key`, for circuit extension (`VER = "circuit extend"`).
+    #[must_use]
+    pub fn new(id: [u8; ID_LEN], onion_key: [u8; PUB_KEY_LEN]) -> Self {
+        Self {
+            id,
+            onion_key,
+            verification: Verification::CIRCUIT_EXTEND,
+        }
+    }
+
+    /// The same relay with another verification string.
+    #[must_use]
+    pub fn with_verification(mut self, verification: Verification) -> Self {
+        self.verification = verification;
+        self
+    }
+}
+
+/// One X25519 onion key pair of the relay (`b`, `B`). Wiped on drop, never printed.
+#[derive(Zeroize, ZeroizeOnDrop)]
+pub struct RelaySecretKey {
+    secret: [u8; 32],
+    public: [u8; PUB_KEY_LEN],
+}
+
+impl RelaySecretKey {
+    /// A fresh onion key from `rng`.
+    #[must_use]
+    pub fn generate<R: RngCore + CryptoRng>(rng: &mut R) -> Self {
+        let mut secret = Zeroizing::new([0u8; 32]);
+        rng.fill_bytes(&mut *secret);
+        Self::from_bytes(*secret)
+    }
+
+    /// The key pair for a stored secret scalar (clamped or not: X25519 clamps it).
+    #[must_use]
+    pub fn from_bytes(secret: [u8; 32]) -> Self {
+        let public = primitives::public_key(&secret);
+        Self { secret, public }
+    }
+
+    /// The public onion key `B`.
+    #[must_use]
+    pub fn public_key(&self) -> &[u8; PUB_KEY_LEN] {
+        &self.public
+    }
+}
+
+impl fmt::Debug for RelaySecretKey {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("RelaySecretKey")
+            .field("public", &self.public)
+            .finish_non_exhaustive()
+    }
+}
+
+/// Everything the relay needs to answer: its identity, its current onion key, optionally
+/// the previous one (still accepted after a rotation), and `VER`.
+pub struct RelayKeys {
+    identity: [u8; ID_LEN],
+    current: RelaySecretKey,
+    previous: Option<RelaySecretKey>,
+    verification: Verification,
+}
+
+impl RelayKeys {
+    /// Keys for the relay with Ed25519 identity `identity`, for circuit extension.
+    #[must_use]
+    pub fn new(identity: [u8; ID_LEN], current: RelaySecretKey) -> Self {
+        Self {
+            identity,
+            current,
+            previous: None,
+            verification: Verification::CIRCUIT_EXTEND,
+        }
+    }
+
+    /// Also accept onion skins made for `previous`, the onion key before the last rotation.
+    #[must_use]
+    pub fn with_previous(mut self, previous: RelaySecretKey) -> Self {
+        self.previous = Some(previous);
+        self
+    }
+
+    /// Use another verification string.
+    #[must_use]
+    pub fn with_verification(mut self, verification: Verification) -> Self {
+        self.verification = verification;
+        self
+    }
+
+    /// The relay's Ed25519 identity.
+    #[must_use]
+    pub fn identity(&self) -> &[u8; ID_LEN] {
+        &self.identity
+    }
+
+    /// What clients need to reach this relay with its current onion key.
+    #[must_use]
+    pub fn public_key(&self) -> RelayPublicKey {
+        RelayPublicKey {
+            id: self.identity,
+            onion_key: self.current.public,
+            verification: self.verification.clone(),
+        }
+    }
+
+    fn onion_keys(&self) -> impl Iterator<Item = &RelaySecretKey> {
+        core::iter::once(&self.current).chain(self.previous.as_ref())
+    }
+}
+
+impl fmt::Debug for RelayKeys {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("RelayKeys")
+            .field("identity", &self.identity)
+            .field("current", &self.current)
+            .field("previous", &self.previous)
+            .field("verification", &self.verification)
+            .finish()
+    }
+}
+
+/// Declares an inline, fixed-capacity byte buffer for a handshake message.
+macro_rules! inline_message {
+    ($(#[$doc:meta])* $name:ident, $cap:expr) => {
+        $(#[$doc])*
+        #[derive(Clone)]
+        pub struct $name {
+            bytes: [u8; $cap],
+            len: usize,
+        }
+
+        impl $name {
+            /// The message's bytes.
+            #[must_use]
+            pub fn as_bytes(&self) -> &[u8] {
+                self.bytes.get(..self.len).unwrap_or_default()
+            }
+
+            /// Its length in bytes.
+            #[must_use]
+            pub fn len(&self) -> usize {
+                self.len
+            }
+
+            /// Whether it is empty (never, for a well-formed message).
+            #[must_use]
+            pub fn is_empty(&self) -> bool {
+                self.len == 0
+            }
+        }
+
+        impl AsRef<[u8]> for $name {
+            fn as_ref(&self) -> &[u8] {
+                self.as_bytes()
+            }
+        }
+
+        impl PartialEq for $name {
+            fn eq(&self, other: &Self) -> bool {
+                self.as_bytes() == other.as_bytes()
+            }
+        }
+
+        impl Eq for $name {}
+
+        impl fmt::Debug for $name {
+            fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+                f.debug_tuple(stringify!($name)).field(&self.as_bytes()).finish()
+            }
+        }
+    };
+}
+
+inline_message!(
+    /// A client onion skin (`ID | B | X | encrypted CM | msg_mac`), held inline. Public data.
+    OnionSkin,
+    MAX_ONION_SKIN_LEN
+);
+inline_message!(
+    /// A relay reply (`Y | AUTH | encrypted SM`), held inline. Public data.
+    Reply,
+    MAX_REPLY_LEN
+);
+
+/// The client's handshake in flight. Not `Clone`, consumed by [`finish`](Self::finish),
+/// wiped on drop.
+#[derive(Zeroize, ZeroizeOnDrop)]
+pub struct ClientState {
+    x: [u8; 32],
+    client_pk: [u8; PUB_KEY_LEN],
+    relay_id: [u8; ID_LEN],
+    onion_key: [u8; PUB_KEY_LEN],
+    bx: [u8; 32],
+    msg_mac: [u8; MAC_LEN],
+    #[zeroize(skip)]
+    verification: Verification,
+}
+
+impl fmt::Debug for ClientState {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("ClientState").finish_non_exhaustive()
+    }
+}
+
+impl ClientState {
+    /// Starts a handshake with `relay`, carrying `client_message` (CM), and returns the state
+    /// and the onion skin for a CREATE2 (HTYPE 3) or EXTEND2.
+    ///
+    /// # Errors
+    /// [`HandshakeError::BadLength`] if `client_message` is longer than
+    /// [`MAX_CLIENT_MESSAGE_LEN`]; [`HandshakeError::Failed`] if the relay's onion key is a
+    /// low-order point (`EXP(B,x)` all zero, which C tor refuses too).
+    pub fn start<R: RngCore + CryptoRng>(
+        rng: &mut R,
+        relay: &RelayPublicKey,
+        client_message: &[u8],
+    ) -> Result<(Self, OnionSkin), HandshakeError> {
+        let mut skin = OnionSkin {
+            bytes: [0; MAX_ONION_SKIN_LEN],
+            len: 0,
+        };
+        let (state, len) = Self::start_into(rng, relay, client_message, &mut skin.bytes)?;
+        skin.len = len;
+        Ok((state, skin))
+    }
+
+    /// Like [`start`](Self::start), but writes the onion skin into `onion_skin_out` and
+    /// returns its length ([`ONION_SKIN_OVERHEAD`] + `client_message.len()`).
+    ///
+    /// # Errors
+    /// As [`start`](Self::start), and [`HandshakeError::BufferTooSmall`] if the skin does not
+    /// fit `onion_skin_out`.
+    pub fn start_into<R: RngCore + CryptoRng>(
+        rng: &mut R,
+        relay: &RelayPublicKey,
+        client_message: &[u8],
+        onion_skin_out: &mut [u8],
+    ) -> Result<(Self, usize), HandshakeError> {
+        let mut x = Zeroizing::new([0u8; 32]);
+        rng.fill_bytes(&mut *x);
+        start_core(
+            &x,
+            relay,
+            client_message,
+            onion_skin_out,
+            &mut Intermediates::default(),
+        )
+    }
+
+    /// Checks the relay's `reply`, writes the relay's message (SM) into `server_message_out`
+    /// and returns the key seed and the message length.
+    ///
+    /// The message is decrypted only after `AUTH` has been verified.
+    ///
+    /// # Errors
+    /// [`HandshakeError::BadLength`] for a reply shorter than [`REPLY_OVERHEAD`];
+    /// [`HandshakeError::BufferTooSmall`] if the message would not fit `server_message_out`
+    /// (a public length, checked first); [`HandshakeError::Failed`] if `AUTH` does not verify
+    /// or `EXP(Y,x)` is all zero (not distinguished).
+    pub fn finish(
+        self,
+        reply: &[u8],
+        server_message_out: &mut [u8],
+    ) -> Result<(KeySeed, usize), HandshakeError> {
+        finish_core(
+            &self,
+            reply,
+            server_message_out,
+            &mut Intermediates::default(),
+        )
+    }
+}
+
+/// The deterministic client start: `x` is the ephemeral secret.
+fn start_core(
+    x: &[u8; 32],
+    relay: &RelayPublicKey,
+    client_message: &[u8],
+    onion_skin_out: &mut [u8],
+    trace: &mut Intermediates,
+) -> Result<(ClientState, usize), HandshakeError> {
+    if client_message.len() > MAX_CLIENT_MESSAGE_LEN {
+        return Err(HandshakeError::BadLength);
+    }
+    let len = ONION_SKIN_OVERHEAD + client_message.len();
+    let out = onion_skin_out
+        .get_mut(..len)
+        .ok_or(HandshakeError::BufferTooSmall)?;
+
+    let client_pk = primitives::public_key(x);
+    let bx = primitives::dh(x, &relay.onion_key);
+    // B is public, so refusing a low-order onion key at once leaks nothing (C tor does too).
+    if bool::from(is_zero(&*bx)) {
+        return Err(HandshakeError::Failed);
+    }
+    let ver = relay.verification.as_bytes();
+    let (enc_k1, mac_k1) =
+        primitives::phase1_keys(&bx, &relay.id, &client_pk, &relay.onion_key, ver);
+
+    let (id_out, rest) = out
+        .split_first_chunk_mut::<ID_LEN>()
+        .ok_or(HandshakeError::BufferTooSmall)?;
+    let (b_out, rest) = rest
+        .split_first_chunk_mut::<PUB_KEY_LEN>()
+        .ok_or(HandshakeError::BufferTooSmall)?;
+    let (x_out, rest) = rest
+        .split_first_chunk_mut::<PUB_KEY_LEN>()
+        .ok_or(HandshakeError::BufferTooSmall)?;
+    let (msg_out, mac_out) = rest
+        .split_last_chunk_mut::<MAC_LEN>()
+        .ok_or(HandshakeError::BufferTooSmall)?;
+    *id_out = relay.id;
+    *b_out = relay.onion_key;
+    *x_out = client_pk;
+    // `msg_out` is exactly `client_message.len()` long by the slicing above.
+    msg_out.copy_from_slice(client_message);
+    primitives::aes256_ctr(&enc_k1, msg_out);
+    let msg_mac = primitives::msg_mac(&mac_k1, &relay.id, &relay.onion_key, &client_pk, msg_out);
+    *mac_out = msg_mac;
+
+    trace.enc_k1 = *enc_k1;
+    trace.mac_k1 = *mac_k1;
+    trace.msg_mac = msg_mac;
+    let state = ClientState {
+        x: *x,
+        client_pk,
+        relay_id: relay.id,
+        onion_key: relay.onion_key,
+        bx: *bx,
+        msg_mac,
+        verification: relay.verification.clone(),
+    };
+    Ok((state, len))
+}
+
+/// The client's second half, recording intermediates into `trace` on success.
+fn finish_core(
+    state: &ClientState,
+    reply: &[u8],
+    server_message_out: &mut [u8],
+    trace: &mut Intermediates,
+) -> Result<(KeySeed, usize), HandshakeError> {
+    let (relay_pk, rest) = reply
+        .split_first_chunk::<PUB_KEY_LEN>()
+        .ok_or(HandshakeError::BadLength)?;
+    let (auth, encrypted_sm) = rest
+        .split_first_chunk::<MAC_LEN>()
+        .ok_or(HandshakeError::BadLength)?;
+    let sm_out = server_message_out
+        .get_mut(..encrypted_sm.len())
+        .ok_or(HandshakeError::BufferTooSmall)?;
+
+    let yx = primitives::dh(&state.x, relay_pk);
+    let mut ok = !is_zero(&*yx);
+    let (key_seed, verify) = primitives::key_seed_and_verify(
+        &yx,
+        &state.bx,
+        &state.relay_id,
+        &state.onion_key,
+        &state.client_pk,
+        relay_pk,
+        state.verification.as_bytes(),
+    );
+    let expected = primitives::auth(
+        &verify,
+        &state.relay_id,
+        &state.onion_key,
+        relay_pk,
+        &state.client_pk,
+        &state.msg_mac,
+        encrypted_sm,
+    );
+    ok &= expected.ct_eq(auth);
+    // The one decision (proposal 332: the client MUST check AUTH before using SM or keys).
+    if !bool::from(ok) {
+        return Err(HandshakeError::Failed);
+    }
+
+    let enc_key = primitives::enc_key(&key_seed);
+    sm_out.copy_from_slice(encrypted_sm);
+    primitives::aes256_ctr(&enc_key, sm_out);
+
+    trace.msg_mac = state.msg_mac;
+    trace.key_seed = *key_seed;
+    trace.verify = *verify;
+    trace.enc_key = *enc_key;
+    trace.auth = expected;
+    Ok((KeySeed { seed: *key_seed }, encrypted_sm.len()))
+}
+
+/// Relay side: answers `onion_skin` with a [`Reply`].
+///
+/// `reply_message` is called with the client's message only after it has been
+/// authenticated (see the [module docs](self#order-of-checks-on-the-relay)). It writes the
+/// relay's message into the buffer it is given (at most [`MAX_SERVER_MESSAGE_LEN`] bytes) and
+/// returns its length, or `None` to refuse the handshake.
+///
+/// # Errors
+/// [`HandshakeError::BadLength`] for a skin shorter than [`ONION_SKIN_OVERHEAD`] or longer
+/// than [`MAX_ONION_SKIN_LEN`] (public, checked first); [`HandshakeError::Failed`] if the skin
+/// names another relay, an unknown onion key, carries a bad MAC or a low-order `X` (one
+/// combined constant-time decision; which one is not revealed), or if `reply_message`
+/// returns `None`; [`HandshakeError::BufferTooSmall`] if `reply_message` returns a length
+/// longer than its buffer.
+pub fn relay_respond<R, F>(
+    rng: &mut R,
+    keys: &RelayKeys,
+    onion_skin: &[u8],
+    reply_message: F,
+) -> Result<(KeySeed, Reply), HandshakeError>
+where
+    R: RngCore + CryptoRng,
+    F: FnOnce(&[u8], &mut [u8]) -> Option<usize>,
+{
+    let mut reply = Reply {
+        bytes: [0; MAX_REPLY_LEN],
+        len: 0,
+    };
+    let (seed, len) = relay_respond_into(rng, keys, onion_skin, reply_message, &mut reply.bytes)?;
+    reply.len = len;
+    Ok((seed, reply))
+}
+
+/// Like [`relay_respond`], but writes the reply into `reply_out` and returns its length.
+/// The relay's message may use `reply_out` up to [`MAX_REPLY_LEN`] bytes in all.
+///
+/// # Errors
+/// As [`relay_respond`], and [`HandshakeError::BufferTooSmall`] if `reply_out` is shorter
+/// than [`REPLY_OVERHEAD`].
+pub fn relay_respond_into<R, F>(
+    rng: &mut R,
+    keys: &RelayKeys,
+    onion_skin: &[u8],
+    reply_message: F,
+    reply_out: &mut [u8],
+) -> Result<(KeySeed, usize), HandshakeError>
+where
+    R: RngCore + CryptoRng,
+    F: FnOnce(&[u8], &mut [u8]) -> Option<usize>,
+{
+    respond_core(
+        || {
+            let mut y = Zeroizing::new([0u8; 32]);
+            rng.fill_bytes(&mut *y);
+            y
+        },
+        keys,
+        onion_skin,
+        reply_message,
+        reply_out,
+        &mut Intermediates::default(),
+    )
+}
+
+/// The relay's handshake. `make_y` supplies the ephemeral secret, and is called only once
+/// the client's message has been authenticated.
+fn respond_core<F>(
+    make_y: impl FnOnce() -> Secret32,
+    keys: &RelayKeys,
+    onion_skin: &[u8],
+    reply_message: F,
+    reply_out: &mut [u8],
+    trace: &mut Intermediates,
+) -> Result<(KeySeed, usize), HandshakeError>
+where
+    F: FnOnce(&[u8], &mut [u8]) -> Option<usize>,
+{
+    // Lengths are public: failing early on them reveals nothing.
+    if onion_skin.len() > MAX_ONION_SKIN_LEN {
+        return Err(HandshakeError::BadLength);
+    }
+    let (node_id, rest) = onion_skin
+        .split_first_chunk::<ID_LEN>()
+        .ok_or(HandshakeError::BadLength)?;
+    let (key_id, rest) = rest
+        .split_first_chunk::<PUB_KEY_LEN>()
+        .ok_or(HandshakeError::BadLength)?;
+    let (client_pk, rest) = rest
+        .split_first_chunk::<PUB_KEY_LEN>()
+        .ok_or(HandshakeError::BadLength)?;
+    let (encrypted_cm, msg_mac) = rest
+        .split_last_chunk::<MAC_LEN>()
+        .ok_or(HandshakeError::BadLength)?;
+    let (reply_head, sm_space) = reply_out
+        .split_first_chunk_mut::<REPLY_OVERHEAD>()
+        .ok_or(HandshakeError::BufferTooSmall)?;
+    let sm_cap = sm_space.len().min(MAX_SERVER_MESSAGE_LEN);
+    let (sm_space, _) = sm_space.split_at_mut(sm_cap);
+    let ver = keys.verification.as_bytes();
+
+    // NODEID: compared in constant time, and no early exit (as C tor does).
+    let mut ok = node_id.ct_eq(&keys.identity);
+
+    // KEYID: scan every onion key, selecting the secret by masks. For an unknown KEYID the
+    // current key stands in (C tor uses a junk key), so the work is the same and the MAC
+    // check below fails.
+    let mut b = Zeroizing::new(keys.current.secret);
+    let mut onion_key = keys.current.public;
+    let mut found = Choice::from(0);
+    for k in keys.onion_keys() {
+        let hit = k.public.ct_eq(key_id);
+        conditional_copy(&mut *b, &k.secret, hit);
+        conditional_copy(&mut onion_key, &k.public, hit);
+        found |= hit;
+    }
+    ok &= found;
+
+    let xb = primitives::dh(&b, client_pk);
+    ok &= !is_zero(&*xb);
+    let (enc_k1, mac_k1) = primitives::phase1_keys(&xb, node_id, client_pk, &onion_key, ver);
+    let expected_mac = primitives::msg_mac(&mac_k1, node_id, &onion_key, client_pk, encrypted_cm);
+    ok &= expected_mac.ct_eq(msg_mac);
+
+    // The one decision. Nothing has looked at the plaintext yet: it has not even been
+    // decrypted.
+    if !bool::from(ok) {
+        return Err(HandshakeError::Failed);
+    }
+
+    // The client's message is authentic: decrypt it and let the caller answer it.
+    let mut cm_buf = Zeroizing::new([0u8; MAX_CLIENT_MESSAGE_LEN]);
+    let cm = cm_buf
+        .get_mut(..encrypted_cm.len())
+        .ok_or(HandshakeError::BadLength)?;
+    cm.copy_from_slice(encrypted_cm);
+    primitives::aes256_ctr(&enc_k1, cm);
+    let sm_len = match reply_message(cm, sm_space) {
+        Some(n) if n <= sm_space.len() => n,
+        refused => {
+            sm_space.zeroize();
+            return Err(if refused.is_some() {
+                HandshakeError::BufferTooSmall
+            } else {
+                HandshakeError::Failed
+            });
+        }
+    };
+    drop(cm_buf);
+    let (sm, _) = sm_space.split_at_mut(sm_len);
+
+    let y = make_y();
+    let relay_pk = primitives::public_key(&y);
+    let xy = primitives::dh(&y, client_pk);
+    // Cannot fire once EXP(X,b) passed (clamped scalars kill the same torsion), but C tor
+    // checks it and so do we, before anything is released.
+    let xy_ok = !is_zero(&*xy);
+    let (key_seed, verify) = primitives::key_seed_and_verify(
+        &xy,
+        &xb,
+        &keys.identity,
+        &onion_key,
+        client_pk,
+        &relay_pk,
+        ver,
+    );
+    let enc_key = primitives::enc_key(&key_seed);
+    primitives::aes256_ctr(&enc_key, sm);
+    let auth = primitives::auth(
+        &verify,
+        &keys.identity,
+        &onion_key,
+        &relay_pk,
+        client_pk,
+        msg_mac,
+        sm,
+    );
+    if !bool::from(xy_ok) {
+        sm.zeroize();
+        return Err(HandshakeError::Failed);
+    }
+    let (y_out, auth_out) = reply_head.split_at_mut(PUB_KEY_LEN);
+    y_out.copy_from_slice(&relay_pk);
+    auth_out.copy_from_slice(&auth);
+
+    trace.enc_k1 = *enc_k1;
+    trace.mac_k1 = *mac_k1;
+    trace.msg_mac = expected_mac;
+    trace.key_seed = *key_seed;
+    trace.verify = *verify;
+    trace.enc_key = *enc_key;
+    trace.auth = auth;
+    Ok((KeySeed { seed: *key_seed }, REPLY_OVERHEAD + sm_len))
+}
+
+/// The shared secret an ntor-v3 handshake ends with (`KEY_SEED`). Expands into the key
+/// stream `KDF(KEY_SEED, t_final)` after its first 32 bytes (`ENC_KEY`, which encrypted SM).
+///
+/// Consumed by use, wiped on drop, never printed.
+#[derive(Zeroize, ZeroizeOnDrop)]
+pub struct KeySeed {
+    seed: [u8; 32],
+}
+
+impl KeySeed {
+    /// The key stream, positioned after `ENC_KEY`: read as much as needed.
+    #[must_use]
+    pub fn into_keystream(self) -> KeyStream {
+        let mut reader = primitives::final_kdf(&self.seed);
+        let mut enc_key = Zeroizing::new([0u8; 32]);
+        reader.read(&mut *enc_key);
+        KeyStream { reader }
+    }
+}
+
+impl fmt::Debug for KeySeed {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("KeySeed").finish_non_exhaustive()
+    }
+}
+
+impl KeyMaterial for KeySeed {
+    /// Fills `out` with the key stream (any length: SHAKE-256 is an XOF). Never fails.
+    fn expand_into(self, out: &mut [u8]) -> Result<(), HandshakeError> {
+        self.into_keystream().fill(out);
+        Ok(())
+    }
+
+    /// The first 92 bytes of the key stream as `Df | Db | Kf | Kb | KH` (proposal 332 A.2:
+    /// relay crypto is still tor-spec 5.2's).
+    fn circuit_keys(self) -> CircuitKeys {
+        let mut material = Zeroizing::new([0u8; CIRCUIT_KEY_MATERIAL_LEN]);
+        self.into_keystream().fill(&mut *material);
+        CircuitKeys::split_kh_last(&material)
+    }
+}
+
+/// The ntor-v3 key stream (SHAKE-256 output after `ENC_KEY`), read in order.
+///
+/// The Keccak state is wiped on drop; the reader's small output buffer belongs to the
+/// `digest` crate, which does not wipe it.
+pub struct KeyStream {
+    reader: Shake256Reader,
+}
+
+impl KeyStream {
+    /// Fills `out` with the next bytes of the stream.
+    pub fn fill(&mut self, out: &mut [u8]) {
+        self.reader.read(out);
+    }
+}
+
+impl fmt::Debug for KeyStream {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("KeyStream").finish_non_exhaustive()
+    }
+}
+
+/// Marker for the generic [`CircuitHandshake`] layer: ntor-v3, HTYPE 3.
+///
+/// `VER` travels in [`RelayPublicKey`] and [`RelayKeys`] (default `"circuit extend"`), so the
+/// trait needs no extra parameter.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Hash)]
+pub struct NtorV3;
+
+impl CircuitHandshake for NtorV3 {
+    const HTYPE: HandshakeType = HandshakeType::NTOR_V3;
+    type RelayPublicKey = RelayPublicKey;
+    type RelayKeys = RelayKeys;
+    type ClientState = ClientState;
+    type OnionSkin = OnionSkin;
+    type Reply = Reply;
+    type KeySeed = KeySeed;
+
+    fn client_start<R: RngCore + CryptoRng>(
+        rng: &mut R,
+        relay: &RelayPublicKey,
+        message: &[u8],
+    ) -> Result<(ClientState, OnionSkin), HandshakeError> {
+        ClientState::start(rng, relay, message)
+    }
+
+    fn relay_respond<R, F>(
+        rng: &mut R,
+        keys: &RelayKeys,
+        onion_skin: &[u8],
+        reply_message: F,
+    ) -> Result<(KeySeed, Reply), HandshakeError>
+    where
+        R: RngCore + CryptoRng,
+        F: FnOnce(&[u8], &mut [u8]) -> Option<usize>,
+    {
+        relay_respond(rng, keys, onion_skin, reply_message)
+    }
+
+    fn client_finish(
+        state: ClientState,
+        reply: &[u8],
+        message_out: &mut [u8],
+    ) -> Result<(KeySeed, usize), HandshakeError> {
+        state.finish(reply, message_out)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use rand_chacha::ChaCha20Rng;
+    use rand_core::SeedableRng;
+
+    fn rng() -> ChaCha20Rng {
+        ChaCha20Rng::seed_from_u64(332)
+    }
+
+    fn echo(cm: &[u8], sm: &mut [u8]) -> Option<usize> {
+        sm.get_mut(..cm.len())?.copy_from_slice(cm);
+        Some(cm.len())
+    }
+
+    #[test]
+    fn roundtrip_with_messages() {
+        let mut rng = rng();
+        let relay = RelayKeys::new([1; 32], RelaySecretKey::generate(&mut rng));
+        let (state, skin) = ClientState::start(&mut rng, &relay.public_key(), b"hello").unwrap();
+        assert_eq!(skin.len(), ONION_SKIN_OVERHEAD + 5);
+        let (rk, reply) = relay_respond(&mut rng, &relay, skin.as_ref(), echo).unwrap();
+        assert_eq!(reply.len(), REPLY_OVERHEAD + 5);
+        let mut sm = [0u8; 16];
+        let (ck, n) = state.finish(reply.as_ref(), &mut sm).unwrap();
+        assert_eq!(&sm[..n], b"hello");
+        let mut a = [0u8; 300];
+        let mut b = [0u8; 300];
+        ck.expand_into(&mut a).unwrap();
+        rk.expand_into(&mut b).unwrap();
+        assert_eq!(a, b);
+    }
+
+    #[test]
+    fn previous_key_accepted() {
+        let mut rng = rng();
+        let old = RelaySecretKey::generate(&mut rng);
+        let old_pub = *old.public_key();
+        let relay = RelayKeys::new([1; 32], RelaySecretKey::generate(&mut rng)).with_previous(old);
+        let pk = RelayPublicKey::new([1; 32], old_pub);
+        let (state, skin) = ClientState::start(&mut rng, &pk, b"").unwrap();
+        let (rk, reply) = relay_respond(&mut rng, &relay, skin.as_ref(), |_, _| Some(0)).unwrap();
+        let (ck, n) = state.finish(reply.as_ref(), &mut []).unwrap();
+        assert_eq!(n, 0);
+        assert_eq!(ck.circuit_keys(), rk.circuit_keys());
+    }
+
+    #[test]
+    fn lengths_are_public_errors() {
+        let mut rng = rng();
+        let relay = RelayKeys::new([1; 32], RelaySecretKey::generate(&mut rng));
+        let cm = [0u8; MAX_CLIENT_MESSAGE_LEN + 1];
+        assert_eq!(
+            ClientState::start(&mut rng, &relay.public_key(), &cm).err(),
+            Some(HandshakeError::BadLength)
+        );
+        let (_, skin) = ClientState::start(&mut rng, &relay.public_key(), &cm[1..]).unwrap();
+        assert_eq!(skin.len(), MAX_ONION_SKIN_LEN);
+        let mut small = [0u8; 130];
+        assert_eq!(
+            ClientState::start_into(&mut rng, &relay.public_key(), b"abc", &mut small).err(),
+            Some(HandshakeError::BufferTooSmall)
+        );
+        for len in [0, 127, MAX_ONION_SKIN_LEN + 1] {
+            let skin = [0u8; MAX_ONION_SKIN_LEN + 1];
+            assert_eq!(
+                relay_respond(&mut rng, &relay, &skin[..len], echo).err(),
+                Some(HandshakeError::BadLength)
+            );
+        }
+        let (state, _) = ClientState::start(&mut rng, &relay.public_key(), b"").unwrap();
+        assert_eq!(
+            state.finish(&[0u8; 63], &mut []).err(),
+            Some(HandshakeError::BadLength)
+        );
+    }
+
+    #[test]
+    fn server_message_buffer_limits() {
+        let mut rng = rng();
+        let relay = RelayKeys::new([1; 32], RelaySecretKey::generate(&mut rng));
+        let (state, skin) = ClientState::start(&mut rng, &relay.public_key(), b"").unwrap();
+        // The callback is offered exactly MAX_SERVER_MESSAGE_LEN bytes.
+        let (_, reply) = relay_respond(&mut rng, &relay, skin.as_ref(), |_, sm| {
+            assert_eq!(sm.len(), MAX_SERVER_MESSAGE_LEN);
+            Some(sm.len())
+        })
+        .unwrap();
+        assert_eq!(reply.len(), MAX_REPLY_LEN);
+        // A callback claiming more than it was given is refused.
+        assert_eq!(
+            relay_respond(&mut rng, &relay, skin.as_ref(), |_, sm| Some(sm.len() + 1)).err(),
+            Some(HandshakeError::BufferTooSmall)
+        );
+        assert_eq!(
+            relay_respond(&mut rng, &relay, skin.as_ref(), |_, _| None).err(),
+            Some(HandshakeError::Failed)
+        );
+        // The client checks its own buffer before any crypto.
+        let mut short = [0u8; MAX_SERVER_MESSAGE_LEN - 1];
+        assert_eq!(
+            state.finish(reply.as_ref(), &mut short).err(),
+            Some(HandshakeError::BufferTooSmall)
+        );
+    }
+
+    #[test]
+    fn low_order_onion_key_refused_by_client() {
+        let mut rng = rng();
+        let pk = RelayPublicKey::new([1; 32], [0; 32]);
+        assert_eq!(
+            ClientState::start(&mut rng, &pk, b"").err(),
+            Some(HandshakeError::Failed)
+        );
+    }
+
+    #[test]
+    fn verification_strings() {
+        assert_eq!(Verification::default().as_bytes(), b"circuit extend");
+        assert_eq!(Verification::new(b"xyzzy").unwrap().as_bytes(), b"xyzzy");
+        assert!(Verification::new(&[0; MAX_VERIFICATION_LEN]).is_ok());
+        assert_eq!(
+            Verification::new(&[0; MAX_VERIFICATION_LEN + 1]),
+            Err(HandshakeError::BadLength)
+        );
+        assert_eq!(
+            std::format!("{:?}", Verification::CIRCUIT_EXTEND),
+            "Verification(b\"circuit extend\")"
+        );
+    }
+
+    #[test]
+    fn debug_hides_secrets() {
+        let mut rng = rng();
+        let key = RelaySecretKey::from_bytes([0xab; 32]);
+        let s = std::format!("{key:?}");
+        assert!(!s.contains("171, 171, 171"), "{s}");
+        let relay = RelayKeys::new([1; 32], key);
+        let (state, _) = ClientState::start(&mut rng, &relay.public_key(), b"").unwrap();
+        assert_eq!(std::format!("{state:?}"), "ClientState { .. }");
+    }
+}

@@ -1,0 +1,127 @@
+//! **Not for production.** Deterministic ntor-v3 entry points and intermediate values, for
+//! known-answer tests and reproducible research (feature `hazmat`).
+//!
+//! These functions take the ephemeral secrets `x` and `y` from the caller. Using an
+//! ephemeral secret twice, or one an attacker can guess, breaks the handshake completely;
+//! production code must use [`ClientState::start`] and [`relay_respond`](super::relay_respond),
+//! which draw them from the RNG. The [`Intermediates`] they return are secrets of the
+//! handshake (phase-1 keys, `KEY_SEED`, `ENC_KEY`).
+//!
+//! ```
+//! use onionskin::handshake::ntor_v3::{hazmat, RelayKeys, RelaySecretKey};
+//!
+//! let relay = RelayKeys::new([3; 32], RelaySecretKey::from_bytes([5; 32]));
+//! let mut skin = [0u8; 128];
+//! let (state, len, trace) =
+//!     hazmat::client_start_with_secret(&[9; 32], &relay.public_key(), b"", &mut skin)?;
+//! let mut reply = [0u8; 64];
+//! let (_, reply_len, relay_trace) =
+//!     hazmat::relay_respond_with_secret(&[11; 32], &relay, &skin[..len], |_, _| Some(0), &mut reply)?;
+//! assert_eq!(trace.msg_mac, relay_trace.msg_mac);
+//! let (_, _, client_trace) = hazmat::client_finish_traced(state, &reply[..reply_len], &mut [])?;
+//! assert_eq!(client_trace.auth, relay_trace.auth);
+//! # Ok::<(), onionskin::HandshakeError>(())
+//! ```
+
+// Without the feature this module is private and only lends `Intermediates` to the core.
+#![cfg_attr(not(feature = "hazmat"), allow(unreachable_pub))]
+
+use core::fmt;
+use zeroize::{Zeroize, ZeroizeOnDrop};
+
+#[cfg(feature = "hazmat")]
+use super::{ClientState, KeySeed, RelayKeys, RelayPublicKey};
+#[cfg(feature = "hazmat")]
+use crate::HandshakeError;
+#[cfg(feature = "hazmat")]
+use zeroize::Zeroizing;
+
+/// The intermediate values of proposal 332, as one side computed them. Fields a step does
+/// not compute stay zero: [`client_start_with_secret`] fills `enc_k1`, `mac_k1` and
+/// `msg_mac`; [`client_finish_traced`] fills `msg_mac`, `key_seed`, `verify`, `enc_key` and
+/// `auth`; [`relay_respond_with_secret`] fills all of them.
+///
+/// Secret; wiped on drop; `Debug` prints nothing.
+#[derive(Clone, Default, Zeroize, ZeroizeOnDrop)]
+#[non_exhaustive]
+pub struct Intermediates {
+    /// `ENC_K1`: encrypts the client's message.
+    pub enc_k1: [u8; 32],
+    /// `MAC_K1`: authenticates the client's message.
+    pub mac_k1: [u8; 32],
+    /// `msg_mac` (sent in the onion skin).
+    pub msg_mac: [u8; 32],
+    /// `KEY_SEED = H(secret_input, t_key_seed)`.
+    pub key_seed: [u8; 32],
+    /// `verify = H(secret_input, t_verify)`.
+    pub verify: [u8; 32],
+    /// `ENC_KEY`: the first 32 bytes of `KDF(KEY_SEED, t_final)`; encrypts the relay's message.
+    pub enc_key: [u8; 32],
+    /// `AUTH` (sent in the reply).
+    pub auth: [u8; 32],
+}
+
+impl fmt::Debug for Intermediates {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Intermediates").finish_non_exhaustive()
+    }
+}
+
+/// [`ClientState::start_into`] with the ephemeral secret `x` given. **Not for production.**
+///
+/// # Errors
+/// As [`ClientState::start_into`].
+#[cfg(feature = "hazmat")]
+pub fn client_start_with_secret(
+    x: &[u8; 32],
+    relay: &RelayPublicKey,
+    client_message: &[u8],
+    onion_skin_out: &mut [u8],
+) -> Result<(ClientState, usize, Intermediates), HandshakeError> {
+    let mut trace = Intermediates::default();
+    let (state, len) = super::start_core(x, relay, client_message, onion_skin_out, &mut trace)?;
+    Ok((state, len, trace))
+}
+
+/// [`ClientState::finish`], also returning the intermediates. **Not for production.**
+///
+/// # Errors
+/// As [`ClientState::finish`].
+#[cfg(feature = "hazmat")]
+pub fn client_finish_traced(
+    state: ClientState,
+    reply: &[u8],
+    server_message_out: &mut [u8],
+) -> Result<(KeySeed, usize, Intermediates), HandshakeError> {
+    let mut trace = Intermediates::default();
+    let (seed, len) = super::finish_core(&state, reply, server_message_out, &mut trace)?;
+    Ok((seed, len, trace))
+}
+
+/// [`relay_respond_into`](super::relay_respond_into) with the ephemeral secret `y` given.
+/// **Not for production.**
+///
+/// # Errors
+/// As [`relay_respond_into`](super::relay_respond_into).
+#[cfg(feature = "hazmat")]
+pub fn relay_respond_with_secret<F>(
+    y: &[u8; 32],
+    keys: &RelayKeys,
+    onion_skin: &[u8],
+    reply_message: F,
+    reply_out: &mut [u8],
+) -> Result<(KeySeed, usize, Intermediates), HandshakeError>
+where
+    F: FnOnce(&[u8], &mut [u8]) -> Option<usize>,
+{
+    let mut trace = Intermediates::default();
+    let (seed, len) = super::respond_core(
+        || Zeroizing::new(*y),
+        keys,
+        onion_skin,
+        reply_message,
+        reply_out,
+        &mut trace,
+    )?;
+    Ok((seed, len, trace))
+}

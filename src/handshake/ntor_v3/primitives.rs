@@ -1,0 +1,212 @@
+//! Proposal 332 A.1's instantiation (SHA3-256, SHAKE-256, AES-256-CTR, X25519), and the
+//! hashes that both sides of the handshake compute identically.
+//!
+//! Inputs are absorbed piece by piece, so no secret buffer (`secret_input`, `auth_input`)
+//! is ever assembled.
+
+use aes::Aes256;
+use ctr::Ctr128BE;
+use ctr::cipher::{KeyIvInit, StreamCipher};
+use sha3::digest::{Digest, ExtendableOutput, Update, XofReader};
+use sha3::{Sha3_256, Shake256, Shake256Reader};
+use x25519_dalek::{PublicKey, StaticSecret};
+use zeroize::Zeroizing;
+
+/// A 32-byte secret that is wiped when dropped.
+pub(super) type Secret32 = Zeroizing<[u8; 32]>;
+
+/// `PROTOID` (proposal 332, "The handshake in detail").
+pub(super) const PROTOID: &[u8] = b"ntor3-curve25519-sha3_256-1";
+/// `t_msgkdf = PROTOID | ":kdf_phase1"`.
+const T_MSGKDF: &[u8] = b"ntor3-curve25519-sha3_256-1:kdf_phase1";
+/// `t_msgmac = PROTOID | ":msg_mac"`.
+const T_MSGMAC: &[u8] = b"ntor3-curve25519-sha3_256-1:msg_mac";
+/// `t_key_seed = PROTOID | ":key_seed"`.
+const T_KEY_SEED: &[u8] = b"ntor3-curve25519-sha3_256-1:key_seed";
+/// `t_verify = PROTOID | ":verify"`.
+const T_VERIFY: &[u8] = b"ntor3-curve25519-sha3_256-1:verify";
+/// `t_final = PROTOID | ":kdf_final"`.
+const T_FINAL: &[u8] = b"ntor3-curve25519-sha3_256-1:kdf_final";
+/// `t_auth = PROTOID | ":auth_final"`.
+const T_AUTH: &[u8] = b"ntor3-curve25519-sha3_256-1:auth_final";
+
+/// The length prefix of `ENCAP(s) = htonll(len(s)) | s`.
+fn encap_len(s: &[u8]) -> [u8; 8] {
+    // usize is at most 64 bits on every supported target.
+    (s.len() as u64).to_be_bytes()
+}
+
+/// Absorbs `ENCAP(s)`.
+fn absorb_encap(h: &mut impl Update, s: &[u8]) {
+    h.update(&encap_len(s));
+    h.update(s);
+}
+
+/// Absorbs each part in order, as if concatenated.
+fn absorb(h: &mut impl Update, parts: &[&[u8]]) {
+    for p in parts {
+        h.update(p);
+    }
+}
+
+/// SHA3-256 with `ENCAP(t)` absorbed: the start of `H(.., t)` and `MAC(.., .., t)`.
+fn tweaked_sha3(t: &[u8]) -> Sha3_256 {
+    let mut h = Sha3_256::new();
+    absorb_encap(&mut h, t);
+    h
+}
+
+fn finalize(h: Sha3_256) -> Secret32 {
+    Zeroizing::new(h.finalize().into())
+}
+
+/// SHAKE-256 with `ENCAP(t)` absorbed: the start of `KDF(.., t)`.
+fn tweaked_shake(t: &[u8]) -> Shake256 {
+    let mut h = Shake256::default();
+    absorb_encap(&mut h, t);
+    h
+}
+
+/// `ENC(k, m)`: AES-256-CTR with an all-zero IV, in place (and its own inverse).
+pub(super) fn aes256_ctr(key: &[u8; 32], buf: &mut [u8]) {
+    let mut c = Ctr128BE::<Aes256>::new(key.into(), &[0u8; 16].into());
+    c.apply_keystream(buf);
+}
+
+/// `EXP(P, k)`: X25519 of our (unclamped or clamped) secret with their public key.
+pub(super) fn dh(secret: &[u8; 32], public: &[u8; 32]) -> Secret32 {
+    let s = StaticSecret::from(*secret);
+    Zeroizing::new(s.diffie_hellman(&PublicKey::from(*public)).to_bytes())
+}
+
+/// `KEYGEN`'s public half: the X25519 public key of `secret`.
+pub(super) fn public_key(secret: &[u8; 32]) -> [u8; 32] {
+    PublicKey::from(&StaticSecret::from(*secret)).to_bytes()
+}
+
+/// Phase 1: `(ENC_K1, MAC_K1)` = the first 64 bytes of
+/// `KDF(EXP(B,x) | ID | X | B | PROTOID | ENCAP(VER), t_msgkdf)`.
+pub(super) fn phase1_keys(
+    bx: &[u8; 32],
+    id: &[u8; 32],
+    client_pk: &[u8; 32],
+    onion_key: &[u8; 32],
+    verification: &[u8],
+) -> (Secret32, Secret32) {
+    let mut kdf = tweaked_shake(T_MSGKDF);
+    absorb(&mut kdf, &[bx, id, client_pk, onion_key, PROTOID]);
+    absorb_encap(&mut kdf, verification);
+    let mut reader = kdf.finalize_xof();
+    let mut enc_k1 = Zeroizing::new([0u8; 32]);
+    let mut mac_k1 = Zeroizing::new([0u8; 32]);
+    reader.read(&mut *enc_k1);
+    reader.read(&mut *mac_k1);
+    (enc_k1, mac_k1)
+}
+
+/// `msg_mac = MAC(MAC_K1, ID | B | X | encrypted_msg, t_msgmac)`, where
+/// `MAC(k, msg, t) = H(ENCAP(t) | ENCAP(k) | msg)` (C tor; the proposal's text has a typo).
+pub(super) fn msg_mac(
+    mac_k1: &[u8; 32],
+    id: &[u8; 32],
+    onion_key: &[u8; 32],
+    client_pk: &[u8; 32],
+    encrypted_msg: &[u8],
+) -> [u8; 32] {
+    let mut h = tweaked_sha3(T_MSGMAC);
+    absorb_encap(&mut h, mac_k1);
+    absorb(&mut h, &[id, onion_key, client_pk, encrypted_msg]);
+    // The MAC is sent in the clear: no need to keep it in a wiped buffer.
+    *finalize(h)
+}
+
+/// `KEY_SEED = H(secret_input, t_key_seed)` and `verify = H(secret_input, t_verify)`, with
+/// `secret_input = EXP(X,y) | EXP(X,b) | ID | B | X | Y | PROTOID | ENCAP(VER)`.
+pub(super) fn key_seed_and_verify(
+    xy: &[u8; 32],
+    xb: &[u8; 32],
+    id: &[u8; 32],
+    onion_key: &[u8; 32],
+    client_pk: &[u8; 32],
+    relay_pk: &[u8; 32],
+    verification: &[u8],
+) -> (Secret32, Secret32) {
+    let mut ks = tweaked_sha3(T_KEY_SEED);
+    let mut v = tweaked_sha3(T_VERIFY);
+    for h in [&mut ks, &mut v] {
+        absorb(h, &[xy, xb, id, onion_key, client_pk, relay_pk, PROTOID]);
+        absorb_encap(h, verification);
+    }
+    (finalize(ks), finalize(v))
+}
+
+/// `KDF(KEY_SEED, t_final)`, positioned at its start (the 32 bytes of `ENC_KEY`).
+pub(super) fn final_kdf(key_seed: &[u8; 32]) -> Shake256Reader {
+    let mut kdf = tweaked_shake(T_FINAL);
+    kdf.update(key_seed);
+    kdf.finalize_xof()
+}
+
+/// `ENC_KEY`: the first 32 bytes of `KDF(KEY_SEED, t_final)`.
+pub(super) fn enc_key(key_seed: &[u8; 32]) -> Secret32 {
+    let mut k = Zeroizing::new([0u8; 32]);
+    final_kdf(key_seed).read(&mut *k);
+    k
+}
+
+/// `AUTH = H(verify | ID | B | Y | X | msg_mac | ENCAP(encrypted_sm) | PROTOID | "Server", t_auth)`.
+#[allow(clippy::too_many_arguments)] // the spec's inputs, named as in proposal 332
+pub(super) fn auth(
+    verify: &[u8; 32],
+    id: &[u8; 32],
+    onion_key: &[u8; 32],
+    relay_pk: &[u8; 32],
+    client_pk: &[u8; 32],
+    msg_mac: &[u8; 32],
+    encrypted_sm: &[u8],
+) -> [u8; 32] {
+    let mut h = tweaked_sha3(T_AUTH);
+    absorb(
+        &mut h,
+        &[verify, id, onion_key, relay_pk, client_pk, msg_mac],
+    );
+    absorb_encap(&mut h, encrypted_sm);
+    absorb(&mut h, &[PROTOID, b"Server"]);
+    // AUTH is sent in the clear.
+    *finalize(h)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn tweaks_spell_protoid() {
+        for (t, suffix) in [
+            (T_MSGKDF, ":kdf_phase1"),
+            (T_MSGMAC, ":msg_mac"),
+            (T_KEY_SEED, ":key_seed"),
+            (T_VERIFY, ":verify"),
+            (T_FINAL, ":kdf_final"),
+            (T_AUTH, ":auth_final"),
+        ] {
+            assert_eq!(&t[..PROTOID.len()], PROTOID);
+            assert_eq!(&t[PROTOID.len()..], suffix.as_bytes());
+        }
+    }
+
+    #[test]
+    fn encap_is_u64_be_length() {
+        assert_eq!(encap_len(&[0u8; 258]), [0, 0, 0, 0, 0, 0, 1, 2]);
+    }
+
+    #[test]
+    fn ctr_is_its_own_inverse_and_counts_big_endian() {
+        let key = [7u8; 32];
+        let mut buf = [0u8; 40];
+        aes256_ctr(&key, &mut buf);
+        assert_ne!(buf, [0u8; 40]);
+        aes256_ctr(&key, &mut buf);
+        assert_eq!(buf, [0u8; 40]);
+    }
+}
