@@ -38,6 +38,8 @@ mod fast;
 mod kdf;
 #[path = "ct_check/ntor.rs"]
 mod ntor;
+#[path = "ct_check/ntor_v3.rs"]
+mod ntor_v3;
 #[path = "ct_check/paths.rs"]
 mod paths;
 #[path = "ct_check/self_test.rs"]

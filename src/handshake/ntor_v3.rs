@@ -58,7 +58,7 @@
 //! # Ok::<(), Box<dyn std::error::Error>>(())
 //! ```
 
-use crate::ct::{conditional_copy, is_zero};
+use crate::ct::{conditional_copy, declassify, is_zero};
 use crate::handshake::{CircuitHandshake, HandshakeType, KeyMaterial};
 use crate::keys::CIRCUIT_KEY_MATERIAL_LEN;
 use crate::{CircuitKeys, HandshakeError};
@@ -475,7 +475,7 @@ fn start_core(
     let client_pk = primitives::public_key(x);
     let bx = primitives::dh(x, &relay.onion_key);
     // B is public, so refusing a low-order onion key at once leaks nothing (C tor does too).
-    if bool::from(is_zero(&*bx)) {
+    if declassify(is_zero(&*bx)) {
         return Err(HandshakeError::Failed);
     }
     let ver = relay.verification.as_bytes();
@@ -557,7 +557,7 @@ fn finish_core(
     );
     ok &= expected.ct_eq(auth);
     // The one decision (proposal 332: the client MUST check AUTH before using SM or keys).
-    if !bool::from(ok) {
+    if !declassify(ok) {
         return Err(HandshakeError::Failed);
     }
 
@@ -698,7 +698,7 @@ where
 
     // The one decision. Nothing has looked at the plaintext yet: it has not even been
     // decrypted.
-    if !bool::from(ok) {
+    if !declassify(ok) {
         return Err(HandshakeError::Failed);
     }
 
@@ -749,7 +749,7 @@ where
         msg_mac,
         sm,
     );
-    if !bool::from(xy_ok) {
+    if !declassify(xy_ok) {
         sm.zeroize();
         return Err(HandshakeError::Failed);
     }
