@@ -44,8 +44,12 @@ mod ntor_v3;
 mod paths;
 #[path = "ct_check/self_test.rs"]
 mod self_test;
+#[path = "ct_check/tap.rs"]
+mod tap;
 #[path = "ct_check/vg.rs"]
 mod vg;
+#[path = "ct_check/x25519.rs"]
+mod x25519;
 
 use paths::{Ctx, Path};
 use std::process::{Command, ExitCode};

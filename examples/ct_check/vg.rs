@@ -87,7 +87,6 @@ pub(crate) fn public_ref<T: ?Sized>(v: &T, why: &'static str) {
 /// fields are private. The caller must then pass the owning value through
 /// `core::hint::black_box(&mut owner)`, so that the compiler cannot reuse a copy it loaded
 /// before the mark.
-#[allow(dead_code)] // used by tap.rs, wired in when TAP lands
 pub(crate) fn secret_ref<T: ?Sized>(v: &T) {
     let len = size_of_val(v);
     let _ = mark_mem(
