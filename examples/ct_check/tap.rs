@@ -86,6 +86,12 @@ fn vectors() -> Result<Vec<Case>, String> {
         .collect()
 }
 
+/// Case `i` (wrapping around).
+fn nth(all: &[Case], i: usize) -> Result<&Case, String> {
+    all.get(i % all.len().max(1))
+        .ok_or(String::from("tap.json has no cases"))
+}
+
 /// The vector cases in the order runs use them: the leading-zero `K0` case first.
 fn order(n: usize) -> impl Iterator<Item = usize> {
     (0..n).map(move |i| (i + n - 1) % n)
@@ -108,7 +114,7 @@ fn marked_keys(current: &RelaySecretKey, previous: Option<&RelaySecretKey>) -> R
 pub(crate) fn relay_respond(ctx: &mut Ctx) -> Result<(), String> {
     let all = vectors()?;
     for (run, i) in order(all.len()).take(ctx.runs).enumerate() {
-        let (c, other) = (&all[i], &all[(i + 1) % all.len()]);
+        let (c, other) = (nth(&all, i)?, nth(&all, i + 1)?);
         let keys = if run % 2 == 0 {
             marked_keys(&c.key, Some(&other.key))
         } else {
@@ -147,7 +153,7 @@ pub(crate) fn relay_reject(ctx: &mut Ctx) -> Result<(), String> {
             .ok_or(format!("{id}: no key {key_ref}"))?
             .key;
         let y: [u8; 40] = array(&c, "y")?;
-        for previous in [None, Some(&all[ctx.runs % all.len()].key)] {
+        for previous in [None, Some(&nth(&all, ctx.runs)?.key)] {
             let keys = marked_keys(key, previous);
             expect_failed(id, server_respond_with(&keys, &skin, &marked(&y)))?;
         }
@@ -165,7 +171,7 @@ pub(crate) fn relay_reject(ctx: &mut Ctx) -> Result<(), String> {
 pub(crate) fn client_finish(ctx: &mut Ctx) -> Result<(), String> {
     let all = vectors()?;
     for i in order(all.len()).take(ctx.runs) {
-        let c = &all[i];
+        let c = nth(&all, i)?;
         let (state, mut skin) = client_start_with(
             c.key.public_key(),
             &marked(&c.x),
