@@ -13,7 +13,7 @@
 //! value(s)") and every memory address ("Use of uninitialised value of size 8") that depends on
 //! tainted bits: exactly the two channels of a timing side channel on a CPU without
 //! secret-dependent instruction timing. Values public by design (bytes sent on the wire, the
-//! final accept/reject bit) are declassified with `VALGRIND_MAKE_MEM_DEFINED`; docs/ct_check.md
+//! final accept/reject bit) are declassified with `VALGRIND_MAKE_MEM_DEFINED`; the README (section "Constant-time check")
 //! lists each one with its reason.
 //!
 //! Started natively, the program re-executes itself under
@@ -67,7 +67,7 @@ const DEFAULT_RUNS: usize = 3;
 /// `onionskin::ct::declassify` (non-inlined; a table read indexed by the verdict), and nothing
 /// else: only an error whose innermost frame is that function matches. Valgrind matches
 /// suppressions against mangled names, so both Rust manglings (legacy and v0) are listed.
-/// See docs/ct_check.md.
+/// See the README (section "Constant-time check").
 const SUPPRESSIONS: &str = "\
 {
    onionskin-verdict-declassify-legacy-addr
@@ -274,7 +274,7 @@ fn check_paths(opts: &Options) -> ExitCode {
     }
     let stray = set_up_errors;
     println!();
-    println!("declassified (each listed with its reason in docs/ct_check.md):");
+    println!("declassified (each listed with its reason in the README (section "Constant-time check")):");
     for (why, n) in vg::declassified() {
         println!("  {n:>5}× {why}");
     }

@@ -39,7 +39,7 @@ pub(crate) fn ct_lookup<K, const N: usize>(
 ///
 /// Out of line and tiny so that the constant-time check (`examples/ct_check.rs`, which runs
 /// the handshakes under valgrind memcheck with their secrets marked undefined) can
-/// declassify exactly this function by name and nothing else; see docs/ct_check.md.
+/// declassify exactly this function by name and nothing else; see the README (section "Constant-time check").
 #[inline(never)]
 #[must_use]
 pub(crate) fn declassify(verdict: Choice) -> bool {

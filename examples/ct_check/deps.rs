@@ -2,7 +2,7 @@
 //! or input, so that a finding in a dependency is named as such: AES-CTR (`aes` + `ctr`:
 //! AES-128 for TAP's hybrid encryption, AES-256 for ntor-v3's messages) and SHA3-256 /
 //! SHAKE-256 (`sha3`, ntor-v3). The `aes` backend is whichever the CPU that valgrind presents
-//! selects (AES-NI when shown); see docs/ct_check.md for checking the bitsliced software one.
+//! selects (AES-NI when shown); see the README (section "Constant-time check") for checking the bitsliced software one.
 
 use crate::paths::{Ctx, check_eq};
 use crate::vg;

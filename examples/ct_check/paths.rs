@@ -37,7 +37,7 @@ impl Ctx {
     }
 }
 
-/// Declassification reasons. docs/ct_check.md lists each with its justification.
+/// Declassification reasons. the README (section "Constant-time check") lists each with its justification.
 pub(crate) mod why {
     /// A value the path computed and then compared by the harness with a run on unmarked
     /// inputs, after the library call returned. Never fed back into the library.

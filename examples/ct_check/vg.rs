@@ -59,7 +59,7 @@ pub(crate) fn secret<T: ?Sized>(v: &mut T) {
 }
 
 /// `VALGRIND_MAKE_MEM_DEFINED` on a value that is public by design; `why` names it in the
-/// summary and must match an entry of docs/ct_check.md.
+/// summary and must match an entry of the README (section "Constant-time check").
 pub(crate) fn public<T: ?Sized>(v: &mut T, why: &'static str) {
     mark(v, MemState::Defined);
     if let Ok(mut seen) = DECLASSIFIED.lock() {
