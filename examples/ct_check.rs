@@ -274,7 +274,9 @@ fn check_paths(opts: &Options) -> ExitCode {
     }
     let stray = set_up_errors;
     println!();
-    println!("declassified (each listed with its reason in the README (section "Constant-time check")):");
+    println!(
+        "declassified (each listed with its reason in the README, section Constant-time check):"
+    );
     for (why, n) in vg::declassified() {
         println!("  {n:>5}× {why}");
     }
