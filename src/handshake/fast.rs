@@ -29,10 +29,10 @@
 //! # Ok::<(), onionskin::HandshakeError>(())
 //! ```
 
-use crate::HandshakeError;
 use crate::handshake::{CircuitHandshake, HandshakeType, KeyMaterial};
 use crate::kdf::{KDF_TOR_MAX_LEN, kdf_tor};
 use crate::keys::{CIRCUIT_KEY_MATERIAL_LEN, CircuitKeys, DIGEST_SEED_LEN};
+use crate::{HandshakeError, ct};
 use core::fmt;
 use rand_core::{CryptoRng, RngCore};
 use subtle::ConstantTimeEq;
@@ -187,7 +187,7 @@ impl ClientState {
             .ok_or(HandshakeError::BadLength)?;
         let kh: &[u8; HASH_LEN] = kh.try_into().map_err(|_| HandshakeError::BadLength)?;
         let expected = kdf_tor_fixed::<HASH_LEN>(&[&self.x, y]);
-        if bool::from(expected.ct_eq(kh)) {
+        if ct::declassify(expected.ct_eq(kh)) {
             Ok(KeySeed::new(&self.x, y))
         } else {
             Err(HandshakeError::Failed)

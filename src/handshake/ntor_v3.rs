@@ -58,7 +58,7 @@
 //! # Ok::<(), Box<dyn std::error::Error>>(())
 //! ```
 
-use crate::ct::{conditional_copy, is_zero};
+use crate::ct::{conditional_copy, declassify, is_zero};
 use crate::handshake::{CircuitHandshake, HandshakeType, KeyMaterial};
 use crate::keys::CIRCUIT_KEY_MATERIAL_LEN;
 use crate::{CircuitKeys, HandshakeError};
@@ -475,7 +475,7 @@ fn start_core(
     let client_pk = primitives::public_key(x);
     let bx = primitives::dh(x, &relay.onion_key);
     // B is public, so refusing a low-order onion key at once leaks nothing (C tor does too).
-    if bool::from(is_zero(&*bx)) {
+    if declassify(is_zero(&*bx)) {
         return Err(HandshakeError::Failed);
     }
     let ver = relay.verification.as_bytes();
@@ -557,7 +557,7 @@ fn finish_core(
     );
     ok &= expected.ct_eq(auth);
     // The one decision (proposal 332: the client MUST check AUTH before using SM or keys).
-    if !bool::from(ok) {
+    if !declassify(ok) {
         return Err(HandshakeError::Failed);
     }
 
@@ -690,7 +690,11 @@ where
     }
     ok &= found;
 
-    let xb = primitives::dh(&b, client_pk);
+    // All three X25519 operations up front, on the fast paired path: y is drawn whether or
+    // not the handshake will succeed, so failures cost the same as successes until the
+    // decision below.
+    let y = make_y();
+    let (relay_pk, xy, xb) = primitives::relay_dh(&y, &b, client_pk);
     ok &= !is_zero(&*xb);
     let (enc_k1, mac_k1) = primitives::phase1_keys(&xb, node_id, client_pk, &onion_key, ver);
     let expected_mac = primitives::msg_mac(&mac_k1, node_id, &onion_key, client_pk, encrypted_cm);
@@ -698,7 +702,7 @@ where
 
     // The one decision. Nothing has looked at the plaintext yet: it has not even been
     // decrypted.
-    if !bool::from(ok) {
+    if !declassify(ok) {
         return Err(HandshakeError::Failed);
     }
 
@@ -723,9 +727,6 @@ where
     drop(cm_buf);
     let (sm, _) = sm_space.split_at_mut(sm_len);
 
-    let y = make_y();
-    let relay_pk = primitives::public_key(&y);
-    let xy = primitives::dh(&y, client_pk);
     // Cannot fire once EXP(X,b) passed (clamped scalars kill the same torsion), but C tor
     // checks it and so do we, before anything is released.
     let xy_ok = !is_zero(&*xy);
@@ -749,7 +750,7 @@ where
         msg_mac,
         sm,
     );
-    if !bool::from(xy_ok) {
+    if !declassify(xy_ok) {
         sm.zeroize();
         return Err(HandshakeError::Failed);
     }

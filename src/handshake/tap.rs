@@ -157,7 +157,7 @@ impl ClientState {
         shared.kdf_into(0, &mut my_kh);
         let ok = gy_ok & my_kh.ct_eq(kh);
         my_kh.zeroize();
-        if bool::from(ok) {
+        if crate::ct::declassify(ok) {
             Ok(KeySeed { shared })
         } else {
             Err(HandshakeError::Failed)
@@ -249,7 +249,7 @@ fn server_respond_with(
     r_gy.copy_from_slice(&gy);
     shared.kdf_into(0, r_kh);
     let success: Choice = ok & gx_ok & gy_ok;
-    if bool::from(success) {
+    if crate::ct::declassify(success) {
         Ok((KeySeed { shared }, reply))
     } else {
         reply.zeroize();

@@ -210,12 +210,18 @@ const fn build_table() -> [[Niels; 8]; 32] {
 #[allow(clippy::cast_sign_loss)] // bit patterns: masks from the digit's sign and magnitude
 fn select(row: &[Niels; 8], e: i8) -> Niels {
     let sign = (e >> 7) as u8; // 0xff iff e < 0 (arithmetic shift)
-    let neg = 0u64.wrapping_sub(u64::from(sign & 1));
+    // The masks pass through `black_box`: without it LLVM sees through them, compiles the
+    // scan below into a jump table on |e| and the negation into a branch on the sign (found
+    // by `examples/ct_check.rs` under valgrind memcheck).
+    let neg = core::hint::black_box(0u64.wrapping_sub(u64::from(sign & 1)));
     let abs = u64::from(((e as u8) ^ sign).wrapping_sub(sign)); // |e| by masks, no branch
+    // all ones iff abs == c: (abs ^ c) - 1 borrows into bit 63 exactly when abs == c.
+    let hits: [u64; 8] = core::hint::black_box(core::array::from_fn(|i| {
+        let c = i as u64 + 1;
+        0u64.wrapping_sub(((abs ^ c).wrapping_sub(1)) >> 63)
+    }));
     let mut r = Niels::IDENTITY;
-    for (c, entry) in (1u64..).zip(row) {
-        // all ones iff abs == c: (abs ^ c) - 1 borrows into bit 63 exactly when abs == c.
-        let hit = 0u64.wrapping_sub(((abs ^ c).wrapping_sub(1)) >> 63);
+    for (&hit, entry) in hits.iter().zip(row) {
         for (dst, src) in [
             (&mut r.ypx, &entry.ypx),
             (&mut r.ymx, &entry.ymx),

@@ -1,0 +1,244 @@
+//! ntor-v3 (proposal 332): relay respond and client start/finish with `b`, `y`, `x` and both
+//! messages' plaintexts marked, and the rejection paths (bad MAC, low-order `X`, unknown
+//! KEYID, bad AUTH).
+
+use crate::paths::{Ctx, check_eq, check_keys, expect_failed, keys_of, lib, marked, why};
+use crate::vg;
+use onionskin::handshake::ntor_v3::hazmat::{
+    client_finish_traced, client_start_with_secret, relay_respond_with_secret,
+};
+use onionskin::handshake::ntor_v3::{
+    ClientState, MAX_ONION_SKIN_LEN, MAX_REPLY_LEN, RelayKeys, RelaySecretKey,
+};
+
+/// The client's message: the size of a congestion-control request and some more.
+const CM_LEN: usize = 24;
+/// The relay's message.
+const SM_LEN: usize = 16;
+
+struct Reference {
+    b: [u8; 32],
+    previous: [u8; 32],
+    identity: [u8; 32],
+    x: [u8; 32],
+    y: [u8; 32],
+    cm: [u8; CM_LEN],
+    sm: [u8; SM_LEN],
+    use_previous: bool,
+    skin: Vec<u8>,
+    reply: Vec<u8>,
+    keys: [u8; crate::paths::KEYS_LEN],
+}
+
+impl Reference {
+    fn public(&self) -> onionskin::handshake::ntor_v3::RelayPublicKey {
+        let relay = RelayKeys::new(self.identity, RelaySecretKey::from_bytes(self.b));
+        let mut public = relay.public_key();
+        if self.use_previous {
+            public.onion_key = *RelaySecretKey::from_bytes(self.previous).public_key();
+        }
+        public
+    }
+}
+
+fn reference(ctx: &mut Ctx, use_previous: bool) -> Result<Reference, String> {
+    let mut r = Reference {
+        b: ctx.bytes(),
+        previous: ctx.bytes(),
+        identity: ctx.bytes(),
+        x: ctx.bytes(),
+        y: ctx.bytes(),
+        cm: ctx.bytes(),
+        sm: ctx.bytes(),
+        use_previous,
+        skin: Vec::new(),
+        reply: Vec::new(),
+        keys: [0; crate::paths::KEYS_LEN],
+    };
+    let relay = RelayKeys::new(r.identity, RelaySecretKey::from_bytes(r.b))
+        .with_previous(RelaySecretKey::from_bytes(r.previous));
+    let mut skin = [0u8; MAX_ONION_SKIN_LEN];
+    let (_, len, _) = lib(
+        "ntor-v3 start (unmarked)",
+        client_start_with_secret(&r.x, &r.public(), &r.cm, &mut skin),
+    )?;
+    r.skin = skin.get(..len).unwrap_or_default().to_vec();
+    let mut reply = [0u8; MAX_REPLY_LEN];
+    let sm = r.sm;
+    let (seed, len, _) = lib(
+        "ntor-v3 relay (unmarked)",
+        relay_respond_with_secret(&r.y, &relay, &r.skin, |_, out| answer(&sm, out), &mut reply),
+    )?;
+    r.reply = reply.get(..len).unwrap_or_default().to_vec();
+    r.keys = keys_of(seed)?;
+    Ok(r)
+}
+
+/// The relay's answer: `sm` into `out`.
+fn answer(sm: &[u8; SM_LEN], out: &mut [u8]) -> Option<usize> {
+    out.get_mut(..SM_LEN)?.copy_from_slice(sm);
+    Some(SM_LEN)
+}
+
+fn marked_relay(r: &Reference) -> RelayKeys {
+    let (current, previous) = (
+        RelaySecretKey::from_bytes(marked(&r.b)),
+        RelaySecretKey::from_bytes(marked(&r.previous)),
+    );
+    vg::public_ref(current.public_key(), why::PUBLIC_KEY);
+    vg::public_ref(previous.public_key(), why::PUBLIC_KEY);
+    RelayKeys::new(r.identity, current).with_previous(previous)
+}
+
+/// Relay respond with `b` (current and previous) and `y` marked; the relay's message is
+/// marked as the callback writes it, and the client's message, once authenticated, is
+/// declassified for the callback to act on.
+pub(crate) fn relay_respond(ctx: &mut Ctx) -> Result<(), String> {
+    for run in 0..ctx.runs {
+        let r = reference(ctx, run % 2 == 1)?;
+        let relay = marked_relay(&r);
+        let mut seen = None;
+        let mut reply = [0u8; MAX_REPLY_LEN];
+        let (seed, len, _) = lib(
+            "ntor-v3 relay",
+            relay_respond_with_secret(
+                &marked(&r.y),
+                &relay,
+                &r.skin,
+                |cm, out| {
+                    vg::public_ref(cm, why::AUTHENTICATED_MESSAGE);
+                    seen = Some(cm == r.cm);
+                    let n = answer(&r.sm, out)?;
+                    vg::secret(out.get_mut(..n)?);
+                    Some(n)
+                },
+                &mut reply,
+            ),
+        )?;
+        if seen != Some(true) {
+            return Err(format!("ntor-v3 relay: client message seen: {seen:?}"));
+        }
+        let reply = reply.get_mut(..len).unwrap_or_default();
+        vg::public(reply, why::WIRE);
+        check_eq("ntor-v3 reply", reply, &r.reply)?;
+        check_keys("ntor-v3 relay keys", seed, &r.keys)?;
+    }
+    Ok(())
+}
+
+/// Relay respond rejecting: a bad MAC, a low-order `X`, an unknown KEYID, and a callback
+/// that refuses. The callback must not run for the first three.
+pub(crate) fn relay_reject(ctx: &mut Ctx) -> Result<(), String> {
+    for _ in 0..ctx.runs {
+        let r = reference(ctx, false)?;
+        let relay = marked_relay(&r);
+        let mut bad_mac = r.skin.clone();
+        if let Some(last) = bad_mac.last_mut() {
+            *last ^= 1;
+        }
+        let mut low_order = r.skin.clone();
+        low_order.get_mut(64..96).unwrap_or_default().fill(0);
+        let mut unknown = r.skin.clone();
+        if let Some(k) = unknown.get_mut(32) {
+            *k ^= 1;
+        }
+        for (what, skin) in [
+            ("ntor-v3 relay, bad MAC", &bad_mac),
+            ("ntor-v3 relay, X = 0", &low_order),
+            ("ntor-v3 relay, unknown KEYID", &unknown),
+        ] {
+            let mut reply = [0u8; MAX_REPLY_LEN];
+            let mut called = false;
+            expect_failed(
+                what,
+                relay_respond_with_secret(
+                    &marked(&r.y),
+                    &relay,
+                    skin,
+                    |_, _| {
+                        called = true;
+                        None
+                    },
+                    &mut reply,
+                ),
+            )?;
+            if called {
+                return Err(format!("{what}: callback saw an unauthenticated message"));
+            }
+        }
+        let mut reply = [0u8; MAX_REPLY_LEN];
+        expect_failed(
+            "ntor-v3 relay, refused by the callback",
+            relay_respond_with_secret(
+                &marked(&r.y),
+                &relay,
+                &r.skin,
+                |cm, _| {
+                    vg::public_ref(cm, why::AUTHENTICATED_MESSAGE);
+                    None
+                },
+                &mut reply,
+            ),
+        )?;
+    }
+    Ok(())
+}
+
+/// Client start and finish with `x` and the client's message marked.
+pub(crate) fn client_finish(ctx: &mut Ctx) -> Result<(), String> {
+    for run in 0..ctx.runs {
+        let r = reference(ctx, run % 2 == 1)?;
+        let mut skin = [0u8; MAX_ONION_SKIN_LEN];
+        let (state, len, _) = lib(
+            "ntor-v3 client start",
+            client_start_with_secret(&marked(&r.x), &r.public(), &marked(&r.cm), &mut skin),
+        )?;
+        let skin = skin.get_mut(..len).unwrap_or_default();
+        vg::public(skin, why::WIRE);
+        check_eq("ntor-v3 onion skin", skin, &r.skin)?;
+        let mut sm = [0u8; MAX_REPLY_LEN];
+        let (seed, n, _) = lib(
+            "ntor-v3 client finish",
+            client_finish_traced(state, &r.reply, &mut sm),
+        )?;
+        check_eq(
+            "ntor-v3 server message",
+            sm.get_mut(..n).unwrap_or_default(),
+            &r.sm,
+        )?;
+        check_keys("ntor-v3 client keys", seed, &r.keys)?;
+    }
+    Ok(())
+}
+
+/// Client finish rejecting: AUTH flipped, a flipped bit in the encrypted server message
+/// (covered by AUTH), and a low-order `Y`.
+pub(crate) fn client_reject(ctx: &mut Ctx) -> Result<(), String> {
+    for _ in 0..ctx.runs {
+        let r = reference(ctx, false)?;
+        let mut bad_auth = r.reply.clone();
+        if let Some(a) = bad_auth.get_mut(40) {
+            *a ^= 0x10;
+        }
+        let mut bad_sm = r.reply.clone();
+        if let Some(last) = bad_sm.last_mut() {
+            *last ^= 1;
+        }
+        let mut low_order = r.reply.clone();
+        low_order.get_mut(..32).unwrap_or_default().fill(0);
+        for (what, reply) in [
+            ("ntor-v3 client, bad AUTH", &bad_auth),
+            ("ntor-v3 client, bad SM", &bad_sm),
+            ("ntor-v3 client, Y = 0", &low_order),
+        ] {
+            let mut skin = [0u8; MAX_ONION_SKIN_LEN];
+            let (state, _, _) = lib(
+                "ntor-v3 client start",
+                client_start_with_secret(&marked(&r.x), &r.public(), &marked(&r.cm), &mut skin),
+            )?;
+            let mut sm = [0u8; MAX_REPLY_LEN];
+            expect_failed(what, ClientState::finish(state, reply, &mut sm))?;
+        }
+    }
+    Ok(())
+}
