@@ -20,7 +20,8 @@ MEASUREMENT:
     --out DIR                       where report.json and report.svg go
                                     [default: <target dir>/relay_cost]
     --compare-criterion             also show the criterion benches' medians for the same
-                                    figures (run `cargo bench --bench handshakes` first)
+                                    figures (run `cargo bench --bench handshakes` and
+                                    `--bench x25519` first)
 
 CAPACITY CALCULATOR (the 2013 botnet surge):
     --clients N                     Tor clients building circuits [default: 5000000]

@@ -1,5 +1,5 @@
 //! `--compare-criterion`: puts this run's medians next to the criterion benches'
-//! (`cargo bench --bench handshakes`, read from `<target dir>/criterion/*/new/estimates.json`),
+//! (`cargo bench --bench handshakes` and `--bench x25519`, read from `<target dir>/criterion/*/new/estimates.json`),
 //! so anyone can check that the two agree.
 //!
 //! Criterion times wall-clock samples of many iterations and cannot tell when the scheduler
@@ -71,8 +71,16 @@ const PAIRS: &[Pair] = &[
         criterion: &["ntor/x25519_varbase"],
     },
     Pair {
-        ours: "prim/x25519_fixed_base",
-        criterion: &["ntor/x25519_fixedbase"],
+        ours: "prim/onionskin_x25519_base",
+        criterion: &["x25519/base"],
+    },
+    Pair {
+        ours: "prim/onionskin_x25519_base_and_pair",
+        criterion: &["x25519/base_and_pair"],
+    },
+    Pair {
+        ours: "prim/onionskin_x25519_varbase",
+        criterion: &["x25519/single"],
     },
     Pair {
         ours: "prim/crypto_bigint_modexp_1024_320",

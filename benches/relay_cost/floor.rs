@@ -11,8 +11,7 @@
 //! efficiency column (`floor / measured`) makes visible.
 //!
 //! Each primitive is checked against an independent implementation (x25519-dalek, num-bigint)
-//! before it is timed. The crate's relay-side X25519 (`onionskin::x25519`) is timed too, so
-//! the report shows what it would bring before the handshakes use it.
+//! before it is timed.
 //!
 //! The yardsticks do not change when the crate gets faster: one x25519-dalek variable-base
 //! multiplication, and one crypto-bigint 0.5 1024-bit modular exponentiation with a 320-bit
@@ -23,7 +22,6 @@ use crate::sampler::{Measurement, Routine, Stopwatch};
 use core::hint::black_box;
 use crypto_bigint::U1024;
 use crypto_bigint::modular::runtime_mod::{DynResidue, DynResidueParams};
-use curve25519_dalek::montgomery::MontgomeryPoint;
 use num_bigint::BigUint;
 use onionskin::bignum;
 use onionskin::handshake::tap;
@@ -63,19 +61,14 @@ pub(crate) const YARD_X25519: &str = "prim/x25519_dalek_varbase";
 pub(crate) const YARD_MODEXP: &str = "prim/crypto_bigint_modexp_1024_320";
 
 const X25519_VARBASE: &str = YARD_X25519;
-const X25519_BASE: &str = "prim/x25519_fixed_base";
-/// The crate's relay-side X25519 work in one call (see [`HANDSHAKES_USE_CRATE_X25519`]).
+const X25519_BASE: &str = "prim/onionskin_x25519_base";
+/// The crate's relay-side X25519 work in one call: ntor's and ntor-v3's floor.
 pub(crate) const CRATE_X25519_RELAY: &str = "prim/onionskin_x25519_base_and_pair";
 const CRATE_X25519_VARBASE: &str = "prim/onionskin_x25519_varbase";
 const RSA_CRT: &str = "prim/tap_rsa1024_crt_private";
 const DH_KEYGEN: &str = "prim/tap_dh1024_keygen";
 const DH_SHARED: &str = "prim/tap_dh1024_shared";
 const SHA1_BLOCK: &str = "prim/sha1_compress_block";
-
-/// Whether the crate's ntor and ntor-v3 compute their X25519 with `onionskin::x25519` (the
-/// relay-side code of issue 9) rather than x25519-dalek / curve25519-dalek. The floor uses the
-/// backend the handshakes use: flip this when they move.
-pub(crate) const HANDSHAKES_USE_CRATE_X25519: bool = false;
 
 /// Every primitive the report times.
 pub(crate) fn primitives() -> Vec<Primitive> {
@@ -90,14 +83,14 @@ pub(crate) fn primitives() -> Vec<Primitive> {
         Primitive {
             id: X25519_BASE,
             label: "X25519 fixed-base scalar multiplication (key generation)",
-            backend: "curve25519-dalek 4 MontgomeryPoint::mul_base_clamped",
+            backend: "onionskin::x25519::x25519_base, as the crate's ntor and ntor-v3",
             yardstick: false,
-            make: x25519_fixed_base,
+            make: crate_x25519_base,
         },
         Primitive {
             id: CRATE_X25519_RELAY,
             label: "a relay's X25519 work: y*G, y*X and b*X with one shared inversion",
-            backend: "onionskin::x25519::x25519_base_and_pair (paired ladders; AVX2 where present)",
+            backend: "onionskin::x25519::x25519_base_and_pair (paired ladders, AVX2 where present), as the crate's ntor and ntor-v3 relay",
             yardstick: false,
             make: crate_x25519_relay,
         },
@@ -149,8 +142,9 @@ pub(crate) fn primitives() -> Vec<Primitive> {
 /// The floor of a handshake: primitive ids with how often the relay needs each.
 pub(crate) fn recipe(kind: FloorKind) -> Vec<(&'static str, u32)> {
     match kind {
-        FloorKind::X25519 if HANDSHAKES_USE_CRATE_X25519 => vec![(CRATE_X25519_RELAY, 1)],
-        FloorKind::X25519 => vec![(X25519_VARBASE, 2), (X25519_BASE, 1)],
+        // Two variable-base and one fixed-base multiplication, the way the crate's ntor and
+        // ntor-v3 relay computes them: in one call, sharing a field inversion.
+        FloorKind::X25519 => vec![(CRATE_X25519_RELAY, 1)],
         FloorKind::Tap => vec![(RSA_CRT, 1), (DH_KEYGEN, 1), (DH_SHARED, 1)],
         FloorKind::Fast => vec![(SHA1_BLOCK, 5)],
     }
@@ -206,7 +200,7 @@ fn x25519_dalek_varbase(rng: &mut ChaCha20Rng) -> Result<Routine, Error> {
     }))
 }
 
-fn x25519_fixed_base(rng: &mut ChaCha20Rng) -> Result<Routine, Error> {
+fn crate_x25519_base(rng: &mut ChaCha20Rng) -> Result<Routine, Error> {
     let mut rng = seeded(rng);
     let scalars: Vec<[u8; 32]> = (0..POOL)
         .map(|_| {
@@ -216,15 +210,17 @@ fn x25519_fixed_base(rng: &mut ChaCha20Rng) -> Result<Routine, Error> {
         })
         .collect();
     for k in &scalars {
-        let fixed = MontgomeryPoint::mul_base_clamped(*k).to_bytes();
+        let fixed = onionskin::x25519::x25519_base(k);
         if fixed != x25519_dalek::x25519(*k, x25519_dalek::X25519_BASEPOINT_BYTES) {
-            return Err(Error::from("fixed-base X25519 disagrees with the ladder"));
+            return Err(Error::from(
+                "onionskin::x25519 fixed-base disagrees with x25519-dalek",
+            ));
         }
     }
     Ok(Box::new(move |iters| {
         let sw = Stopwatch::start();
         for k in scalars.iter().cycle().take(usize::try_from(iters)?) {
-            black_box(MontgomeryPoint::mul_base_clamped(black_box(*k)).to_bytes());
+            black_box(onionskin::x25519::x25519_base(black_box(k)));
         }
         Ok(sw.stop())
     }))

@@ -149,10 +149,7 @@ pub(crate) fn to_value(r: &Report) -> Value {
             "criterion_median_us": row.criterion_us,
             "ratio": row.ratio(),
         })).collect::<Vec<_>>()),
-        "crate_x25519": {
-            "used_by_ntor_and_ntor_v3": crate::floor::HANDSHAKES_USE_CRATE_X25519,
-            "relay_work_in_x25519_dalek_varbase_units": opt_summary(r.crate_x25519_in_yardsticks.as_ref()),
-        },
+        "ntor_floor_in_x25519_dalek_varbase_units": opt_summary(r.crate_x25519_in_yardsticks.as_ref()),
         "capacity": {
             "inputs": {
                 "clients": s.clients,

@@ -267,13 +267,8 @@ fn write_report(o: &mut String, r: &Report) -> core::fmt::Result {
     if let Some(x) = &r.crate_x25519_in_yardsticks {
         writeln!(
             o,
-            "onionskin::x25519 does a relay's X25519 work (y*G, y*X, b*X) in {} × x25519-dalek varbase{}",
+            "ntor's floor, the relay's X25519 work (y*G, y*X, b*X) with onionskin::x25519 = {} × x25519-dalek varbase",
             ratio_cell(Some(x)),
-            if crate::floor::HANDSHAKES_USE_CRATE_X25519 {
-                " (the ntor floor above)"
-            } else {
-                "; ntor and ntor-v3 do not use it yet"
-            }
         )?;
     }
     writeln!(o)?;
@@ -424,7 +419,7 @@ fn write_report(o: &mut String, r: &Report) -> core::fmt::Result {
 pub(crate) fn short(id: &str) -> &str {
     match id {
         "prim/x25519_dalek_varbase" => "x25519-dalek varbase",
-        "prim/x25519_fixed_base" => "X25519 fixed-base",
+        "prim/onionskin_x25519_base" => "onionskin X25519 base",
         "prim/crypto_bigint_modexp_1024_320" => "crypto-bigint modexp",
         "prim/onionskin_x25519_base_and_pair" => "onionskin X25519 relay",
         "prim/onionskin_x25519_varbase" => "onionskin X25519 varbase",
