@@ -396,14 +396,14 @@ fn write_report(o: &mut String, r: &Report) -> core::fmt::Result {
         } else {
             writeln!(
                 o,
-                "{:<34} {:>10} {:>10} {:>7}  criterion benchmark",
+                "{:<36} {:>10} {:>10} {:>7}  criterion benchmark",
                 "figure", "this run", "criterion", "ratio"
             )?;
         }
         for row in rows {
             writeln!(
                 o,
-                "{:<34} {:>10} {:>10} {:>7}  {}",
+                "{:<36} {:>10} {:>10} {:>7}  {}",
                 row.figure,
                 us(row.ours_us),
                 us(row.criterion_us),
