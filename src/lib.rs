@@ -1,17 +1,29 @@
 #![doc = include_str!("../README.md")]
 #![no_std]
 #![cfg_attr(docsrs, feature(doc_cfg))]
-#![forbid(unsafe_code)]
+// `deny`, not `forbid`: src/x25519/avx2.rs alone allows `unsafe`, for AVX2 intrinsics that run
+// only behind a CPUID check.
+#![deny(unsafe_code)]
 
 #[cfg(feature = "alloc")]
 extern crate alloc;
 #[cfg(any(test, feature = "std"))]
 extern crate std;
 
-#[cfg(feature = "tap")]
+// Constant-time Montgomery arithmetic for TAP. Public only under `hazmat` (benchmarks and
+// differential tests); the handshakes use it internally.
+#[cfg(all(feature = "tap", feature = "hazmat"))]
+#[cfg_attr(docsrs, doc(cfg(all(feature = "tap", feature = "hazmat"))))]
+pub mod bignum;
+#[cfg(all(feature = "tap", not(feature = "hazmat")))]
+#[allow(unreachable_pub, dead_code)]
 mod bignum;
 mod ct;
 mod error;
+// Public only for tests and benchmarks (`hazmat`); the handshakes are its real users.
+#[cfg(feature = "hazmat")]
+pub mod x25519;
+#[cfg(not(feature = "hazmat"))]
 mod x25519;
 
 pub mod codec;

@@ -43,7 +43,6 @@
 //! # }
 //! ```
 
-use core::fmt;
 use core::ops::Add;
 use core::time::Duration;
 
@@ -131,36 +130,8 @@ pub(crate) fn duration_micros(d: Duration) -> u64 {
     u64::try_from(d.as_micros()).unwrap_or(u64::MAX)
 }
 
-/// A DESTROY cell's reason code (tor-spec 5.4), as far as the relay tools need it.
-///
-/// An open newtype, so unknown codes survive a round trip. The codec defines the complete
-/// list; the constants here are the ones the overload tools produce.
-// TODO(codec): re-export `crate::codec::DestroyReason` here once it lands on main.
-#[derive(Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
-pub struct DestroyReason(pub u8);
-
-impl DestroyReason {
-    /// Tor protocol violation (e.g. an unparseable or unknown-HTYPE CREATE2).
-    pub const PROTOCOL: Self = Self(1);
-    /// Internal error.
-    pub const INTERNAL: Self = Self(2);
-    /// The relay is hibernating.
-    pub const HIBERNATING: Self = Self(4);
-    /// Out of memory, sockets or circuit IDs; what an overloaded relay sends.
-    pub const RESOURCELIMIT: Self = Self(5);
-}
-
-impl fmt::Debug for DestroyReason {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        match self.0 {
-            1 => f.write_str("DestroyReason::PROTOCOL"),
-            2 => f.write_str("DestroyReason::INTERNAL"),
-            4 => f.write_str("DestroyReason::HIBERNATING"),
-            5 => f.write_str("DestroyReason::RESOURCELIMIT"),
-            n => write!(f, "DestroyReason({n})"),
-        }
-    }
-}
+/// The DESTROY reason the overload tools hand back (tor-spec 5.4); the codec's open newtype.
+pub use crate::codec::DestroyReason;
 
 #[cfg(test)]
 mod tests {
@@ -191,6 +162,9 @@ mod tests {
     fn destroy_reason_codes() {
         assert_eq!(DestroyReason::RESOURCELIMIT.0, 5);
         assert_eq!(DestroyReason::PROTOCOL.0, 1);
-        assert_eq!(std::format!("{:?}", DestroyReason(9)), "DestroyReason(9)");
+        assert_eq!(
+            std::format!("{:?}", DestroyReason(200)),
+            "DestroyReason(200)"
+        );
     }
 }

@@ -61,7 +61,6 @@ use crate::handshake::{CircuitHandshake, HandshakeType, KeyMaterial};
 use crate::keys::{CIRCUIT_KEY_MATERIAL_LEN, CircuitKeys};
 use crate::{HandshakeError, kdf};
 use core::fmt;
-use curve25519_dalek::montgomery::MontgomeryPoint;
 use hmac::digest::generic_array::GenericArray;
 use hmac::{Hmac, Mac};
 use rand_core::{CryptoRng, RngCore};
@@ -144,7 +143,7 @@ impl RelaySecretKey {
     pub fn from_bytes(secret: &[u8; KEY_LEN]) -> Self {
         Self {
             secret: *secret,
-            public: MontgomeryPoint::mul_base_clamped(*secret).to_bytes(),
+            public: crate::x25519::x25519_base(secret),
         }
     }
 
@@ -331,7 +330,7 @@ impl ClientState {
         x: &[u8; KEY_LEN],
         relay: &RelayPublicKey,
     ) -> (Self, [u8; ONION_SKIN_LEN]) {
-        let client_pk = MontgomeryPoint::mul_base_clamped(*x).to_bytes();
+        let client_pk = crate::x25519::x25519_base(x);
         let mut skin = [0u8; ONION_SKIN_LEN];
         let pieces: [&[u8]; 3] = [&relay.identity, &relay.onion_key, &client_pk];
         for (dst, src) in skin.iter_mut().zip(pieces.into_iter().flatten()) {
@@ -364,12 +363,9 @@ impl ClientState {
     ) -> Result<Outcome, HandshakeError> {
         let (server_pk, auth) = split_reply(reply).ok_or(HandshakeError::BadLength)?;
         // EXP(Y,x) and EXP(B,x): constant-time Montgomery ladders, whatever Y is.
-        let yx = Zeroizing::new(MontgomeryPoint(*server_pk).mul_clamped(self.x).to_bytes());
-        let bx = Zeroizing::new(
-            MontgomeryPoint(self.relay.onion_key)
-                .mul_clamped(self.x)
-                .to_bytes(),
-        );
+        // Both ladders share the scalar x; the crate runs them side by side.
+        let (yx, bx) = crate::x25519::x25519_two_bases(&self.x, server_pk, &self.relay.onion_key);
+        let (yx, bx) = (Zeroizing::new(yx), Zeroizing::new(bx));
         let input = SecretInput {
             dh_ephemeral: &yx,
             dh_onion: &bx,
@@ -456,10 +452,9 @@ fn relay_inner(
     for (i, key) in keys.onion_keys.iter().enumerate() {
         ct::conditional_copy(&mut *b, &key.secret, i.ct_eq(&index) & found);
     }
-    let server_pk = MontgomeryPoint::mul_base_clamped(*y).to_bytes();
-    let x_point = MontgomeryPoint(*client_pk);
-    let xy = Zeroizing::new(x_point.mul_clamped(*y).to_bytes());
-    let xb = Zeroizing::new(x_point.mul_clamped(*b).to_bytes());
+    // Y, EXP(X,y) and EXP(X,b) together: two ladders over X side by side, one inversion.
+    let (server_pk, xy, xb) = crate::x25519::x25519_base_and_pair(y, &b, client_pk);
+    let (xy, xb) = (Zeroizing::new(xy), Zeroizing::new(xb));
     // secret_input uses KEYID as received: it equals B whenever the handshake can succeed.
     let input = SecretInput {
         dh_ephemeral: &xy,

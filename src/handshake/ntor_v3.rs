@@ -690,7 +690,11 @@ where
     }
     ok &= found;
 
-    let xb = primitives::dh(&b, client_pk);
+    // All three X25519 operations up front, on the fast paired path: y is drawn whether or
+    // not the handshake will succeed, so failures cost the same as successes until the
+    // decision below.
+    let y = make_y();
+    let (relay_pk, xy, xb) = primitives::relay_dh(&y, &b, client_pk);
     ok &= !is_zero(&*xb);
     let (enc_k1, mac_k1) = primitives::phase1_keys(&xb, node_id, client_pk, &onion_key, ver);
     let expected_mac = primitives::msg_mac(&mac_k1, node_id, &onion_key, client_pk, encrypted_cm);
@@ -723,9 +727,6 @@ where
     drop(cm_buf);
     let (sm, _) = sm_space.split_at_mut(sm_len);
 
-    let y = make_y();
-    let relay_pk = primitives::public_key(&y);
-    let xy = primitives::dh(&y, client_pk);
     // Cannot fire once EXP(X,b) passed (clamped scalars kill the same torsion), but C tor
     // checks it and so do we, before anything is released.
     let xy_ok = !is_zero(&*xy);

@@ -9,7 +9,6 @@ use ctr::Ctr128BE;
 use ctr::cipher::{KeyIvInit, StreamCipher};
 use sha3::digest::{Digest, ExtendableOutput, Update, XofReader};
 use sha3::{Sha3_256, Shake256, Shake256Reader};
-use x25519_dalek::{PublicKey, StaticSecret};
 use zeroize::Zeroizing;
 
 /// A 32-byte secret that is wiped when dropped.
@@ -75,13 +74,23 @@ pub(super) fn aes256_ctr(key: &[u8; 32], buf: &mut [u8]) {
 
 /// `EXP(P, k)`: X25519 of our (unclamped or clamped) secret with their public key.
 pub(super) fn dh(secret: &[u8; 32], public: &[u8; 32]) -> Secret32 {
-    let s = StaticSecret::from(*secret);
-    Zeroizing::new(s.diffie_hellman(&PublicKey::from(*public)).to_bytes())
+    Zeroizing::new(crate::x25519::x25519(secret, public))
+}
+
+/// The relay's three X25519 operations at once: `(Y, EXP(X,y), EXP(X,b))`, with the two
+/// ladders over `X` run side by side and one shared inversion (the crate's fast relay path).
+pub(super) fn relay_dh(
+    y: &[u8; 32],
+    b: &[u8; 32],
+    client_pk: &[u8; 32],
+) -> ([u8; 32], Secret32, Secret32) {
+    let (relay_pk, xy, xb) = crate::x25519::x25519_base_and_pair(y, b, client_pk);
+    (relay_pk, Zeroizing::new(xy), Zeroizing::new(xb))
 }
 
 /// `KEYGEN`'s public half: the X25519 public key of `secret`.
 pub(super) fn public_key(secret: &[u8; 32]) -> [u8; 32] {
-    PublicKey::from(&StaticSecret::from(*secret)).to_bytes()
+    crate::x25519::x25519_base(secret)
 }
 
 /// Phase 1: `(ENC_K1, MAC_K1)` = the first 64 bytes of

@@ -1,0 +1,148 @@
+//! AVX2 implementation of [`Lanes`], chosen at run time by CPUID.
+//!
+//! This is the one module of the crate allowed `unsafe`: AVX2 intrinsics (and functions
+//! compiled with `#[target_feature(enable = "avx2")]`) may only run on a CPU that has AVX2.
+//! Soundness rests on one invariant: a value of type [`Avx2`] exists only after CPUID has
+//! reported AVX2, because its only constructor is [`Avx2::detect`]. Every intrinsic is called
+//! through a method that takes an `Avx2` by value, so holding one is the proof each
+//! `unsafe` block below relies on.
+#![allow(unsafe_code)]
+
+use core::arch::x86_64::{
+    __m256i, _mm256_add_epi64, _mm256_and_si256, _mm256_blend_epi32, _mm256_loadu_si256,
+    _mm256_mul_epu32, _mm256_set1_epi64x, _mm256_shuffle_epi32, _mm256_slli_epi64,
+    _mm256_srli_epi64, _mm256_storeu_si256, _mm256_sub_epi64, _mm256_xor_si256,
+};
+
+use super::field51::Fe;
+use super::lanes::{Lanes, ladder2};
+
+cpufeatures::new!(avx2_cpuid, "avx2");
+
+/// Proof that this CPU executes AVX2 instructions. Zero-sized; see the module docs.
+#[derive(Clone, Copy, Debug)]
+pub(super) struct Avx2(());
+
+impl Avx2 {
+    /// `Some` iff the CPU (and OS) support AVX2.
+    #[inline]
+    pub(super) fn detect() -> Option<Avx2> {
+        avx2_cpuid::get().then_some(Avx2(()))
+    }
+
+    /// Two ladders side by side, compiled with AVX2 enabled.
+    #[inline]
+    pub(super) fn ladder2(self, scalars: [&[u8; 32]; 2], bases: [Fe; 2]) -> [(Fe, Fe); 2] {
+        // SAFETY: `ladder2_avx2` requires AVX2, and `self` proves the CPU has it.
+        unsafe { ladder2_avx2(self, scalars, bases) }
+    }
+}
+
+/// [`ladder2`] with AVX2 code generation, so that the intrinsics below inline into it.
+///
+/// # Safety
+/// The CPU must support AVX2 (guaranteed by the `Avx2` argument).
+#[target_feature(enable = "avx2")]
+unsafe fn ladder2_avx2(s: Avx2, scalars: [&[u8; 32]; 2], bases: [Fe; 2]) -> [(Fe, Fe); 2] {
+    // The ladder keeps far more than 16 registers' worth of 256-bit values, so LLVM spills
+    // some to the stack. The stack is only 16-byte aligned on entry, and unless something in
+    // the frame needs more, LLVM uses unaligned spill slots: then, depending on where the
+    // stack happens to start (ASLR), a third of the spills straddle two cache lines, measured
+    // as up to 30 % slower. A 64-byte-aligned local that must live in memory makes LLVM
+    // realign the frame, and its spill slots with it.
+    #[repr(C, align(64))]
+    struct Align64([u8; 64]);
+    let mut anchor = Align64([0; 64]);
+    core::hint::black_box(&mut anchor);
+    ladder2(s, scalars, bases)
+}
+
+// Each method below is one AVX2 instruction. SAFETY (for every `unsafe` block in this impl):
+// the intrinsics require AVX2, and `self: Avx2` proves the CPU has it; they have no other
+// precondition except for `_mm256_loadu_si256`/`_mm256_storeu_si256`, whose pointers come from
+// references to 32-byte arrays (valid, and unaligned access is allowed).
+#[allow(clippy::cast_possible_wrap)] // bit patterns, not numbers, pass into `i64`
+impl Lanes for Avx2 {
+    type V = __m256i;
+
+    #[inline(always)]
+    fn load(self, x: [u64; 4]) -> __m256i {
+        // SAFETY: AVX2 present (self); `x` is 32 readable bytes.
+        unsafe { _mm256_loadu_si256(x.as_ptr().cast()) }
+    }
+    #[inline(always)]
+    fn store(self, v: __m256i) -> [u64; 4] {
+        let mut out = [0u64; 4];
+        // SAFETY: AVX2 present (self); `out` is 32 writable bytes.
+        unsafe { _mm256_storeu_si256(out.as_mut_ptr().cast(), v) };
+        out
+    }
+    #[inline(always)]
+    fn splat(self, x: u64) -> __m256i {
+        // SAFETY: AVX2 present (self).
+        unsafe { _mm256_set1_epi64x(x as i64) }
+    }
+    #[inline(always)]
+    fn add(self, a: __m256i, b: __m256i) -> __m256i {
+        // SAFETY: AVX2 present (self).
+        unsafe { _mm256_add_epi64(a, b) }
+    }
+    #[inline(always)]
+    fn sub(self, a: __m256i, b: __m256i) -> __m256i {
+        // SAFETY: AVX2 present (self).
+        unsafe { _mm256_sub_epi64(a, b) }
+    }
+    #[inline(always)]
+    fn mul32(self, a: __m256i, b: __m256i) -> __m256i {
+        // SAFETY: AVX2 present (self).
+        unsafe { _mm256_mul_epu32(a, b) }
+    }
+    #[inline(always)]
+    fn shr25(self, a: __m256i) -> __m256i {
+        // SAFETY: AVX2 present (self).
+        unsafe { _mm256_srli_epi64::<25>(a) }
+    }
+    #[inline(always)]
+    fn shr26(self, a: __m256i) -> __m256i {
+        // SAFETY: AVX2 present (self).
+        unsafe { _mm256_srli_epi64::<26>(a) }
+    }
+    #[inline(always)]
+    fn shl1(self, a: __m256i) -> __m256i {
+        // SAFETY: AVX2 present (self).
+        unsafe { _mm256_slli_epi64::<1>(a) }
+    }
+    #[inline(always)]
+    fn shl4(self, a: __m256i) -> __m256i {
+        // SAFETY: AVX2 present (self).
+        unsafe { _mm256_slli_epi64::<4>(a) }
+    }
+    #[inline(always)]
+    fn and(self, a: __m256i, b: __m256i) -> __m256i {
+        // SAFETY: AVX2 present (self).
+        unsafe { _mm256_and_si256(a, b) }
+    }
+    #[inline(always)]
+    fn xor(self, a: __m256i, b: __m256i) -> __m256i {
+        // SAFETY: AVX2 present (self).
+        unsafe { _mm256_xor_si256(a, b) }
+    }
+    #[inline(always)]
+    fn swap_pairs(self, a: __m256i) -> __m256i {
+        // 32-bit words [2, 3, 0, 1] in each 128-bit half: swaps the two 64-bit lanes.
+        // SAFETY: AVX2 present (self).
+        unsafe { _mm256_shuffle_epi32::<0b01_00_11_10>(a) }
+    }
+    #[inline(always)]
+    fn blend_odd(self, a: __m256i, b: __m256i) -> __m256i {
+        // 32-bit words 2, 3, 6, 7 (64-bit lanes 1 and 3) from b.
+        // SAFETY: AVX2 present (self).
+        unsafe { _mm256_blend_epi32::<0b1100_1100>(a, b) }
+    }
+    #[inline(always)]
+    fn dup_odd(self, a: __m256i) -> __m256i {
+        // 32-bit words [2, 3, 2, 3] in each 128-bit half: copies 64-bit lane 1 (3) to 0 (2).
+        // SAFETY: AVX2 present (self).
+        unsafe { _mm256_shuffle_epi32::<0b11_10_11_10>(a) }
+    }
+}
