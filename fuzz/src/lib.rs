@@ -36,3 +36,4 @@ pub mod fast;
 pub mod ntor;
 pub mod ntor_v3;
 pub mod support;
+pub mod tap;
