@@ -32,10 +32,12 @@ pub const KEY_MATERIAL: [u8; 72] = hex(concat!(
 /// zero, and then both hold the same keys. Any other length goes to the relay as the skin
 /// and must give [`HandshakeError::BadLength`].
 pub fn relay_respond(data: &[u8]) {
-    let Some(x) = data.first_chunk::<HASH_LEN>().filter(|_| data.len() <= 2 * HASH_LEN) else {
-        let r = CreateFast::relay_respond(&mut support::rng(support::RELAY), &(), data, |_, _| {
-            None
-        });
+    let Some(x) = data
+        .first_chunk::<HASH_LEN>()
+        .filter(|_| data.len() <= 2 * HASH_LEN)
+    else {
+        let r =
+            CreateFast::relay_respond(&mut support::rng(support::RELAY), &(), data, |_, _| None);
         assert_eq!(r.err(), Some(HandshakeError::BadLength));
         return;
     };
@@ -53,7 +55,10 @@ pub fn relay_respond(data: &[u8]) {
     let client = state.finish(&reply);
     if sent == skin {
         let client_seed = client.expect("client rejects the reply to its own X");
-        assert!(client_seed.circuit_keys() == relay_seed.circuit_keys(), "keys differ");
+        assert!(
+            client_seed.circuit_keys() == relay_seed.circuit_keys(),
+            "keys differ"
+        );
     } else {
         assert!(client.is_err(), "a mutated X completed a handshake");
     }
@@ -75,7 +80,10 @@ pub fn client_finish(data: &[u8]) {
     };
     match result {
         Ok(seed) => {
-            assert!(reply == REPLY, "client accepted a reply the relay never sent");
+            assert!(
+                reply == REPLY,
+                "client accepted a reply the relay never sent"
+            );
             let mut material = [0u8; 72];
             seed.expand_into(&mut material).expect("72 bytes");
             assert_eq!(material, KEY_MATERIAL);

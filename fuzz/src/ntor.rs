@@ -27,8 +27,8 @@ use super::support::{self, hex};
 use curve25519_dalek::montgomery::MontgomeryPoint;
 use onionskin::handshake::CircuitHandshake;
 use onionskin::handshake::ntor::{
-    self, ClientState, Ntor, ONION_SKIN_LEN, REPLY_LEN, RelayKeys, RelayPublicKey,
-    RelaySecretKey, UnknownKeyPolicy, hazmat,
+    self, ClientState, Ntor, ONION_SKIN_LEN, REPLY_LEN, RelayKeys, RelayPublicKey, RelaySecretKey,
+    UnknownKeyPolicy, hazmat,
 };
 use onionskin::{HandshakeError, KeyMaterial};
 use std::sync::OnceLock;
@@ -138,26 +138,42 @@ fn arbitrary(skin: &[u8], policy: UnknownKeyPolicy) {
         if skin == ONION_SKIN {
             // The vector's skin: its client must accept the reply and agree on the keys.
             let (state, _) = hazmat::client_start_with_x(&X, &relay().public_key());
-            let client_seed = state.finish(&reply).expect("client rejects the relay's reply");
-            assert!(client_seed.circuit_keys() == relay_seed.circuit_keys(), "keys differ");
+            let client_seed = state
+                .finish(&reply)
+                .expect("client rejects the relay's reply");
+            assert!(
+                client_seed.circuit_keys() == relay_seed.circuit_keys(),
+                "keys differ"
+            );
         }
     }
 }
 
 fn mutated(mask: &[u8]) {
-    let (state, valid) = ClientState::start(&mut support::rng(support::CLIENT), &relay().public_key());
+    let (state, valid) =
+        ClientState::start(&mut support::rng(support::CLIENT), &relay().public_key());
     let skin = support::mutate(&valid, mask);
     let result = respond(&skin, UnknownKeyPolicy::Reject);
-    assert_eq!(verdict(&result), expected(&skin, UnknownKeyPolicy::Reject), "relay verdict");
+    assert_eq!(
+        verdict(&result),
+        expected(&skin, UnknownKeyPolicy::Reject),
+        "relay verdict"
+    );
     let Ok((relay_seed, reply)) = result else {
         return;
     };
     let client = state.finish(&reply);
     if skin[..] == valid[..] {
         let client_seed = client.expect("client rejects the reply to its own onion skin");
-        assert!(client_seed.circuit_keys() == relay_seed.circuit_keys(), "keys differ");
+        assert!(
+            client_seed.circuit_keys() == relay_seed.circuit_keys(),
+            "keys differ"
+        );
     } else {
-        assert!(client.is_err(), "a mutated onion skin completed a handshake");
+        assert!(
+            client.is_err(),
+            "a mutated onion skin completed a handshake"
+        );
     }
 }
 
@@ -179,7 +195,10 @@ pub fn client_finish(data: &[u8]) {
     };
     match result {
         Ok(seed) => {
-            assert!(reply == REPLY, "client accepted a reply the relay never sent");
+            assert!(
+                reply == REPLY,
+                "client accepted a reply the relay never sent"
+            );
             let mut material = [0u8; 92];
             seed.expand_into(&mut material).expect("92 bytes");
             assert_eq!(material, KEY_MATERIAL);

@@ -20,9 +20,9 @@ use onionskin::HandshakeError;
 use onionskin::KeyMaterial;
 use onionskin::codec::extension::{ExtensionList, ExtensionType};
 use onionskin::handshake::ntor_v3::{
-    self, ClientState, KeySeed, MAX_CLIENT_MESSAGE_LEN, MAX_ONION_SKIN_LEN, MAX_SERVER_MESSAGE_LEN, ONION_SKIN_OVERHEAD,
-    REPLY_OVERHEAD, RelayKeys, RelayPublicKey, RelaySecretKey, Reply, Verification, hazmat,
-    messages,
+    self, ClientState, KeySeed, MAX_CLIENT_MESSAGE_LEN, MAX_ONION_SKIN_LEN, MAX_SERVER_MESSAGE_LEN,
+    ONION_SKIN_OVERHEAD, REPLY_OVERHEAD, RelayKeys, RelayPublicKey, RelaySecretKey, Reply,
+    Verification, hazmat, messages,
 };
 use std::sync::OnceLock;
 
@@ -105,7 +105,10 @@ fn check_list(list: &ExtensionList<'_>, bytes: &[u8], rest: &[u8]) {
     assert_eq!(list.encoded_len(), used);
     let fields: Vec<_> = list.iter().collect();
     assert_eq!(fields.len(), list.len());
-    assert_eq!(1 + fields.iter().map(|e| e.encoded_len()).sum::<usize>(), used);
+    assert_eq!(
+        1 + fields.iter().map(|e| e.encoded_len()).sum::<usize>(),
+        used
+    );
     assert_eq!(
         list.congestion_control_request(),
         fields.iter().any(|e| e.ty() == ExtensionType::CC_REQUEST)
@@ -127,7 +130,10 @@ fn answer(cm: &[u8], sm: &mut [u8]) -> Option<usize> {
     let parsed = ExtensionList::decode_prefix(cm);
     let wants_cc = messages::requests_congestion_control(cm);
     assert_eq!(
-        parsed.as_ref().ok().map(|(l, _)| l.congestion_control_request()),
+        parsed
+            .as_ref()
+            .ok()
+            .map(|(l, _)| l.congestion_control_request()),
         wants_cc.as_ref().ok().copied()
     );
     let (list, rest) = parsed.ok()?;
@@ -170,13 +176,28 @@ fn check_relay(skin: &[u8], authentic: Option<&[u8]>) -> Option<(KeySeed, Reply)
         return None;
     }
     let Some(cm) = authentic else {
-        assert_eq!(verdict, Err(HandshakeError::Failed), "relay accepted a forged onion skin");
+        assert_eq!(
+            verdict,
+            Err(HandshakeError::Failed),
+            "relay accepted a forged onion skin"
+        );
         assert!(seen.is_none(), "callback saw an unauthenticated message");
         return None;
     };
-    assert_eq!(seen.as_deref(), Some(cm), "callback saw another message than was sent");
+    assert_eq!(
+        seen.as_deref(),
+        Some(cm),
+        "callback saw another message than was sent"
+    );
     let accepts = expected_sm(cm).is_some();
-    assert_eq!(verdict, if accepts { Ok(()) } else { Err(HandshakeError::Failed) });
+    assert_eq!(
+        verdict,
+        if accepts {
+            Ok(())
+        } else {
+            Err(HandshakeError::Failed)
+        }
+    );
     result.ok()
 }
 
@@ -184,10 +205,14 @@ fn check_relay(skin: &[u8], authentic: Option<&[u8]>) -> Option<(KeySeed, Reply)
 /// relay's keys.
 fn check_finish(state: ClientState, reply: &Reply, relay_seed: KeySeed, sm: &[u8]) {
     let mut out = vec![0u8; sm.len()];
-    let (client_seed, n) =
-        state.finish(reply.as_bytes(), &mut out).expect("client rejects the relay's reply");
+    let (client_seed, n) = state
+        .finish(reply.as_bytes(), &mut out)
+        .expect("client rejects the relay's reply");
     assert_eq!(&out[..n], sm, "the relay's message changed on the way");
-    assert!(client_seed.circuit_keys() == relay_seed.circuit_keys(), "keys differ");
+    assert!(
+        client_seed.circuit_keys() == relay_seed.circuit_keys(),
+        "keys differ"
+    );
 }
 
 /// Relay side. Modes: 0, the input is the onion skin; 1, the input mutates a valid skin from
@@ -208,7 +233,11 @@ pub fn relay_respond(data: &[u8]) {
 fn mutated(mask: &[u8]) {
     let (state, valid) = ClientState::start(&mut support::rng(support::CLIENT), &public(), &CM)
         .expect("a valid relay key");
-    assert_eq!(valid.as_bytes(), harness_skin(), "the client RNG is not deterministic");
+    assert_eq!(
+        valid.as_bytes(),
+        harness_skin(),
+        "the client RNG is not deterministic"
+    );
     let skin = support::mutate(valid.as_bytes(), mask);
     let authentic = authentic_cm(&skin);
     if skin != valid.as_bytes() {
@@ -217,7 +246,12 @@ fn mutated(mask: &[u8]) {
     }
     if let Some((relay_seed, reply)) = check_relay(&skin, authentic) {
         if skin == valid.as_bytes() {
-            check_finish(state, &reply, relay_seed, &messages::cc_response(SENDME_INC));
+            check_finish(
+                state,
+                &reply,
+                relay_seed,
+                &messages::cc_response(SENDME_INC),
+            );
         }
     }
 }
@@ -256,11 +290,15 @@ pub fn client_finish(data: &[u8]) {
     let mut sm = [0u8; MAX_SERVER_MESSAGE_LEN];
     match state.finish(&reply, &mut sm) {
         Ok((seed, n)) => {
-            assert!(reply == REPLY, "client accepted a reply the relay never sent");
+            assert!(
+                reply == REPLY,
+                "client accepted a reply the relay never sent"
+            );
             assert_eq!(&sm[..n], &SM);
             assert_eq!(messages::sendme_inc(&sm[..n]), Ok(Some(SENDME_INC)));
             let mut stream = [0u8; 92];
-            seed.expand_into(&mut stream).expect("an XOF never runs out");
+            seed.expand_into(&mut stream)
+                .expect("an XOF never runs out");
             assert_eq!(stream, KEYSTREAM);
         }
         Err(e) if reply.len() < REPLY_OVERHEAD => assert_eq!(e, HandshakeError::BadLength),

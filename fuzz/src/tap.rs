@@ -47,19 +47,36 @@ const CURRENT_DER: &str = "3082025f02010002818100b4cf8aecdcf818768c4ad114a2e03bf
 /// Case `tap-1-1`'s onion key, `private_der_pkcs1`: the relay's previous key.
 const PREVIOUS_DER: &str = "3082025c02010002818100bf6c79fa72c7ba1f7eeccbc61c19cf1a65a6d98fb952ca27a67317699fd59012e491c1e86e1a749c18422ad18233e394d4d80fb8082dcf81fceb65eae5e9fabde310be228dd70d9bce5eb816ff23f069e4ff591aeaf694d010a17c570680f7866681f0136672aed405d1e31d0c16aeeb3a6a29b46451f22e6c2539af6047d035020301000102818047d75a60183bc52a94e4220613fdcbb0487e3a20aa98dbadcdd65bef14417e74d8bbab5ea413e1b7c392f1a6f78aa9daed96b92f84424d22a7dd60beabd3087b1d51128cedaa7a275284353b542d65561ac3dac48248ad6b0b0e65e4b14809a46e19a7582fb26a6eac64b996b998315f7dd5f61c17ebaf614f867366692c2681024100e135812437a537163e53d2369337f2b42ae61765003970acfb2c431dc96c7adcf16342247fb736183cfbfb40eef0206f872fb8cdf1a055d32256f59cfa21d39d024100d99875ed23dde87d055e5fd2eafa415e4c0af5ef66a02af7bd39188d23229c96e45748f45d7bcafd13b2949997da8bbd1d0b30391c0eeac84b593f51178f877902400860bb2b23becbabd229c01a33a3d32d8ca2fe9fcd4055c6b9994deddfbe5f5bb4c72280c51785b5a51f229ba9c7d90d0d14636595e5870bd1ad3679de7c3fa9024020468e0f6bc789a9a9b732ed7d2f3bacfa08922c3d83ba7bded46e40d91a5431c992ecde5a53776b8c956b9750bff904471f96ba91dfe0916f23c0d18d761bb9024100aa406b22b9efbb6258c92ff33161b79d4fc9efb5cbf441ec46a2af120ea164528629e91d3e9b25da9d836ce5dd144e58a63b3d5a3f59896103c36c0c97d69bf9";
 /// `n`, `p`, `q`, `d` of case `tap-1-0`'s key, for the oracle.
-const CURRENT_NPQD: [&str; 4] = ["b4cf8aecdcf818768c4ad114a2e03bf79f227059886625de7c3f443173af9dd71e1ee4f5f03b89b383fd81cd23aa4ee41ce9d24bfd687ecfec6459118abcd337d0378f218341edb8c66d85063b33978ee1e1cd25d19d0abd96150591310b878e1a378695092dc47344e116b9e714da95e98e7aad203c54f02dba952924533921", "eaa6f12759f002f083dcc20e82efee3bbeb47d13525b1b9797641c9513cb0fd66475a0dfc6c8c88d22ca032f5bdf2070d375bfa5b923024337e63cc2a3276cc7", "c542a1cd8f359113f07394697e44c07a82827a6295d692c86de3995e7eac2ff2c5f8e210ea602f56c2a6b85a738e4bc0c75bfcffc77aa8014e60ae22954832d7", "ab0c0392dbdf5fd51616d9003aad024dd89f4dc585418ce592888f4c70f25bd15b4f42ae5e9b14435cc3ff7d3f162817a83a92950c9f440812cb436f52de1ab9038a82daf6d7870d0cf94a478619ddd0c0fd9bb5148e5a0cb1a56881e5b8c4c44b4ad045327727c522363a2d9ed2e79dc0d6d0b6898c224cccd6a0e62c4b5db9"];
+const CURRENT_NPQD: [&str; 4] = [
+    "b4cf8aecdcf818768c4ad114a2e03bf79f227059886625de7c3f443173af9dd71e1ee4f5f03b89b383fd81cd23aa4ee41ce9d24bfd687ecfec6459118abcd337d0378f218341edb8c66d85063b33978ee1e1cd25d19d0abd96150591310b878e1a378695092dc47344e116b9e714da95e98e7aad203c54f02dba952924533921",
+    "eaa6f12759f002f083dcc20e82efee3bbeb47d13525b1b9797641c9513cb0fd66475a0dfc6c8c88d22ca032f5bdf2070d375bfa5b923024337e63cc2a3276cc7",
+    "c542a1cd8f359113f07394697e44c07a82827a6295d692c86de3995e7eac2ff2c5f8e210ea602f56c2a6b85a738e4bc0c75bfcffc77aa8014e60ae22954832d7",
+    "ab0c0392dbdf5fd51616d9003aad024dd89f4dc585418ce592888f4c70f25bd15b4f42ae5e9b14435cc3ff7d3f162817a83a92950c9f440812cb436f52de1ab9038a82daf6d7870d0cf94a478619ddd0c0fd9bb5148e5a0cb1a56881e5b8c4c44b4ad045327727c522363a2d9ed2e79dc0d6d0b6898c224cccd6a0e62c4b5db9",
+];
 /// `n`, `p`, `q`, `d` of case `tap-1-1`'s key, for the oracle.
-const PREVIOUS_NPQD: [&str; 4] = ["bf6c79fa72c7ba1f7eeccbc61c19cf1a65a6d98fb952ca27a67317699fd59012e491c1e86e1a749c18422ad18233e394d4d80fb8082dcf81fceb65eae5e9fabde310be228dd70d9bce5eb816ff23f069e4ff591aeaf694d010a17c570680f7866681f0136672aed405d1e31d0c16aeeb3a6a29b46451f22e6c2539af6047d035", "e135812437a537163e53d2369337f2b42ae61765003970acfb2c431dc96c7adcf16342247fb736183cfbfb40eef0206f872fb8cdf1a055d32256f59cfa21d39d", "d99875ed23dde87d055e5fd2eafa415e4c0af5ef66a02af7bd39188d23229c96e45748f45d7bcafd13b2949997da8bbd1d0b30391c0eeac84b593f51178f8779", "47d75a60183bc52a94e4220613fdcbb0487e3a20aa98dbadcdd65bef14417e74d8bbab5ea413e1b7c392f1a6f78aa9daed96b92f84424d22a7dd60beabd3087b1d51128cedaa7a275284353b542d65561ac3dac48248ad6b0b0e65e4b14809a46e19a7582fb26a6eac64b996b998315f7dd5f61c17ebaf614f867366692c2681"];
+const PREVIOUS_NPQD: [&str; 4] = [
+    "bf6c79fa72c7ba1f7eeccbc61c19cf1a65a6d98fb952ca27a67317699fd59012e491c1e86e1a749c18422ad18233e394d4d80fb8082dcf81fceb65eae5e9fabde310be228dd70d9bce5eb816ff23f069e4ff591aeaf694d010a17c570680f7866681f0136672aed405d1e31d0c16aeeb3a6a29b46451f22e6c2539af6047d035",
+    "e135812437a537163e53d2369337f2b42ae61765003970acfb2c431dc96c7adcf16342247fb736183cfbfb40eef0206f872fb8cdf1a055d32256f59cfa21d39d",
+    "d99875ed23dde87d055e5fd2eafa415e4c0af5ef66a02af7bd39188d23229c96e45748f45d7bcafd13b2949997da8bbd1d0b30391c0eeac84b593f51178f8779",
+    "47d75a60183bc52a94e4220613fdcbb0487e3a20aa98dbadcdd65bef14417e74d8bbab5ea413e1b7c392f1a6f78aa9daed96b92f84424d22a7dd60beabd3087b1d51128cedaa7a275284353b542d65561ac3dac48248ad6b0b0e65e4b14809a46e19a7582fb26a6eac64b996b998315f7dd5f61c17ebaf614f867366692c2681",
+];
 /// The Oakley group 2 prime (RFC 2409 6.2).
 const OAKLEY_P: &str = "ffffffffffffffffc90fdaa22168c234c4c6628b80dc1cd129024e088a67cc74020bbea63b139b22514a08798e3404ddef9519b3cd3a431b302b0a6df25f14374fe1356d6d51c245e485b576625e7ec6f44c42e9a637ed6b0bff5cb6f406b7edee386bfb5a899fa5ae9f24117c4b1fe649286651ece65381ffffffffffffffff";
 /// `x` of case `tap-1-0`.
-pub const X: [u8; DH_SEC_LEN] = hex("92123fd4fc7cab4b6bafb3d0be740ec59dbb773302d9abb823235cb55cdc56300acaafd333a5e104");
+pub const X: [u8; DH_SEC_LEN] =
+    hex("92123fd4fc7cab4b6bafb3d0be740ec59dbb773302d9abb823235cb55cdc56300acaafd333a5e104");
 /// `onionskin` of case `tap-1-0`.
-pub const ONION_SKIN: [u8; ONION_SKIN_LEN] = hex("ab49535e63c3b11229c4e6e7adb7e84dbf128a8975721b5dbcefee61de77b27a88cb922daff6c18d0b75c5c23056ae1aec85fdba0b10532d2579144e2f7e26fe890fd10e0ce41349cd465f3eea09e2751ef283b74fee70940276a61e2433402c02cfab93009f669001520b18f6665c3eb3b00c4d618d9c910206bebbc02f38dd000255f36f8f933d6c3df263b0c23a876e0d2c62a34333ad29602da50a37d33a4eb6ef230b43f31214a6f2105655b9009a282832040dad0cf1c9");
+pub const ONION_SKIN: [u8; ONION_SKIN_LEN] = hex(
+    "ab49535e63c3b11229c4e6e7adb7e84dbf128a8975721b5dbcefee61de77b27a88cb922daff6c18d0b75c5c23056ae1aec85fdba0b10532d2579144e2f7e26fe890fd10e0ce41349cd465f3eea09e2751ef283b74fee70940276a61e2433402c02cfab93009f669001520b18f6665c3eb3b00c4d618d9c910206bebbc02f38dd000255f36f8f933d6c3df263b0c23a876e0d2c62a34333ad29602da50a37d33a4eb6ef230b43f31214a6f2105655b9009a282832040dad0cf1c9",
+);
 /// `reply` of case `tap-1-0`.
-pub const REPLY: [u8; REPLY_LEN] = hex("71e5583b917e5c71f6010a46a7cee4e8c7c5b409df927d7c5f4518cf9bb00e9370c00294c985fd169441d4f5cd5ac5885f9a1737cc232e101fac1fd152d82c68b1506150530cee9eeee8955b73de5ef7425c13e458911411434af3b2749f89646712791de18c30f99a85b4a1f317fb54914f5eb41ff6073102d33bd83d26d5daae5a04a5ae38b53b005d8c438236d653e2845c18");
+pub const REPLY: [u8; REPLY_LEN] = hex(
+    "71e5583b917e5c71f6010a46a7cee4e8c7c5b409df927d7c5f4518cf9bb00e9370c00294c985fd169441d4f5cd5ac5885f9a1737cc232e101fac1fd152d82c68b1506150530cee9eeee8955b73de5ef7425c13e458911411434af3b2749f89646712791de18c30f99a85b4a1f317fb54914f5eb41ff6073102d33bd83d26d5daae5a04a5ae38b53b005d8c438236d653e2845c18",
+);
 /// `key_material_72` of case `tap-1-0`.
-pub const KEY_MATERIAL: [u8; 72] = hex("979be4e5fce0fa7cc63cd19b569ed0dc5a98822583384d130c0df603231684f303ed677b6755d0a7e8ac6ef8c5f3eecce6d9499a1be9c43211b0a6bb0174375056406e7bad40f105");
+pub const KEY_MATERIAL: [u8; 72] = hex(
+    "979be4e5fce0fa7cc63cd19b569ed0dc5a98822583384d130c0df603231684f303ed677b6755d0a7e8ac6ef8c5f3eecce6d9499a1be9c43211b0a6bb0174375056406e7bad40f105",
+);
 
 /// Bytes of `g^x` inside the OAEP block (after `K`).
 const GX_IN_RSA: usize = 70;
@@ -112,7 +129,14 @@ impl Rsa {
         let dp = &d % (&p - &one);
         let dq = &d % (&q - &one);
         let qinv = q.modpow(&(&p - 2u8), &p);
-        Self { n, p, q, dp, dq, qinv }
+        Self {
+            n,
+            p,
+            q,
+            dp,
+            dq,
+            qinv,
+        }
     }
 
     /// `c^e mod n`.
@@ -153,7 +177,7 @@ fn mgf1_xor(seed: &[u8], out: &mut [u8]) {
     for (i, chunk) in out.chunks_mut(20).enumerate() {
         let mask = Sha1::new()
             .chain_update(seed)
-            .chain_update((i as u32).to_be_bytes())
+            .chain_update(u32::try_from(i).expect("few blocks").to_be_bytes())
             .finalize();
         chunk.iter_mut().zip(mask).for_each(|(o, m)| *o ^= m);
     }
@@ -196,7 +220,12 @@ fn in_range(x: &BigUint) -> bool {
 fn kdf_tor(k0: &[u8]) -> [u8; 100] {
     let mut out = [0u8; 100];
     for (i, chunk) in out.chunks_mut(20).enumerate() {
-        chunk.copy_from_slice(&Sha1::new().chain_update(k0).chain_update([i as u8]).finalize());
+        chunk.copy_from_slice(
+            &Sha1::new()
+                .chain_update(k0)
+                .chain_update([u8::try_from(i).expect("five blocks")])
+                .finalize(),
+        );
     }
     out
 }
@@ -248,7 +277,11 @@ fn expected_relay(skin: &[u8]) -> Result<Expected, HandshakeError> {
         &BigUint::from(2u8).modpow(&BigUint::from_bytes_be(&y), &o.prime),
     ));
     reply[DH_LEN..].copy_from_slice(&kdf[..20]);
-    Ok(Expected { gx, reply, keys: kdf[20..92].try_into().expect("72 bytes") })
+    Ok(Expected {
+        gx,
+        reply,
+        keys: kdf[20..92].try_into().expect("72 bytes"),
+    })
 }
 
 /// Runs the relay on `skin` and checks it against the oracle: the same verdict, and on
@@ -318,8 +351,10 @@ pub fn relay_respond(data: &[u8]) {
 }
 
 fn mutated(mask: &[u8]) {
-    let (state, valid) =
-        ClientState::start(&mut support::rng(support::CLIENT), relay().current().public_key());
+    let (state, valid) = ClientState::start(
+        &mut support::rng(support::CLIENT),
+        relay().current().public_key(),
+    );
     let skin = support::mutate(&valid, mask);
     let relay_result = check_relay(&skin);
     let rsa_changed = skin.get(..MODULUS_LEN) != valid.get(..MODULUS_LEN);
@@ -343,13 +378,20 @@ fn mutated(mask: &[u8]) {
                 // Only g^x' = p - g^x (with y even) gives the same K0.
                 let gx = BigUint::from_bytes_be(&hazmat::dh_public(&x));
                 let gx_sent = BigUint::from_bytes_be(&relay_view.gx);
-                assert_eq!(gx + gx_sent, oracle().prime.clone(), "a mutated skin completed");
+                assert_eq!(
+                    gx + gx_sent,
+                    oracle().prime.clone(),
+                    "a mutated skin completed"
+                );
             }
         }
         Err(e) => {
             assert!(want.is_none(), "client rejected a reply the oracle accepts");
             assert_eq!(e, HandshakeError::Failed);
-            assert!(skin != valid, "client rejected the reply to its own onion skin");
+            assert!(
+                skin != valid,
+                "client rejected the reply to its own onion skin"
+            );
         }
     }
 }
@@ -365,7 +407,10 @@ pub fn client_finish(data: &[u8]) {
         Some((1, mask)) => support::mutate(&REPLY, mask),
         Some((_, gy)) => {
             let mut reply = vec![0u8; REPLY_LEN];
-            reply.iter_mut().zip(gy.iter().take(DH_LEN)).for_each(|(r, g)| *r = *g);
+            reply
+                .iter_mut()
+                .zip(gy.iter().take(DH_LEN))
+                .for_each(|(r, g)| *r = *g);
             // Out of range: any KH; the client must reject on the range check alone.
             if let Some(kdf) = dh_kdf(&X, &reply[..DH_LEN]) {
                 reply[DH_LEN..].copy_from_slice(&kdf[..20]);
