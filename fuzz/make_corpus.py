@@ -139,6 +139,7 @@ extension_messages = [
 ] + [bytes.fromhex(c["CM"]) for c in v3] + [bytes.fromhex(c["SM"]) for c in v3]
 for msg in extension_messages:
     seed("ntor_v3_relay_respond", 2, msg)
+    seed("ntor_v3_relay_respond", 3, msg)
     seed("ntor_v3_client_finish", 2, msg)
 seed("ntor_v3_relay_respond", 2, bytes(377))  # the longest client message
 seed("ntor_v3_client_finish", 2, bytes(432))  # the longest relay message

@@ -218,14 +218,20 @@ fn check_finish(state: ClientState, reply: &Reply, relay_seed: KeySeed, sm: &[u8
 /// Relay side. Modes: 0, the input is the onion skin; 1, the input mutates a valid skin from
 /// a deterministic client; 2, the input is the client's message, sent in a valid skin (a
 /// round trip through the relay's extension parsing, with the relay's answer checked by the
-/// client).
+/// client); 3, as 2, with the skin made for the relay's previous onion key.
 pub fn relay_respond(data: &[u8]) {
-    match support::mode(data, 3) {
+    match support::mode(data, 4) {
         Some((0, skin)) => {
             let _ = check_relay(skin, authentic_cm(skin));
         }
         Some((1, mask)) => mutated(mask),
-        Some((_, cm)) => round_trip_cm(cm),
+        Some((2, cm)) => round_trip_cm(cm, &public()),
+        Some((_, cm)) => {
+            let previous = RelaySecretKey::from_bytes(PREVIOUS_SECRET);
+            let mut relay = public();
+            relay.onion_key = *previous.public_key();
+            round_trip_cm(cm, &relay);
+        }
         None => {}
     }
 }
@@ -256,8 +262,8 @@ fn mutated(mask: &[u8]) {
     }
 }
 
-fn round_trip_cm(cm: &[u8]) {
-    let start = ClientState::start(&mut support::rng(support::CLIENT), &public(), cm);
+fn round_trip_cm(cm: &[u8], relay_key: &RelayPublicKey) {
+    let start = ClientState::start(&mut support::rng(support::CLIENT), relay_key, cm);
     if cm.len() > MAX_CLIENT_MESSAGE_LEN {
         assert_eq!(start.err(), Some(HandshakeError::BadLength));
         return;
