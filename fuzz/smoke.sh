@@ -46,16 +46,18 @@ for t in $targets; do
         status=FAILED
         failed+=("$t")
     fi
+    # A crash while loading the seeds leaves no statistics: these may find nothing.
     runs=$(sed -n 's/^Done \([0-9]*\) runs.*/\1/p' "$log" | tail -n1)
-    cov=$(grep -o 'cov: [0-9]*' "$log" | tail -n1 | cut -d' ' -f2)
+    cov=$(sed -n 's/.*cov: \([0-9]*\).*/\1/p' "$log" | tail -n1)
     if [ "$status" = ok ] && [ -z "$runs" ]; then
         status=FAILED
         failed+=("$t")
     fi
     printf '%-24s %10s %8s %6s\n' "$t" "${runs:--}" "${cov:--}" "$status"
     if [ "$status" != ok ]; then
-        echo "---- $t: last lines of its log" >&2
-        tail -n 40 "$log" >&2
+        echo "---- $t: the failure, and the end of its log" >&2
+        grep -m 3 -A 4 -E 'panicked|ERROR: (libFuzzer|AddressSanitizer)' "$log" >&2 || true
+        tail -n 25 "$log" >&2
     fi
 done
 
