@@ -6,6 +6,11 @@ when the vectors or the targets' input formats change. Input formats:
   cell_decode, cell_roundtrip        width byte (0 narrow, 1 wide) + whole cell
   relay_msg_decode, relay_msg_roundtrip  relay command byte + message body
   extend2_roundtrip                  EXTEND2 body
+  handshake targets (ntor_*, ntor_v3_*, fast_*, tap_*)  see fuzz/src/<handshake>.rs: a mode
+      byte, then the mode's data. Seeds: every vector and reject vector that matches the
+      target's fixed keys (mode 0), zero masks and single-byte / single-bit masks over a valid
+      message, truncated and extended (mutate modes), and hand-made messages for the
+      message and plaintext modes.
 EXTEND and EXTENDED have no vectors, so seeds for them are assembled from the TAP cells'
 fields (tor-spec 5.1.2 layouts).
 """
@@ -14,7 +19,13 @@ import json
 import pathlib
 
 root = pathlib.Path(__file__).resolve().parent
-vectors = json.loads((root.parent / "test-vectors" / "cells.json").read_text())
+
+
+def load(name):
+    return json.loads((root.parent / "test-vectors" / name).read_text())
+
+
+vectors = load("cells.json")
 
 
 def write(target, data):
@@ -54,3 +65,130 @@ for skin in (tap_skin, b"ntorNTORntorNTOR" + ntor_skin + bytes(86)):
 # EXTENDED (7): the TAP reply.
 for t in ("relay_msg_decode", "relay_msg_roundtrip"):
     write(t, bytes([7]) + tap_reply)
+
+
+# ---- Handshake targets. Modes and fixed keys are documented in fuzz/src/<handshake>.rs.
+def masks(n, positions):
+    """Mutate-mode masks over an n-byte message: none, one flipped bit or byte at each
+    position (negative positions count from the end), truncated by one, extended by one."""
+    out = [bytes(n), bytes(n - 1), bytes(n + 1)]
+    for pos, bits in positions:
+        m = bytearray(n)
+        m[pos] = bits
+        out.append(bytes(m))
+    return out
+
+
+def seed(target, mode, data):
+    write(target, bytes([mode]) + data)
+
+
+def cases(name):
+    return load(name)["cases"]
+
+
+# ntor: relay and client of case ntor-1-0; the previous onion key is case ntor-1-1's.
+ntor = cases("ntor.json")
+ntor_reject = cases("ntor_reject.json")
+n0 = ntor[0]
+assert all(c["node_id"] == n0["node_id"] for c in ntor_reject)
+skin0 = bytes.fromhex(n0["onionskin"])
+for mode in (0, 2):
+    seed("ntor_relay_respond", mode, skin0)
+    for c in ntor_reject:
+        if c["side"] == "server":
+            seed("ntor_relay_respond", mode, bytes.fromhex(c["onionskin"]))
+# A skin for the previous onion key.
+seed("ntor_relay_respond", 0, skin0[:20] + bytes.fromhex(ntor[1]["B"]) + skin0[52:])
+for m in masks(84, [(0, 1), (20, 1), (52, 1), (83, 0x80), (83, 0x01)]):
+    seed("ntor_relay_respond", 1, m)
+seed("ntor_client_finish", 0, bytes.fromhex(n0["reply"]))
+for c in ntor_reject:
+    if c["side"] == "client":
+        assert c["x"] == n0["x"]
+        seed("ntor_client_finish", 0, bytes.fromhex(c["reply"]))
+for m in masks(64, [(0, 1), (31, 0x80), (32, 1), (63, 1)]):
+    seed("ntor_client_finish", 1, m)
+
+# ntor-v3: relay and client of case ntor3-1-1 (VER 96fe, congestion-control messages).
+v3 = cases("ntor_v3.json")
+v3_reject = cases("ntor_v3_reject.json")
+v1 = v3[1]
+assert v1["CM"] == "010100" and v1["SM"] == "0102011f" and v1["VER"] == "96fe"
+seed("ntor_v3_relay_respond", 0, bytes.fromhex(v1["onionskin"]))
+for c in v3_reject:
+    assert c["ID"] == v1["ID"]
+    if c["side"] == "server":
+        seed("ntor_v3_relay_respond", 0, bytes.fromhex(c["onionskin"]))
+    else:
+        seed("ntor_v3_client_finish", 0, bytes.fromhex(c["reply"]))
+for m in masks(131, [(0, 1), (32, 1), (64, 1), (95, 0x80), (96, 1), (98, 1), (130, 1)]):
+    seed("ntor_v3_relay_respond", 1, m)
+extension_messages = [
+    b"",
+    bytes([0]),
+    bytes([1, 1, 0]),  # congestion-control request
+    bytes([1, 2, 1, 31]),  # congestion-control response
+    bytes([1, 2, 0]),  # response without its sendme_inc
+    bytes([2, 0x42, 2]) + b"zz" + bytes([1, 0]),  # unknown field first
+    bytes([2, 1, 0, 1, 0]),  # the request twice
+    bytes([2, 1, 0]),  # count says two, one present
+    bytes([1, 1, 5, 0]),  # field longer than the message
+    bytes([1, 1, 0]) + b"trailing",
+    bytes([255]) + bytes([7, 0]) * 255,  # the most fields a count allows
+] + [bytes.fromhex(c["CM"]) for c in v3] + [bytes.fromhex(c["SM"]) for c in v3]
+for msg in extension_messages:
+    seed("ntor_v3_relay_respond", 2, msg)
+    seed("ntor_v3_relay_respond", 3, msg)
+    seed("ntor_v3_client_finish", 2, msg)
+seed("ntor_v3_relay_respond", 2, bytes(377))  # the longest client message
+seed("ntor_v3_client_finish", 2, bytes(432))  # the longest relay message
+seed("ntor_v3_client_finish", 0, bytes.fromhex(v1["reply"]))
+for m in masks(68, [(0, 1), (31, 0x80), (32, 1), (64, 1), (67, 1)]):
+    seed("ntor_v3_client_finish", 1, m)
+
+# CREATE_FAST: the vectors' X values (alone, and with a one-byte mask); the client of
+# case fast-1-0.
+fast = cases("create_fast.json")
+for c in fast:
+    x = bytes.fromhex(c["X"])
+    write("fast_relay_respond", x)
+    write("fast_relay_respond", x + bytes([1]))
+write("fast_relay_respond", bytes(19))
+write("fast_relay_respond", bytes(41))
+seed("fast_client_finish", 0, bytes.fromhex(fast[0]["reply"]))
+for c in cases("create_fast_reject.json"):
+    assert c["X"] == fast[0]["X"]
+    seed("fast_client_finish", 0, bytes.fromhex(c["reply"]))
+for m in masks(40, [(0, 1), (19, 1), (20, 1), (39, 1)]):
+    seed("fast_client_finish", 1, m)
+
+# TAP: relay with case tap-1-0's onion key (previous: tap-1-1's); client with tap-1-0's x.
+tap = cases("tap.json")
+tap_reject = cases("tap_reject.json")
+t0 = tap[0]
+p = int(next(c for c in tap_reject if c["id"].endswith("gx_p"))["gx"], 16)
+for c in tap[:2]:
+    seed("tap_relay_respond", 0, bytes.fromhex(c["onionskin"]))
+for c in tap_reject:
+    if c["side"] == "server":
+        assert c["onion_key"]["n"] == t0["onion_key"]["n"]
+        seed("tap_relay_respond", 0, bytes.fromhex(c["onionskin"]))
+    else:
+        assert c["x"] == t0["x"]
+        seed("tap_client_finish", 0, bytes.fromhex(c["reply"]))
+for m in masks(186, [(0, 1), (127, 1), (128, 1), (185, 1)]):
+    seed("tap_relay_respond", 1, m)
+k = bytes.fromhex(t0["sym_key_K"])
+oaep_seed = bytes.fromhex(t0["oaep_seed"])
+for gx in [int(t0["gx"], 16), 0, 1, 2, p - 2, p - 1, p, 2**1024 - 1]:
+    seed("tap_relay_respond", 2, k + gx.to_bytes(128, "big") + oaep_seed)
+em = bytes.fromhex(t0["oaep_encoded_EM"])
+tail = bytes.fromhex(t0["onionskin"])[128:]
+seed("tap_relay_respond", 3, em + tail)
+seed("tap_relay_respond", 3, em[:1] + bytes([em[1] ^ 1]) + em[2:] + tail)
+seed("tap_client_finish", 0, bytes.fromhex(t0["reply"]))
+for m in masks(148, [(0, 1), (127, 1), (128, 1), (147, 1)]):
+    seed("tap_client_finish", 1, m)
+for gy in [int(t0["gy"], 16), p - int(t0["gy"], 16), 0, 1, 2, p - 2, p - 1, p, 2**1024 - 1]:
+    seed("tap_client_finish", 2, gy.to_bytes(128, "big"))

@@ -1,0 +1,7 @@
+//! fast: `client_finish`. The input format and the properties are documented on
+//! `onionskin_fuzz::fast::client_finish`.
+#![no_main]
+
+use libfuzzer_sys::fuzz_target;
+
+fuzz_target!(|data: &[u8]| onionskin_fuzz::fast::client_finish(data));

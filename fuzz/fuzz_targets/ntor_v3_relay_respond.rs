@@ -1,0 +1,7 @@
+//! ntor_v3: `relay_respond`. The input format and the properties are documented on
+//! `onionskin_fuzz::ntor_v3::relay_respond`.
+#![no_main]
+
+use libfuzzer_sys::fuzz_target;
+
+fuzz_target!(|data: &[u8]| onionskin_fuzz::ntor_v3::relay_respond(data));

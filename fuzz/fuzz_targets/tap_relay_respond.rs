@@ -1,0 +1,7 @@
+//! tap: `relay_respond`. The input format and the properties are documented on
+//! `onionskin_fuzz::tap::relay_respond`.
+#![no_main]
+
+use libfuzzer_sys::fuzz_target;
+
+fuzz_target!(|data: &[u8]| onionskin_fuzz::tap::relay_respond(data));
