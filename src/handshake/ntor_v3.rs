@@ -64,8 +64,6 @@ use crate::keys::CIRCUIT_KEY_MATERIAL_LEN;
 use crate::{CircuitKeys, HandshakeError};
 use core::fmt;
 use rand_core::{CryptoRng, RngCore};
-use sha3::Shake256Reader;
-use sha3::digest::XofReader;
 use subtle::{Choice, ConstantTimeEq};
 use zeroize::{Zeroize, ZeroizeOnDrop, Zeroizing};
 
@@ -561,7 +559,7 @@ fn finish_core(
         return Err(HandshakeError::Failed);
     }
 
-    let enc_key = primitives::enc_key(&key_seed);
+    let (enc_key, stream) = primitives::final_kdf(&key_seed);
     sm_out.copy_from_slice(encrypted_sm);
     primitives::aes256_ctr(&enc_key, sm_out);
 
@@ -570,7 +568,7 @@ fn finish_core(
     trace.verify = *verify;
     trace.enc_key = *enc_key;
     trace.auth = expected;
-    Ok((KeySeed { seed: *key_seed }, encrypted_sm.len()))
+    Ok((KeySeed { stream }, encrypted_sm.len()))
 }
 
 /// Relay side: answers `onion_skin` with a [`Reply`].
@@ -739,7 +737,7 @@ where
         &relay_pk,
         ver,
     );
-    let enc_key = primitives::enc_key(&key_seed);
+    let (enc_key, stream) = primitives::final_kdf(&key_seed);
     primitives::aes256_ctr(&enc_key, sm);
     let auth = primitives::auth(
         &verify,
@@ -765,7 +763,7 @@ where
     trace.verify = *verify;
     trace.enc_key = *enc_key;
     trace.auth = auth;
-    Ok((KeySeed { seed: *key_seed }, REPLY_OVERHEAD + sm_len))
+    Ok((KeySeed { stream }, REPLY_OVERHEAD + sm_len))
 }
 
 /// The shared secret an ntor-v3 handshake ends with (`KEY_SEED`). Expands into the key
@@ -774,17 +772,19 @@ where
 /// Consumed by use, wiped on drop, never printed.
 #[derive(Zeroize, ZeroizeOnDrop)]
 pub struct KeySeed {
-    seed: [u8; 32],
+    /// `KDF(KEY_SEED, t_final)` already past `ENC_KEY`: the handshake computed it for
+    /// `ENC_KEY`, and its first output block also holds the circuit keys.
+    stream: primitives::KdfStream,
 }
 
 impl KeySeed {
     /// The key stream, positioned after `ENC_KEY`: read as much as needed.
     #[must_use]
-    pub fn into_keystream(self) -> KeyStream {
-        let mut reader = primitives::final_kdf(&self.seed);
-        let mut enc_key = Zeroizing::new([0u8; 32]);
-        reader.read(&mut *enc_key);
-        KeyStream { reader }
+    pub fn into_keystream(mut self) -> KeyStream {
+        // `self` is wiped on drop, so the stream is taken out, leaving an empty one behind.
+        KeyStream {
+            stream: core::mem::take(&mut self.stream),
+        }
     }
 }
 
@@ -812,16 +812,15 @@ impl KeyMaterial for KeySeed {
 
 /// The ntor-v3 key stream (SHAKE-256 output after `ENC_KEY`), read in order.
 ///
-/// The Keccak state is wiped on drop; the reader's small output buffer belongs to the
-/// `digest` crate, which does not wipe it.
+/// The Keccak state is wiped on drop.
 pub struct KeyStream {
-    reader: Shake256Reader,
+    stream: primitives::KdfStream,
 }
 
 impl KeyStream {
     /// Fills `out` with the next bytes of the stream.
     pub fn fill(&mut self, out: &mut [u8]) {
-        self.reader.read(out);
+        self.stream.read(out);
     }
 }
 

@@ -7,9 +7,9 @@
 use aes::Aes256;
 use ctr::Ctr128BE;
 use ctr::cipher::{KeyIvInit, StreamCipher};
-use sha3::digest::{Digest, ExtendableOutput, Update, XofReader};
-use sha3::{Sha3_256, Shake256, Shake256Reader};
-use zeroize::Zeroizing;
+use sha3::Sha3_256;
+use sha3::digest::{Digest, Update};
+use zeroize::{Zeroize, ZeroizeOnDrop, Zeroizing};
 
 /// A 32-byte secret that is wiped when dropped.
 pub(super) type Secret32 = Zeroizing<[u8; 32]>;
@@ -59,9 +59,103 @@ fn finalize(h: Sha3_256) -> Secret32 {
     Zeroizing::new(h.finalize().into())
 }
 
+/// SHAKE-256's rate in bytes (FIPS 202: `(1600 - 2 * 256) / 8`).
+const SHAKE256_RATE: usize = 136;
+
+/// A SHAKE-256 sponge (FIPS 202) in its absorbing phase, over the `keccak` crate's
+/// permutation. sha3 0.10's XOF reader permutes again right after handing out each output
+/// block, so every KDF there pays one permutation whose output nobody reads; squeezing
+/// lazily (see [`KdfStream`]) gives the same bytes for one permutation fewer per KDF.
+#[derive(Zeroize, ZeroizeOnDrop)]
+struct Shake256 {
+    state: [u64; 25],
+    /// The part of the current block absorbed so far (`pos` bytes).
+    block: [u8; SHAKE256_RATE],
+    pos: usize,
+}
+
+impl Shake256 {
+    fn new() -> Self {
+        Self {
+            state: [0; 25],
+            block: [0; SHAKE256_RATE],
+            pos: 0,
+        }
+    }
+
+    /// XORs the (full, padded) block into the state and permutes.
+    fn absorb_block(&mut self) {
+        for (lane, bytes) in self.state.iter_mut().zip(self.block.chunks_exact(8)) {
+            let mut le = [0u8; 8];
+            le.copy_from_slice(bytes);
+            *lane ^= u64::from_le_bytes(le);
+        }
+        keccak::f1600(&mut self.state);
+        self.block.zeroize();
+        self.pos = 0;
+    }
+
+    /// Pads (SHAKE's domain bits `1111`, then `pad10*1`) and switches to squeezing.
+    fn finalize_xof(mut self) -> KdfStream {
+        // `pos < SHAKE256_RATE` always: a full block is absorbed as soon as it fills.
+        if let Some(b) = self.block.get_mut(self.pos) {
+            *b ^= 0x1f;
+        }
+        if let Some(b) = self.block.last_mut() {
+            *b ^= 0x80;
+        }
+        self.absorb_block();
+        KdfStream {
+            state: core::mem::take(&mut self.state),
+            pos: 0,
+        }
+    }
+}
+
+impl Update for Shake256 {
+    fn update(&mut self, mut data: &[u8]) {
+        while !data.is_empty() {
+            let free = self.block.get_mut(self.pos..).unwrap_or_default();
+            let n = free.len().min(data.len());
+            let (now, later) = data.split_at(n);
+            if let Some(dst) = free.get_mut(..n) {
+                dst.copy_from_slice(now);
+            }
+            self.pos += n;
+            data = later;
+            if self.pos == SHAKE256_RATE {
+                self.absorb_block();
+            }
+        }
+    }
+}
+
+/// SHAKE-256 output, read in order; the next block is computed only when asked for.
+#[derive(Default, Zeroize, ZeroizeOnDrop)]
+pub(super) struct KdfStream {
+    state: [u64; 25],
+    /// Bytes of the current output block already read (positions are public).
+    pos: usize,
+}
+
+impl KdfStream {
+    /// Fills `out` with the next bytes of the stream.
+    pub(super) fn read(&mut self, out: &mut [u8]) {
+        for byte in out {
+            if self.pos == SHAKE256_RATE {
+                keccak::f1600(&mut self.state);
+                self.pos = 0;
+            }
+            let lane = self.state.get(self.pos / 8).copied().unwrap_or(0);
+            *byte = lane.to_le_bytes().get(self.pos % 8).copied().unwrap_or(0);
+            self.pos += 1;
+        }
+    }
+}
+
 /// SHAKE-256 with `ENCAP(t)` absorbed: the start of `KDF(.., t)`.
 fn tweaked_shake(t: &[u8]) -> Shake256 {
-    let mut h = Shake256::default();
+    let mut h = Shake256::new();
     absorb_encap(&mut h, t);
     h
 }
@@ -105,11 +199,11 @@ pub(super) fn phase1_keys(
     let mut kdf = tweaked_shake(T_MSGKDF);
     absorb(&mut kdf, &[bx, id, client_pk, onion_key, PROTOID]);
     absorb_encap(&mut kdf, verification);
-    let mut reader = kdf.finalize_xof();
+    let mut stream = kdf.finalize_xof();
     let mut enc_k1 = Zeroizing::new([0u8; 32]);
     let mut mac_k1 = Zeroizing::new([0u8; 32]);
-    reader.read(&mut *enc_k1);
-    reader.read(&mut *mac_k1);
+    stream.read(&mut *enc_k1);
+    stream.read(&mut *mac_k1);
     (enc_k1, mac_k1)
 }
 
@@ -149,18 +243,16 @@ pub(super) fn key_seed_and_verify(
     (finalize(ks), finalize(v))
 }
 
-/// `KDF(KEY_SEED, t_final)`, positioned at its start (the 32 bytes of `ENC_KEY`).
-pub(super) fn final_kdf(key_seed: &[u8; 32]) -> Shake256Reader {
+/// `ENC_KEY` (the first 32 bytes of `KDF(KEY_SEED, t_final)`), and that stream positioned
+/// after it, where the circuit keys start. Computed once: one permutation covers `ENC_KEY`
+/// and the 92 bytes of circuit keys.
+pub(super) fn final_kdf(key_seed: &[u8; 32]) -> (Secret32, KdfStream) {
     let mut kdf = tweaked_shake(T_FINAL);
     kdf.update(key_seed);
-    kdf.finalize_xof()
-}
-
-/// `ENC_KEY`: the first 32 bytes of `KDF(KEY_SEED, t_final)`.
-pub(super) fn enc_key(key_seed: &[u8; 32]) -> Secret32 {
-    let mut k = Zeroizing::new([0u8; 32]);
-    final_kdf(key_seed).read(&mut *k);
-    k
+    let mut stream = kdf.finalize_xof();
+    let mut enc_key = Zeroizing::new([0u8; 32]);
+    stream.read(&mut *enc_key);
+    (enc_key, stream)
 }
 
 /// `AUTH = H(verify | ID | B | Y | X | msg_mac | ENCAP(encrypted_sm) | PROTOID | "Server", t_auth)`.
@@ -207,6 +299,32 @@ mod tests {
     #[test]
     fn encap_is_u64_be_length() {
         assert_eq!(encap_len(&[0u8; 258]), [0, 0, 0, 0, 0, 0, 1, 2]);
+    }
+
+    /// The hand-rolled sponge against sha3's SHAKE-256, across block boundaries on both
+    /// the absorbing and the squeezing side, fed in uneven pieces.
+    #[test]
+    fn sponge_matches_sha3_shake256() {
+        use sha3::digest::{ExtendableOutput, XofReader};
+        let input: [u8; 420] = core::array::from_fn(|i| u8::try_from(i % 251).unwrap_or(0) ^ 0x5a);
+        for len in [0, 1, 78, 135, 136, 137, 271, 272, 273, 420] {
+            let data = &input[..len];
+            let mut ours = Shake256::new();
+            for piece in data.chunks(57) {
+                ours.update(piece);
+            }
+            let mut stream = ours.finalize_xof();
+            let mut got = [0u8; 300];
+            let (a, b) = got.split_at_mut(32);
+            stream.read(a);
+            stream.read(b);
+
+            let mut theirs = sha3::Shake256::default();
+            theirs.update(data);
+            let mut want = [0u8; 300];
+            theirs.finalize_xof().read(&mut want);
+            assert_eq!(got, want, "input length {len}");
+        }
     }
 
     #[test]
