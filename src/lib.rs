@@ -1,8 +1,8 @@
 #![doc = include_str!("../README.md")]
 #![no_std]
 #![cfg_attr(docsrs, feature(doc_cfg))]
-// `deny`, not `forbid`: src/x25519/avx2.rs alone allows `unsafe`, for AVX2 intrinsics that run
-// only behind a CPUID check.
+// `deny`, not `forbid`: src/avx2.rs alone allows `unsafe`, for AVX2 intrinsics that run only
+// behind a CPUID check.
 #![deny(unsafe_code)]
 
 #[cfg(feature = "alloc")]
@@ -18,8 +18,13 @@ pub mod bignum;
 #[cfg(all(feature = "tap", not(feature = "hazmat")))]
 #[allow(unreachable_pub, dead_code)]
 mod bignum;
+// AVX2 lanes for the X25519 ladders and Keccak; the crate's one `unsafe` module.
+#[cfg(target_arch = "x86_64")]
+mod avx2;
 mod ct;
 mod error;
+// Keccak-f[1600], SHA3-256 and SHAKE-256 for ntor-v3, four permutations at a time with AVX2.
+mod keccak;
 // Public only for tests and benchmarks (`hazmat`); the handshakes are its real users.
 #[cfg(feature = "hazmat")]
 pub mod x25519;

@@ -16,12 +16,11 @@
 // its entry points have no user in such builds.
 #![cfg_attr(not(feature = "hazmat"), allow(dead_code, unreachable_pub))]
 
-#[cfg(target_arch = "x86_64")]
-mod avx2;
 mod base;
-mod field51;
+// `pub(crate)` for `crate::avx2`, which implements `lanes::Lanes` with AVX2 instructions.
+pub(crate) mod field51;
 mod ladder;
-mod lanes;
+pub(crate) mod lanes;
 
 use field51::{Fe, batch_invert};
 use zeroize::Zeroizing;
@@ -51,7 +50,7 @@ fn to_affine<const N: usize>(points: [(Fe, Fe); N]) -> [[u8; 32]; N] {
 #[inline]
 fn ladder2(scalars: [&[u8; 32]; 2], bases: [Fe; 2]) -> [(Fe, Fe); 2] {
     #[cfg(target_arch = "x86_64")]
-    if let Some(avx2) = avx2::Avx2::detect() {
+    if let Some(avx2) = crate::avx2::Avx2::detect() {
         return avx2.ladder2(scalars, bases);
     }
     ladder::ladder_pair(scalars, bases)

@@ -58,8 +58,9 @@
 //! # Ok::<(), Box<dyn std::error::Error>>(())
 //! ```
 
-use crate::ct::{conditional_copy, declassify, is_zero};
+use crate::ct::{Wiped, conditional_copy, declassify, is_zero};
 use crate::handshake::{CircuitHandshake, HandshakeType, KeyMaterial};
+use crate::keccak::{Chain, Job, run_chains};
 use crate::keys::CIRCUIT_KEY_MATERIAL_LEN;
 use crate::{CircuitKeys, HandshakeError};
 use core::fmt;
@@ -419,7 +420,7 @@ impl ClientState {
         client_message: &[u8],
         onion_skin_out: &mut [u8],
     ) -> Result<(Self, usize), HandshakeError> {
-        let mut x = Zeroizing::new([0u8; 32]);
+        let mut x = Wiped::new([0u8; 32]);
         rng.fill_bytes(&mut *x);
         start_core(
             &x,
@@ -477,8 +478,8 @@ fn start_core(
         return Err(HandshakeError::Failed);
     }
     let ver = relay.verification.as_bytes();
-    let (enc_k1, mac_k1) =
-        primitives::phase1_keys(&bx, &relay.id, &client_pk, &relay.onion_key, ver);
+    let mut phase1 = primitives::phase1_job(&bx, &relay.id, &client_pk, &relay.onion_key, ver);
+    let (enc_k1, mac_k1) = primitives::phase1_keys(phase1.run());
 
     let (id_out, rest) = out
         .split_first_chunk_mut::<ID_LEN>()
@@ -498,7 +499,10 @@ fn start_core(
     // `msg_out` is exactly `client_message.len()` long by the slicing above.
     msg_out.copy_from_slice(client_message);
     primitives::aes256_ctr(&enc_k1, msg_out);
-    let msg_mac = primitives::msg_mac(&mac_k1, &relay.id, &relay.onion_key, &client_pk, msg_out);
+    let mut mac_job =
+        primitives::msg_mac_job(&mac_k1, &relay.id, &relay.onion_key, &client_pk, msg_out);
+    // The MAC is sent in the clear.
+    let msg_mac = mac_job.run().digest();
     *mac_out = msg_mac;
 
     trace.enc_k1 = *enc_k1;
@@ -535,7 +539,9 @@ fn finish_core(
 
     let yx = primitives::dh(&state.x, relay_pk);
     let mut ok = !is_zero(&*yx);
-    let (key_seed, verify) = primitives::key_seed_and_verify(
+    // Two chains of hashes, their permutations run side by side: KEY_SEED then the final
+    // KDF, and verify then AUTH.
+    let (key_seed_job, verify_job) = primitives::key_seed_and_verify_jobs(
         &yx,
         &state.bx,
         &state.relay_id,
@@ -544,22 +550,42 @@ fn finish_core(
         relay_pk,
         state.verification.as_bytes(),
     );
-    let expected = primitives::auth(
-        &verify,
-        &state.relay_id,
-        &state.onion_key,
-        relay_pk,
-        &state.client_pk,
-        &state.msg_mac,
-        encrypted_sm,
-    );
+    let then_final = |ks: &Job| primitives::final_job(&primitives::digest(ks));
+    let then_auth = |v: &Job| {
+        let prefix = primitives::auth_prefix_job(
+            &primitives::digest(v),
+            &state.relay_id,
+            &state.onion_key,
+            relay_pk,
+            &state.client_pk,
+            &state.msg_mac,
+        );
+        let mut job = Job::resume(prefix);
+        primitives::auth_suffix(&mut job, encrypted_sm);
+        job
+    };
+    let mut chains = [
+        Chain::new(key_seed_job, &then_final),
+        Chain::new(verify_job, &then_auth),
+    ];
+    run_chains(&mut chains);
+    let [seed_chain, verify_chain] = chains;
+    let (key_seed_job, final_job) = seed_chain.into_jobs();
+    let (verify_job, auth_job) = verify_chain.into_jobs();
+    let (Some(final_job), Some(auth_job)) = (final_job, auth_job) else {
+        return Err(HandshakeError::Failed);
+    };
+    // AUTH is public (it is in the reply); the expected value is compared, not branched on.
+    let expected = auth_job.digest();
     ok &= expected.ct_eq(auth);
     // The one decision (proposal 332: the client MUST check AUTH before using SM or keys).
     if !declassify(ok) {
         return Err(HandshakeError::Failed);
     }
+    let key_seed = primitives::digest(&key_seed_job);
+    let verify = primitives::digest(&verify_job);
 
-    let (enc_key, stream) = primitives::final_kdf(&key_seed);
+    let (enc_key, stream) = primitives::final_keys(final_job);
     sm_out.copy_from_slice(encrypted_sm);
     primitives::aes256_ctr(&enc_key, sm_out);
 
@@ -623,7 +649,7 @@ where
 {
     respond_core(
         || {
-            let mut y = Zeroizing::new([0u8; 32]);
+            let mut y = Wiped::new([0u8; 32]);
             rng.fill_bytes(&mut *y);
             y
         },
@@ -635,8 +661,8 @@ where
     )
 }
 
-/// The relay's handshake. `make_y` supplies the ephemeral secret, and is called only once
-/// the client's message has been authenticated.
+/// The relay's handshake. `make_y` supplies the ephemeral secret; it is called for every
+/// skin of the right length, so that failures cost what successes do.
 fn respond_core<F>(
     make_y: impl FnOnce() -> Secret32,
     keys: &RelayKeys,
@@ -677,7 +703,7 @@ where
     // KEYID: scan every onion key, selecting the secret by masks. For an unknown KEYID the
     // current key stands in (C tor uses a junk key), so the work is the same and the MAC
     // check below fails.
-    let mut b = Zeroizing::new(keys.current.secret);
+    let mut b = Wiped::new(keys.current.secret);
     let mut onion_key = keys.current.public;
     let mut found = Choice::from(0);
     for k in keys.onion_keys() {
@@ -694,8 +720,56 @@ where
     let y = make_y();
     let (relay_pk, xy, xb) = primitives::relay_dh(&y, &b, client_pk);
     ok &= !is_zero(&*xb);
-    let (enc_k1, mac_k1) = primitives::phase1_keys(&xb, node_id, client_pk, &onion_key, ver);
-    let expected_mac = primitives::msg_mac(&mac_k1, node_id, &onion_key, client_pk, encrypted_cm);
+
+    // Fourteen Keccak permutations in three chains, run side by side (four lanes with AVX2):
+    // the phase-1 KDF then msg_mac; KEY_SEED then the final KDF; verify then the first block
+    // of AUTH (all of it that does not depend on the relay's message). KEY_SEED and verify
+    // are computed before the MAC is known good: they are secret and wiped either way, and
+    // the work no longer depends on the verdict.
+    let (key_seed_job, verify_job) = primitives::key_seed_and_verify_jobs(
+        &xy,
+        &xb,
+        &keys.identity,
+        &onion_key,
+        client_pk,
+        &relay_pk,
+        ver,
+    );
+    let then_mac = |phase1: &Job| {
+        let (_, mac_k1) = primitives::phase1_keys(phase1);
+        primitives::msg_mac_job(&mac_k1, node_id, &onion_key, client_pk, encrypted_cm)
+    };
+    let then_final = |ks: &Job| primitives::final_job(&primitives::digest(ks));
+    let then_auth = |v: &Job| {
+        primitives::auth_prefix_job(
+            &primitives::digest(v),
+            &keys.identity,
+            &onion_key,
+            &relay_pk,
+            client_pk,
+            msg_mac,
+        )
+    };
+    let mut chains = [
+        Chain::new(
+            primitives::phase1_job(&xb, node_id, client_pk, &onion_key, ver),
+            &then_mac,
+        ),
+        Chain::new(key_seed_job, &then_final),
+        Chain::new(verify_job, &then_auth),
+    ];
+    run_chains(&mut chains);
+    let [mac_chain, seed_chain, verify_chain] = chains;
+    let (phase1_job, mac_job) = mac_chain.into_jobs();
+    let (key_seed_job, final_job) = seed_chain.into_jobs();
+    let (verify_job, auth_prefix) = verify_chain.into_jobs();
+    let (Some(mac_job), Some(final_job), Some(auth_prefix)) = (mac_job, final_job, auth_prefix)
+    else {
+        return Err(HandshakeError::Failed);
+    };
+    let (enc_k1, mac_k1) = primitives::phase1_keys(&phase1_job);
+    // The expected MAC is compared in constant time; it is public once the check passes.
+    let expected_mac = mac_job.digest();
     ok &= expected_mac.ct_eq(msg_mac);
 
     // The one decision. Nothing has looked at the plaintext yet: it has not even been
@@ -705,7 +779,7 @@ where
     }
 
     // The client's message is authentic: decrypt it and let the caller answer it.
-    let mut cm_buf = Zeroizing::new([0u8; MAX_CLIENT_MESSAGE_LEN]);
+    let mut cm_buf = Wiped::new([0u8; MAX_CLIENT_MESSAGE_LEN]);
     let cm = cm_buf
         .get_mut(..encrypted_cm.len())
         .ok_or(HandshakeError::BadLength)?;
@@ -728,26 +802,11 @@ where
     // Cannot fire once EXP(X,b) passed (clamped scalars kill the same torsion), but C tor
     // checks it and so do we, before anything is released.
     let xy_ok = !is_zero(&*xy);
-    let (key_seed, verify) = primitives::key_seed_and_verify(
-        &xy,
-        &xb,
-        &keys.identity,
-        &onion_key,
-        client_pk,
-        &relay_pk,
-        ver,
-    );
-    let (enc_key, stream) = primitives::final_kdf(&key_seed);
+    let key_seed = primitives::digest(&key_seed_job);
+    let verify = primitives::digest(&verify_job);
+    let (enc_key, stream) = primitives::final_keys(final_job);
     primitives::aes256_ctr(&enc_key, sm);
-    let auth = primitives::auth(
-        &verify,
-        &keys.identity,
-        &onion_key,
-        &relay_pk,
-        client_pk,
-        msg_mac,
-        sm,
-    );
+    let auth = primitives::auth_finish(auth_prefix, sm);
     if !declassify(xy_ok) {
         sm.zeroize();
         return Err(HandshakeError::Failed);
@@ -804,7 +863,7 @@ impl KeyMaterial for KeySeed {
     /// The first 92 bytes of the key stream as `Df | Db | Kf | Kb | KH` (proposal 332 A.2:
     /// relay crypto is still tor-spec 5.2's).
     fn circuit_keys(self) -> CircuitKeys {
-        let mut material = Zeroizing::new([0u8; CIRCUIT_KEY_MATERIAL_LEN]);
+        let mut material = Wiped::new([0u8; CIRCUIT_KEY_MATERIAL_LEN]);
         self.into_keystream().fill(&mut *material);
         CircuitKeys::split_kh_last(&material)
     }

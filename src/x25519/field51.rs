@@ -14,7 +14,7 @@ const MASK: u64 = (1 << 51) - 1;
 
 /// An element of GF(2^255 - 19), not necessarily in canonical form.
 #[derive(Clone, Copy)]
-pub(super) struct Fe(pub(super) [u64; 5]);
+pub(crate) struct Fe(pub(super) [u64; 5]);
 
 /// 64x64 -> 128-bit product.
 #[inline(always)]

@@ -7,7 +7,7 @@
 //! one after another.
 //!
 //! The code is generic over [`Lanes`], the handful of 4 x 64-bit operations it needs:
-//! `super::avx2` implements them with AVX2 instructions (one instruction each), and
+//! `crate::avx2` implements them with AVX2 instructions (one instruction each), and
 //! `Portable` (test builds) with plain arrays, so the lane algorithm is tested on every machine.
 //!
 //! Limb bounds. Limb i has weight 2^ceil(25.5 i). A *reduced* element (output of `mul`,
@@ -72,7 +72,7 @@ macro_rules! limbs {
 
 /// Operations on four 64-bit lanes. Implementations must compute exactly what `Portable`
 /// computes; the value `self` is a capability (for AVX2: proof that the CPU has it).
-pub(super) trait Lanes: Copy {
+pub(crate) trait Lanes: Copy {
     /// Four 64-bit lanes.
     type V: Copy;
     fn load(self, x: [u64; 4]) -> Self::V;
@@ -384,7 +384,7 @@ fn square<L: Lanes>(s: L, x: &Fe4<L>) -> Fe4<L> {
 /// Runs two ladders in lockstep: ladder `j` computes `scalars[j] * bases[j]` and its result is
 /// returned as projective `(X, Z)`. Scalars must be clamped (bit 254 set, bits 0..3 clear).
 #[inline(always)]
-pub(super) fn ladder2<L: Lanes>(s: L, scalars: [&[u8; 32]; 2], bases: [Fe; 2]) -> [(Fe, Fe); 2] {
+pub(crate) fn ladder2<L: Lanes>(s: L, scalars: [&[u8; 32]; 2], bases: [Fe; 2]) -> [(Fe, Fe); 2] {
     let (one, zero) = (Fe::ONE, Fe::ZERO);
     // P = [x2, z2] = [1, 0] and Q = [x3, z3] = [u, 1], for each ladder.
     let mut p = Fe4::from_fe(s, [&one, &zero, &one, &zero]);

@@ -4,15 +4,19 @@
 //! Inputs are absorbed piece by piece, so no secret buffer (`secret_input`, `auth_input`)
 //! is ever assembled.
 
+use crate::ct::Wiped;
 use aes::Aes256;
 use ctr::Ctr128BE;
 use ctr::cipher::{KeyIvInit, StreamCipher};
-use sha3::Sha3_256;
-use sha3::digest::{Digest, Update};
-use zeroize::{Zeroize, ZeroizeOnDrop, Zeroizing};
+
+use super::{MAX_CLIENT_MESSAGE_LEN, MAX_SERVER_MESSAGE_LEN, MAX_VERIFICATION_LEN};
+use crate::keccak::{Domain, JOB_CAPACITY, Job};
 
 /// A 32-byte secret that is wiped when dropped.
-pub(super) type Secret32 = Zeroizing<[u8; 32]>;
+pub(super) type Secret32 = Wiped<32>;
+
+/// `KDF(.., t_final)` output after `ENC_KEY`: the circuit key stream, squeezed on demand.
+pub(super) type KdfStream = crate::keccak::Squeeze;
 
 /// `PROTOID` (proposal 332, "The handshake in detail").
 pub(super) const PROTOID: &[u8] = b"ntor3-curve25519-sha3_256-1";
@@ -29,135 +33,32 @@ const T_FINAL: &[u8] = b"ntor3-curve25519-sha3_256-1:kdf_final";
 /// `t_auth = PROTOID | ":auth_final"`.
 const T_AUTH: &[u8] = b"ntor3-curve25519-sha3_256-1:auth_final";
 
-/// The length prefix of `ENCAP(s) = htonll(len(s)) | s`.
-fn encap_len(s: &[u8]) -> [u8; 8] {
-    // usize is at most 64 bits on every supported target.
-    (s.len() as u64).to_be_bytes()
+/// `ENCAP(t)` plus the inputs of the longest hash of each kind must fit a [`Job`]: checked
+/// here, so that no input is ever cut short.
+const fn encap(len: usize) -> usize {
+    8 + len
+}
+const _: () = {
+    let phase1 = encap(T_MSGKDF.len()) + 4 * 32 + PROTOID.len() + encap(MAX_VERIFICATION_LEN);
+    let mac = encap(T_MSGMAC.len()) + encap(32) + 3 * 32 + MAX_CLIENT_MESSAGE_LEN;
+    let seed = encap(T_KEY_SEED.len()) + 6 * 32 + PROTOID.len() + encap(MAX_VERIFICATION_LEN);
+    let verify = encap(T_VERIFY.len()) + 6 * 32 + PROTOID.len() + encap(MAX_VERIFICATION_LEN);
+    let auth = encap(T_AUTH.len()) + 6 * 32 + encap(MAX_SERVER_MESSAGE_LEN) + PROTOID.len() + 6;
+    let final_kdf = encap(T_FINAL.len()) + 32;
+    assert!(phase1 < JOB_CAPACITY && mac < JOB_CAPACITY && seed < JOB_CAPACITY);
+    assert!(verify < JOB_CAPACITY && auth < JOB_CAPACITY && final_kdf < JOB_CAPACITY);
+};
+
+/// A SHA3-256 (`H`, `MAC`) or SHAKE-256 (`KDF`) computation with `ENCAP(t)` absorbed.
+fn tweaked(domain: Domain, t: &[u8]) -> Job {
+    let mut job = Job::new(domain);
+    job.absorb_encap(t);
+    job
 }
 
-/// Absorbs `ENCAP(s)`.
-fn absorb_encap(h: &mut impl Update, s: &[u8]) {
-    h.update(&encap_len(s));
-    h.update(s);
-}
-
-/// Absorbs each part in order, as if concatenated.
-fn absorb(h: &mut impl Update, parts: &[&[u8]]) {
-    for p in parts {
-        h.update(p);
-    }
-}
-
-/// SHA3-256 with `ENCAP(t)` absorbed: the start of `H(.., t)` and `MAC(.., .., t)`.
-fn tweaked_sha3(t: &[u8]) -> Sha3_256 {
-    let mut h = Sha3_256::new();
-    absorb_encap(&mut h, t);
-    h
-}
-
-fn finalize(h: Sha3_256) -> Secret32 {
-    Zeroizing::new(h.finalize().into())
-}
-
-/// SHAKE-256's rate in bytes (FIPS 202: `(1600 - 2 * 256) / 8`).
-const SHAKE256_RATE: usize = 136;
-
-/// A SHAKE-256 sponge (FIPS 202) in its absorbing phase, over the `keccak` crate's
-/// permutation. sha3 0.10's XOF reader permutes again right after handing out each output
-/// block, so every KDF there pays one permutation whose output nobody reads; squeezing
-/// lazily (see [`KdfStream`]) gives the same bytes for one permutation fewer per KDF.
-#[derive(Zeroize, ZeroizeOnDrop)]
-struct Shake256 {
-    state: [u64; 25],
-    /// The part of the current block absorbed so far (`pos` bytes).
-    block: [u8; SHAKE256_RATE],
-    pos: usize,
-}
-
-impl Shake256 {
-    fn new() -> Self {
-        Self {
-            state: [0; 25],
-            block: [0; SHAKE256_RATE],
-            pos: 0,
-        }
-    }
-
-    /// XORs the (full, padded) block into the state and permutes.
-    fn absorb_block(&mut self) {
-        for (lane, bytes) in self.state.iter_mut().zip(self.block.chunks_exact(8)) {
-            let mut le = [0u8; 8];
-            le.copy_from_slice(bytes);
-            *lane ^= u64::from_le_bytes(le);
-        }
-        keccak::f1600(&mut self.state);
-        self.block.zeroize();
-        self.pos = 0;
-    }
-
-    /// Pads (SHAKE's domain bits `1111`, then `pad10*1`) and switches to squeezing.
-    fn finalize_xof(mut self) -> KdfStream {
-        // `pos < SHAKE256_RATE` always: a full block is absorbed as soon as it fills.
-        if let Some(b) = self.block.get_mut(self.pos) {
-            *b ^= 0x1f;
-        }
-        if let Some(b) = self.block.last_mut() {
-            *b ^= 0x80;
-        }
-        self.absorb_block();
-        KdfStream {
-            state: core::mem::take(&mut self.state),
-            pos: 0,
-        }
-    }
-}
-
-impl Update for Shake256 {
-    fn update(&mut self, mut data: &[u8]) {
-        while !data.is_empty() {
-            let free = self.block.get_mut(self.pos..).unwrap_or_default();
-            let n = free.len().min(data.len());
-            let (now, later) = data.split_at(n);
-            if let Some(dst) = free.get_mut(..n) {
-                dst.copy_from_slice(now);
-            }
-            self.pos += n;
-            data = later;
-            if self.pos == SHAKE256_RATE {
-                self.absorb_block();
-            }
-        }
-    }
-}
-
-/// SHAKE-256 output, read in order; the next block is computed only when asked for.
-#[derive(Default, Zeroize, ZeroizeOnDrop)]
-pub(super) struct KdfStream {
-    state: [u64; 25],
-    /// Bytes of the current output block already read (positions are public).
-    pos: usize,
-}
-
-impl KdfStream {
-    /// Fills `out` with the next bytes of the stream.
-    pub(super) fn read(&mut self, out: &mut [u8]) {
-        for byte in out {
-            if self.pos == SHAKE256_RATE {
-                keccak::f1600(&mut self.state);
-                self.pos = 0;
-            }
-            let lane = self.state.get(self.pos / 8).copied().unwrap_or(0);
-            *byte = lane.to_le_bytes().get(self.pos % 8).copied().unwrap_or(0);
-            self.pos += 1;
-        }
-    }
-}
-
-/// SHAKE-256 with `ENCAP(t)` absorbed: the start of `KDF(.., t)`.
-fn tweaked_shake(t: &[u8]) -> Shake256 {
-    let mut h = Shake256::new();
-    absorb_encap(&mut h, t);
-    h
+/// The first 32 bytes of a finished job's output (a SHA3-256 digest), wiped on drop.
+pub(super) fn digest(job: &Job) -> Secret32 {
+    Wiped::new(job.digest())
 }
 
 /// `ENC(k, m)`: AES-256-CTR with an all-zero IV, in place (and its own inverse).
@@ -168,7 +69,7 @@ pub(super) fn aes256_ctr(key: &[u8; 32], buf: &mut [u8]) {
 
 /// `EXP(P, k)`: X25519 of our (unclamped or clamped) secret with their public key.
 pub(super) fn dh(secret: &[u8; 32], public: &[u8; 32]) -> Secret32 {
-    Zeroizing::new(crate::x25519::x25519(secret, public))
+    Wiped::new(crate::x25519::x25519(secret, public))
 }
 
 /// The relay's three X25519 operations at once: `(Y, EXP(X,y), EXP(X,b))`, with the two
@@ -179,7 +80,7 @@ pub(super) fn relay_dh(
     client_pk: &[u8; 32],
 ) -> ([u8; 32], Secret32, Secret32) {
     let (relay_pk, xy, xb) = crate::x25519::x25519_base_and_pair(y, b, client_pk);
-    (relay_pk, Zeroizing::new(xy), Zeroizing::new(xb))
+    (relay_pk, Wiped::new(xy), Wiped::new(xb))
 }
 
 /// `KEYGEN`'s public half: the X25519 public key of `secret`.
@@ -187,45 +88,52 @@ pub(super) fn public_key(secret: &[u8; 32]) -> [u8; 32] {
     crate::x25519::x25519_base(secret)
 }
 
-/// Phase 1: `(ENC_K1, MAC_K1)` = the first 64 bytes of
-/// `KDF(EXP(B,x) | ID | X | B | PROTOID | ENCAP(VER), t_msgkdf)`.
-pub(super) fn phase1_keys(
+/// Phase 1: `KDF(EXP(B,x) | ID | X | B | PROTOID | ENCAP(VER), t_msgkdf)`, ready to run.
+pub(super) fn phase1_job(
     bx: &[u8; 32],
     id: &[u8; 32],
     client_pk: &[u8; 32],
     onion_key: &[u8; 32],
     verification: &[u8],
-) -> (Secret32, Secret32) {
-    let mut kdf = tweaked_shake(T_MSGKDF);
-    absorb(&mut kdf, &[bx, id, client_pk, onion_key, PROTOID]);
-    absorb_encap(&mut kdf, verification);
-    let mut stream = kdf.finalize_xof();
-    let mut enc_k1 = Zeroizing::new([0u8; 32]);
-    let mut mac_k1 = Zeroizing::new([0u8; 32]);
-    stream.read(&mut *enc_k1);
-    stream.read(&mut *mac_k1);
+) -> Job {
+    let mut job = tweaked(Domain::Shake, T_MSGKDF);
+    job.absorb_all(&[bx, id, client_pk, onion_key, PROTOID])
+        .absorb_encap(verification);
+    job
+}
+
+/// `(ENC_K1, MAC_K1)`: the first 64 bytes of the finished phase-1 KDF.
+pub(super) fn phase1_keys(phase1: &Job) -> (Secret32, Secret32) {
+    let mut keys = Wiped::new([0u8; 64]);
+    phase1.read_output(&mut *keys);
+    let (enc, mac) = keys.split_at(32);
+    let mut enc_k1 = Wiped::new([0u8; 32]);
+    let mut mac_k1 = Wiped::new([0u8; 32]);
+    enc_k1.copy_from_slice(enc);
+    mac_k1.copy_from_slice(mac);
     (enc_k1, mac_k1)
 }
 
-/// `msg_mac = MAC(MAC_K1, ID | B | X | encrypted_msg, t_msgmac)`, where
+/// `msg_mac = MAC(MAC_K1, ID | B | X | encrypted_msg, t_msgmac)`, ready to run, where
 /// `MAC(k, msg, t) = H(ENCAP(t) | ENCAP(k) | msg)` (C tor; the proposal's text has a typo).
-pub(super) fn msg_mac(
+pub(super) fn msg_mac_job(
     mac_k1: &[u8; 32],
     id: &[u8; 32],
     onion_key: &[u8; 32],
     client_pk: &[u8; 32],
     encrypted_msg: &[u8],
-) -> [u8; 32] {
-    let mut h = tweaked_sha3(T_MSGMAC);
-    absorb_encap(&mut h, mac_k1);
-    absorb(&mut h, &[id, onion_key, client_pk, encrypted_msg]);
-    // The MAC is sent in the clear: no need to keep it in a wiped buffer.
-    *finalize(h)
+) -> Job {
+    let mut job = tweaked(Domain::Sha3, T_MSGMAC);
+    job.absorb_encap(mac_k1)
+        .absorb_all(&[id, onion_key, client_pk, encrypted_msg]);
+    job
 }
 
-/// `KEY_SEED = H(secret_input, t_key_seed)` and `verify = H(secret_input, t_verify)`, with
-/// `secret_input = EXP(X,y) | EXP(X,b) | ID | B | X | Y | PROTOID | ENCAP(VER)`.
-pub(super) fn key_seed_and_verify(
+/// `secret_input = EXP(X,y) | EXP(X,b) | ID | B | X | Y | PROTOID | ENCAP(VER)`, hashed under
+/// `tweak`: `KEY_SEED = H(secret_input, t_key_seed)` or `verify = H(secret_input, t_verify)`.
+#[allow(clippy::too_many_arguments)] // the spec's inputs, named as in proposal 332
+fn secret_input_job(
+    tweak: &[u8],
     xy: &[u8; 32],
     xb: &[u8; 32],
     id: &[u8; 32],
@@ -233,48 +141,93 @@ pub(super) fn key_seed_and_verify(
     client_pk: &[u8; 32],
     relay_pk: &[u8; 32],
     verification: &[u8],
-) -> (Secret32, Secret32) {
-    let mut ks = tweaked_sha3(T_KEY_SEED);
-    let mut v = tweaked_sha3(T_VERIFY);
-    for h in [&mut ks, &mut v] {
-        absorb(h, &[xy, xb, id, onion_key, client_pk, relay_pk, PROTOID]);
-        absorb_encap(h, verification);
-    }
-    (finalize(ks), finalize(v))
+) -> Job {
+    let mut job = tweaked(Domain::Sha3, tweak);
+    job.absorb_all(&[xy, xb, id, onion_key, client_pk, relay_pk, PROTOID])
+        .absorb_encap(verification);
+    job
 }
 
-/// `ENC_KEY` (the first 32 bytes of `KDF(KEY_SEED, t_final)`), and that stream positioned
-/// after it, where the circuit keys start. Computed once: one permutation covers `ENC_KEY`
-/// and the 92 bytes of circuit keys.
-pub(super) fn final_kdf(key_seed: &[u8; 32]) -> (Secret32, KdfStream) {
-    let mut kdf = tweaked_shake(T_FINAL);
-    kdf.update(key_seed);
-    let mut stream = kdf.finalize_xof();
-    let mut enc_key = Zeroizing::new([0u8; 32]);
+/// The two hashes of `secret_input`, ready to run: `(KEY_SEED, verify)`.
+pub(super) fn key_seed_and_verify_jobs(
+    xy: &[u8; 32],
+    xb: &[u8; 32],
+    id: &[u8; 32],
+    onion_key: &[u8; 32],
+    client_pk: &[u8; 32],
+    relay_pk: &[u8; 32],
+    verification: &[u8],
+) -> (Job, Job) {
+    let ks = secret_input_job(
+        T_KEY_SEED,
+        xy,
+        xb,
+        id,
+        onion_key,
+        client_pk,
+        relay_pk,
+        verification,
+    );
+    let v = secret_input_job(
+        T_VERIFY,
+        xy,
+        xb,
+        id,
+        onion_key,
+        client_pk,
+        relay_pk,
+        verification,
+    );
+    (ks, v)
+}
+
+/// `KDF(KEY_SEED, t_final)`, ready to run.
+pub(super) fn final_job(key_seed: &[u8; 32]) -> Job {
+    let mut job = tweaked(Domain::Shake, T_FINAL);
+    job.absorb(key_seed);
+    job
+}
+
+/// `ENC_KEY` (the first 32 bytes of the finished final KDF), and the stream positioned
+/// after it, where the circuit keys start. One permutation covers `ENC_KEY` and the 92 bytes
+/// of circuit keys.
+pub(super) fn final_keys(final_kdf: Job) -> (Secret32, KdfStream) {
+    let mut stream = final_kdf.into_output();
+    let mut enc_key = Wiped::new([0u8; 32]);
     stream.read(&mut *enc_key);
     (enc_key, stream)
 }
 
-/// `AUTH = H(verify | ID | B | Y | X | msg_mac | ENCAP(encrypted_sm) | PROTOID | "Server", t_auth)`.
+/// The start of `AUTH = H(verify | ID | B | Y | X | msg_mac | ENCAP(encrypted_sm) | PROTOID |
+/// "Server", t_auth)`, up to `msg_mac`: everything known before the relay's message is. Its
+/// first block can run before the message exists; [`auth_finish`] adds the rest.
 #[allow(clippy::too_many_arguments)] // the spec's inputs, named as in proposal 332
-pub(super) fn auth(
+pub(super) fn auth_prefix_job(
     verify: &[u8; 32],
     id: &[u8; 32],
     onion_key: &[u8; 32],
     relay_pk: &[u8; 32],
     client_pk: &[u8; 32],
     msg_mac: &[u8; 32],
-    encrypted_sm: &[u8],
-) -> [u8; 32] {
-    let mut h = tweaked_sha3(T_AUTH);
-    absorb(
-        &mut h,
-        &[verify, id, onion_key, relay_pk, client_pk, msg_mac],
-    );
-    absorb_encap(&mut h, encrypted_sm);
-    absorb(&mut h, &[PROTOID, b"Server"]);
+) -> Job {
+    let mut job = Job::prefix(Domain::Sha3);
+    job.absorb_encap(T_AUTH)
+        .absorb_all(&[verify, id, onion_key, relay_pk, client_pk, msg_mac]);
+    job
+}
+
+/// Absorbs what follows `msg_mac` in `AUTH`'s input: `ENCAP(encrypted_sm) | PROTOID | "Server"`.
+pub(super) fn auth_suffix(job: &mut Job, encrypted_sm: &[u8]) {
+    job.absorb_encap(encrypted_sm)
+        .absorb_all(&[PROTOID, b"Server"]);
+}
+
+/// `AUTH`, from its prefix (run or not) and the encrypted relay message.
+pub(super) fn auth_finish(prefix: Job, encrypted_sm: &[u8]) -> [u8; 32] {
+    let mut job = Job::resume(prefix);
+    auth_suffix(&mut job, encrypted_sm);
     // AUTH is sent in the clear.
-    *finalize(h)
+    job.run().digest()
 }
 
 #[cfg(test)]
@@ -296,34 +249,88 @@ mod tests {
         }
     }
 
+    /// Each hash against `sha3` fed the same bytes concatenated, `ENCAP` written out by hand.
     #[test]
-    fn encap_is_u64_be_length() {
-        assert_eq!(encap_len(&[0u8; 258]), [0, 0, 0, 0, 0, 0, 1, 2]);
-    }
+    fn jobs_hash_the_concatenated_encapsulated_inputs() {
+        use sha3::digest::{Digest, ExtendableOutput, Update, XofReader};
+        let k = |b: u8| [b; 32];
+        let ver = b"circuit extend";
+        let encap = |s: &[u8]| [&(s.len() as u64).to_be_bytes()[..], s].concat();
 
-    /// The hand-rolled sponge against sha3's SHAKE-256, across block boundaries on both
-    /// the absorbing and the squeezing side, fed in uneven pieces.
-    #[test]
-    fn sponge_matches_sha3_shake256() {
-        use sha3::digest::{ExtendableOutput, XofReader};
-        let input: [u8; 420] = core::array::from_fn(|i| u8::try_from(i % 251).unwrap_or(0) ^ 0x5a);
-        for len in [0, 1, 78, 135, 136, 137, 271, 272, 273, 420] {
-            let data = &input[..len];
-            let mut ours = Shake256::new();
-            for piece in data.chunks(57) {
-                ours.update(piece);
-            }
-            let mut stream = ours.finalize_xof();
-            let mut got = [0u8; 300];
-            let (a, b) = got.split_at_mut(32);
-            stream.read(a);
-            stream.read(b);
+        let mut job = msg_mac_job(&k(1), &k(2), &k(3), &k(4), b"encrypted");
+        job.run();
+        let want = sha3::Sha3_256::digest(
+            [
+                encap(T_MSGMAC),
+                encap(&k(1)),
+                k(2).to_vec(),
+                k(3).to_vec(),
+                k(4).to_vec(),
+                b"encrypted".to_vec(),
+            ]
+            .concat(),
+        );
+        assert_eq!(job.digest(), <[u8; 32]>::from(want));
 
-            let mut theirs = sha3::Shake256::default();
-            theirs.update(data);
-            let mut want = [0u8; 300];
-            theirs.finalize_xof().read(&mut want);
-            assert_eq!(got, want, "input length {len}");
+        let (mut ks, mut v) =
+            key_seed_and_verify_jobs(&k(1), &k(2), &k(3), &k(4), &k(5), &k(6), ver);
+        ks.run();
+        v.run();
+        let secret_input = [k(1), k(2), k(3), k(4), k(5), k(6)].concat();
+        for (job, t) in [(&ks, T_KEY_SEED), (&v, T_VERIFY)] {
+            let want = sha3::Sha3_256::digest(
+                [encap(t), secret_input.clone(), PROTOID.to_vec(), encap(ver)].concat(),
+            );
+            assert_eq!(job.digest(), <[u8; 32]>::from(want));
+        }
+
+        let mut p1 = phase1_job(&k(1), &k(2), &k(3), &k(4), ver);
+        p1.run();
+        let (enc, mac) = phase1_keys(&p1);
+        let mut xof = sha3::Shake256::default();
+        xof.update(
+            &[
+                encap(T_MSGKDF),
+                [k(1), k(2), k(3), k(4)].concat(),
+                PROTOID.to_vec(),
+                encap(ver),
+            ]
+            .concat(),
+        );
+        let mut want = [0u8; 64];
+        xof.finalize_xof().read(&mut want);
+        assert_eq!([*enc, *mac].concat(), want);
+
+        let mut fin = final_job(&k(9));
+        fin.run();
+        let (enc_key, mut stream) = final_keys(fin);
+        let mut rest = [0u8; 200];
+        stream.read(&mut rest);
+        let mut xof = sha3::Shake256::default();
+        xof.update(&[encap(T_FINAL), k(9).to_vec()].concat());
+        let mut want = [0u8; 232];
+        xof.finalize_xof().read(&mut want);
+        assert_eq!([&enc_key[..], &rest[..]].concat(), want);
+
+        for sm_len in [0, 30, 200, MAX_SERVER_MESSAGE_LEN] {
+            let sm = std::vec![7u8; sm_len];
+            let mut prefix = auth_prefix_job(&k(1), &k(2), &k(3), &k(4), &k(5), &k(6));
+            prefix.run();
+            let got = auth_finish(prefix, &sm);
+            let want = sha3::Sha3_256::digest(
+                [
+                    encap(T_AUTH),
+                    [k(1), k(2), k(3), k(4), k(5), k(6)].concat(),
+                    encap(&sm),
+                    PROTOID.to_vec(),
+                    b"Server".to_vec(),
+                ]
+                .concat(),
+            );
+            assert_eq!(got, <[u8; 32]>::from(want), "sm_len {sm_len}");
+            // Unrun prefixes give the same answer.
+            let unrun = auth_prefix_job(&k(1), &k(2), &k(3), &k(4), &k(5), &k(6));
+            assert_eq!(auth_finish(unrun, &sm), got);
         }
     }
 

@@ -1,4 +1,7 @@
-//! AVX2 implementation of [`Lanes`], chosen at run time by CPUID.
+//! AVX2 implementations of the crate's lane traits, chosen at run time by CPUID:
+//! [`Lanes`] (two X25519 ladders side by side) and [`KeccakLanes`] (four Keccak-f[1600]
+//! states side by side). The algorithms are safe generic code in `x25519::lanes` and
+//! `keccak`; this module only supplies one instruction per method.
 //!
 //! This is the one module of the crate allowed `unsafe`: AVX2 intrinsics (and functions
 //! compiled with `#[target_feature(enable = "avx2")]`) may only run on a CPU that has AVX2.
@@ -9,32 +12,41 @@
 #![allow(unsafe_code)]
 
 use core::arch::x86_64::{
-    __m256i, _mm256_add_epi64, _mm256_and_si256, _mm256_blend_epi32, _mm256_loadu_si256,
-    _mm256_mul_epu32, _mm256_set1_epi64x, _mm256_shuffle_epi32, _mm256_slli_epi64,
-    _mm256_srli_epi64, _mm256_storeu_si256, _mm256_sub_epi64, _mm256_xor_si256,
+    __m256i, _mm256_add_epi64, _mm256_and_si256, _mm256_andnot_si256, _mm256_blend_epi32,
+    _mm256_loadu_si256, _mm256_mul_epu32, _mm256_or_si256, _mm256_set1_epi64x,
+    _mm256_shuffle_epi32, _mm256_slli_epi64, _mm256_srli_epi64, _mm256_storeu_si256,
+    _mm256_sub_epi64, _mm256_xor_si256,
 };
 
-use super::field51::Fe;
-use super::lanes::{Lanes, ladder2};
+use crate::keccak::{KeccakLanes, permute};
+use crate::x25519::field51::Fe;
+use crate::x25519::lanes::{Lanes, ladder2};
 
 cpufeatures::new!(avx2_cpuid, "avx2");
 
 /// Proof that this CPU executes AVX2 instructions. Zero-sized; see the module docs.
 #[derive(Clone, Copy, Debug)]
-pub(super) struct Avx2(());
+pub(crate) struct Avx2(());
 
 impl Avx2 {
     /// `Some` iff the CPU (and OS) support AVX2.
     #[inline]
-    pub(super) fn detect() -> Option<Avx2> {
+    pub(crate) fn detect() -> Option<Avx2> {
         avx2_cpuid::get().then_some(Avx2(()))
     }
 
     /// Two ladders side by side, compiled with AVX2 enabled.
     #[inline]
-    pub(super) fn ladder2(self, scalars: [&[u8; 32]; 2], bases: [Fe; 2]) -> [(Fe, Fe); 2] {
+    pub(crate) fn ladder2(self, scalars: [&[u8; 32]; 2], bases: [Fe; 2]) -> [(Fe, Fe); 2] {
         // SAFETY: `ladder2_avx2` requires AVX2, and `self` proves the CPU has it.
         unsafe { ladder2_avx2(self, scalars, bases) }
+    }
+
+    /// Keccak-f[1600] on four interleaved states at once, compiled with AVX2 enabled.
+    #[inline]
+    pub(crate) fn keccak_f1600x4(self, lanes: &mut [[u64; 4]; 25]) {
+        // SAFETY: `keccak_f1600x4_avx2` requires AVX2, and `self` proves the CPU has it.
+        unsafe { keccak_f1600x4_avx2(self, lanes) }
     }
 }
 
@@ -55,6 +67,28 @@ unsafe fn ladder2_avx2(s: Avx2, scalars: [&[u8; 32]; 2], bases: [Fe; 2]) -> [(Fe
     let mut anchor = Align64([0; 64]);
     core::hint::black_box(&mut anchor);
     ladder2(s, scalars, bases)
+}
+
+/// Four Keccak states permuted side by side: row `i` of `lanes` (lane `i` of each state) is
+/// one vector.
+///
+/// # Safety
+/// The CPU must support AVX2 (guaranteed by the `Avx2` argument).
+#[target_feature(enable = "avx2")]
+unsafe fn keccak_f1600x4_avx2(s: Avx2, lanes: &mut [[u64; 4]; 25]) {
+    let mut v = [Lanes::splat(s, 0); 25];
+    for (dst, row) in v.iter_mut().zip(lanes.iter()) {
+        *dst = s.load(*row);
+    }
+    permute(s, &mut v);
+    for (row, src) in lanes.iter_mut().zip(&v) {
+        *row = s.store(*src);
+    }
+    // The vectors held secret state: overwrite them before the frame is reused.
+    for x in &mut v {
+        *x = Lanes::splat(s, 0);
+    }
+    core::hint::black_box(&mut v);
 }
 
 // Each method below is one AVX2 instruction. SAFETY (for every `unsafe` block in this impl):
@@ -144,5 +178,36 @@ impl Lanes for Avx2 {
         // 32-bit words [2, 3, 2, 3] in each 128-bit half: copies 64-bit lane 1 (3) to 0 (2).
         // SAFETY: AVX2 present (self).
         unsafe { _mm256_shuffle_epi32::<0b11_10_11_10>(a) }
+    }
+}
+
+// Each method below is one or two AVX2 instructions. SAFETY (for every `unsafe` block in this
+// impl): the intrinsics require AVX2, and `self: Avx2` proves the CPU has it; they have no
+// other precondition.
+#[allow(clippy::cast_possible_wrap)] // bit patterns, not numbers, pass into `i64`
+impl KeccakLanes for Avx2 {
+    type V = __m256i;
+
+    #[inline(always)]
+    fn xor(self, a: __m256i, b: __m256i) -> __m256i {
+        // SAFETY: AVX2 present (self).
+        unsafe { _mm256_xor_si256(a, b) }
+    }
+    #[inline(always)]
+    fn andn(self, a: __m256i, b: __m256i) -> __m256i {
+        // `vpandn` computes `!a & b`, exactly chi's term.
+        // SAFETY: AVX2 present (self).
+        unsafe { _mm256_andnot_si256(a, b) }
+    }
+    #[inline(always)]
+    fn rotl<const L: i32, const R: i32>(self, a: __m256i) -> __m256i {
+        // AVX2 has no 64-bit rotate: two shifts and an OR (shifts by 64 give 0, so L = 0 works).
+        // SAFETY: AVX2 present (self).
+        unsafe { _mm256_or_si256(_mm256_slli_epi64::<L>(a), _mm256_srli_epi64::<R>(a)) }
+    }
+    #[inline(always)]
+    fn xor_rc(self, a: __m256i, rc: u64) -> __m256i {
+        // SAFETY: AVX2 present (self).
+        unsafe { _mm256_xor_si256(a, _mm256_set1_epi64x(rc as i64)) }
     }
 }

@@ -1,0 +1,740 @@
+//! Keccak-f[1600] (FIPS 202 §3) and the sponges ntor-v3 builds on it (SHA3-256 and
+//! SHAKE-256, FIPS 202 §6), with a way to run up to four hashes' permutations at once.
+//!
+//! Why not the `sha3` crate: an ntor-v3 relay computes fourteen permutations per handshake,
+//! and most of them belong to hashes that do not depend on each other (`KEY_SEED`, `verify`
+//! and the phase-1 KDF; then `msg_mac`, the final KDF and the start of `AUTH`). With AVX2
+//! the permutation is written once over a lane type ([`KeccakLanes`]) and run on four
+//! states side by side, which costs about 1.2 scalar permutations; [`Job`] and
+//! [`lockstep`] schedule the hashes so that they share those permutations. Without AVX2 the
+//! same schedule runs one permutation at a time.
+//!
+//! Everything here is constant-time: no branch or index depends on state or input bytes,
+//! only on lengths, which are public.
+
+use zeroize::{Zeroize, ZeroizeOnDrop};
+
+/// Operations on lanes of Keccak state: one 64-bit lane, or the same lane of several states
+/// side by side (`crate::avx2`). Each method is one or two instructions.
+pub(crate) trait KeccakLanes: Copy {
+    /// One lane (scalar) or several (vector).
+    type V: Copy;
+    /// `a ^ b`.
+    fn xor(self, a: Self::V, b: Self::V) -> Self::V;
+    /// `!a & b`: chi's nonlinear term.
+    fn andn(self, a: Self::V, b: Self::V) -> Self::V;
+    /// Rotate each 64-bit lane left by `L`; callers pass `R == 64 - L`, because a vector
+    /// rotate is two shifts and stable Rust cannot compute `64 - L` from a generic.
+    fn rotl<const L: i32, const R: i32>(self, a: Self::V) -> Self::V;
+    /// `a ^ rc` in every lane: iota.
+    fn xor_rc(self, a: Self::V, rc: u64) -> Self::V;
+}
+
+/// One state, in general-purpose registers.
+#[derive(Clone, Copy, Debug)]
+pub(crate) struct Scalar;
+
+impl KeccakLanes for Scalar {
+    type V = u64;
+    #[inline(always)]
+    fn xor(self, a: u64, b: u64) -> u64 {
+        a ^ b
+    }
+    #[inline(always)]
+    fn andn(self, a: u64, b: u64) -> u64 {
+        !a & b
+    }
+    #[inline(always)]
+    #[allow(clippy::cast_sign_loss)] // L is a rho offset, 0..64
+    fn rotl<const L: i32, const R: i32>(self, a: u64) -> u64 {
+        a.rotate_left(L as u32)
+    }
+    #[inline(always)]
+    fn xor_rc(self, a: u64, rc: u64) -> u64 {
+        a ^ rc
+    }
+}
+
+/// rho's rotation offsets, indexed `x + 5y` (FIPS 202 §3.2.2, Algorithm 2), computed here
+/// rather than typed in.
+#[allow(
+    clippy::indexing_slicing,
+    clippy::cast_possible_truncation,
+    clippy::cast_possible_wrap
+)]
+pub(crate) const RHO: [i32; 25] = {
+    let mut r = [0i32; 25];
+    let (mut x, mut y) = (1usize, 0usize);
+    let mut t = 0usize;
+    while t < 24 {
+        r[x + 5 * y] = (((t + 1) * (t + 2) / 2) % 64) as i32;
+        let next_y = (2 * x + 3 * y) % 5;
+        x = y;
+        y = next_y;
+        t += 1;
+    }
+    r
+};
+
+/// iota's round constants (FIPS 202 §3.2.5, Algorithms 5 and 6), from the degree-8 LFSR.
+#[allow(clippy::indexing_slicing)]
+pub(crate) const RC: [u64; 24] = {
+    // rc(t) for t = 0..255: the low bit of the LFSR x^8 + x^6 + x^5 + x^4 + 1, stepped t times.
+    let mut bits = [0u64; 255];
+    let mut r: u16 = 1;
+    let mut t = 0;
+    while t < 255 {
+        bits[t] = (r & 1) as u64;
+        r <<= 1;
+        if r & 0x100 != 0 {
+            r ^= 0x171;
+        }
+        t += 1;
+    }
+    let mut rc = [0u64; 24];
+    let mut i = 0;
+    while i < 24 {
+        let mut j = 0;
+        while j <= 6 {
+            rc[i] |= bits[(j + 7 * i) % 255] << ((1usize << j) - 1);
+            j += 1;
+        }
+        i += 1;
+    }
+    rc
+};
+
+/// Output lane `B[x, y]` before chi: theta's column parity `D`, then rho and pi, in one.
+/// pi moves `A[x', y']` to `B[y', 2x' + 3y']`, so `B[x, y]` comes from `A[x + 3y, x]`.
+macro_rules! theta_rho_pi {
+    ($k:ident, $a:ident, $d:ident, $x:literal, $y:literal) => {{
+        const SX: usize = ($x + 3 * $y) % 5;
+        const I: usize = SX + 5 * $x;
+        $k.rotl::<{ RHO[I] }, { 64 - RHO[I] }>($k.xor($a[I], $d[SX]))
+    }};
+}
+
+/// One output row `y`: five lanes through theta, rho and pi, then chi.
+macro_rules! row {
+    ($k:ident, $a:ident, $d:ident, $e:ident, $y:literal) => {{
+        let b0 = theta_rho_pi!($k, $a, $d, 0, $y);
+        let b1 = theta_rho_pi!($k, $a, $d, 1, $y);
+        let b2 = theta_rho_pi!($k, $a, $d, 2, $y);
+        let b3 = theta_rho_pi!($k, $a, $d, 3, $y);
+        let b4 = theta_rho_pi!($k, $a, $d, 4, $y);
+        $e[5 * $y] = $k.xor(b0, $k.andn(b1, b2));
+        $e[5 * $y + 1] = $k.xor(b1, $k.andn(b2, b3));
+        $e[5 * $y + 2] = $k.xor(b2, $k.andn(b3, b4));
+        $e[5 * $y + 3] = $k.xor(b3, $k.andn(b4, b0));
+        $e[5 * $y + 4] = $k.xor(b4, $k.andn(b0, b1));
+    }};
+}
+
+/// One round (FIPS 202 §3.3) from `a` into `e`, row by row, so only one row of `B` is live.
+/// (No closures or `array::from_fn`: they would not inline into AVX2-enabled callers.)
+#[inline(always)]
+#[allow(clippy::indexing_slicing)] // constant indices into fixed arrays
+fn round<K: KeccakLanes>(k: K, a: &[K::V; 25], e: &mut [K::V; 25], rc: u64) {
+    macro_rules! parity {
+        ($x:literal) => {
+            k.xor(
+                k.xor(k.xor(a[$x], a[$x + 5]), k.xor(a[$x + 10], a[$x + 15])),
+                a[$x + 20],
+            )
+        };
+    }
+    let c = [parity!(0), parity!(1), parity!(2), parity!(3), parity!(4)];
+    macro_rules! column_fix {
+        ($x:literal) => {
+            k.xor(c[($x + 4) % 5], k.rotl::<1, 63>(c[($x + 1) % 5]))
+        };
+    }
+    let d = [
+        column_fix!(0),
+        column_fix!(1),
+        column_fix!(2),
+        column_fix!(3),
+        column_fix!(4),
+    ];
+    row!(k, a, d, e, 0);
+    row!(k, a, d, e, 1);
+    row!(k, a, d, e, 2);
+    row!(k, a, d, e, 3);
+    row!(k, a, d, e, 4);
+    e[0] = k.xor_rc(e[0], rc);
+}
+
+/// Keccak-f[1600]: 24 rounds, two per iteration so the state ping-pongs between `a` and a
+/// scratch copy without moves.
+#[inline(always)]
+pub(crate) fn permute<K: KeccakLanes>(k: K, a: &mut [K::V; 25]) {
+    let mut e = *a;
+    for pair in RC.chunks_exact(2) {
+        if let [even, odd] = *pair {
+            round(k, a, &mut e, even);
+            round(k, &e, a, odd);
+        }
+    }
+}
+
+/// Keccak-f[1600] on one state.
+pub(crate) fn f1600(state: &mut [u64; 25]) {
+    permute(Scalar, state);
+}
+
+/// Four Keccak states interleaved lane by lane: `lanes[i][j]` is lane `i` of state `j`, so
+/// that each row is one 256-bit vector.
+pub(crate) type Interleaved = [[u64; 4]; 25];
+
+/// Keccak-f[1600] on state `j` of `lanes` for every `j` with `active[j]`. The other states
+/// are scratch: with AVX2 all four are permuted in one pass (inactive ones uselessly, at no
+/// extra cost); without it, the active ones one after another.
+pub(crate) fn f1600x4(lanes: &mut Interleaved, active: [bool; 4]) {
+    #[cfg(target_arch = "x86_64")]
+    if let Some(avx2) = crate::avx2::Avx2::detect() {
+        avx2.keccak_f1600x4(lanes);
+        return;
+    }
+    f1600x4_portable(lanes, active);
+}
+
+fn f1600x4_portable(lanes: &mut Interleaved, active: [bool; 4]) {
+    for (j, on) in active.into_iter().enumerate() {
+        if on {
+            let mut state = gather(lanes, j);
+            f1600(&mut state);
+            scatter(lanes, j, &state);
+            state.as_mut_slice().zeroize();
+        }
+    }
+}
+
+/// State `j` of `lanes`.
+fn gather(lanes: &Interleaved, j: usize) -> [u64; 25] {
+    let mut state = [0u64; 25];
+    for (dst, row) in state.iter_mut().zip(lanes) {
+        *dst = row.get(j).copied().unwrap_or(0);
+    }
+    state
+}
+
+/// Writes `state` as state `j` of `lanes`.
+fn scatter(lanes: &mut Interleaved, j: usize, state: &[u64; 25]) {
+    for (row, src) in lanes.iter_mut().zip(state) {
+        if let Some(dst) = row.get_mut(j) {
+            *dst = *src;
+        }
+    }
+}
+
+/// The sponge rate of SHA3-256 and SHAKE-256 in bytes: `(1600 - 2 * 256) / 8`.
+pub(crate) const RATE: usize = 136;
+
+/// The domain-separation bits FIPS 202 appends before `pad10*1` (§6.1, §6.2; bytes are
+/// little-endian bit strings, so `01` is 0x06 with the pad's first 1, `1111` is 0x1f).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Zeroize)]
+pub(crate) enum Domain {
+    /// SHA3-256.
+    Sha3,
+    /// SHAKE-256.
+    Shake,
+}
+
+impl Domain {
+    const fn first_pad_byte(self) -> u8 {
+        match self {
+            Self::Sha3 => 0x06,
+            Self::Shake => 0x1f,
+        }
+    }
+}
+
+/// A little-endian 64-bit word from 8 bytes (FIPS 202 §B.1: lanes are little-endian).
+fn le_u64(bytes: &[u8]) -> u64 {
+    let mut le = [0u8; 8];
+    le.copy_from_slice(bytes);
+    u64::from_le_bytes(le)
+}
+
+/// The largest input a [`Job`] buffers, less one byte for padding: six blocks. ntor-v3's
+/// longest is `AUTH`'s with the longest server message (711 bytes); its callers check their
+/// bounds at compile time.
+pub(crate) const JOB_CAPACITY: usize = 6 * RATE;
+
+/// A hash whose whole input is buffered before its permutations run, so that
+/// [`run_chains`] can run them alongside other hashes'. Absorb with [`Job::absorb`]; run it
+/// (alone with [`Job::run`], or in lockstep); then read [`Job::digest`] or
+/// [`Job::into_output`]. A job made by [`Job::prefix`] runs only the full blocks of what it
+/// was given, for when the rest of the input is not known yet; [`Job::resume`] carries on.
+pub(crate) struct Job {
+    state: [u64; 25],
+    input: [u8; JOB_CAPACITY],
+    /// Bytes of `input` in use (public).
+    len: usize,
+    /// Blocks of `input` already permuted into `state` (public).
+    done: usize,
+    domain: Domain,
+    /// Whether the input is complete, so the last block is padded (public).
+    complete: bool,
+}
+
+impl Job {
+    /// An empty SHA3-256 or SHAKE-256 computation.
+    pub(crate) fn new(domain: Domain) -> Self {
+        Self {
+            state: [0; 25],
+            input: [0; JOB_CAPACITY],
+            len: 0,
+            done: 0,
+            domain,
+            complete: true,
+        }
+    }
+
+    /// A computation of which only a prefix will be absorbed for now: running it permutes
+    /// the full blocks only.
+    pub(crate) fn prefix(domain: Domain) -> Self {
+        Self {
+            complete: false,
+            ..Self::new(domain)
+        }
+    }
+
+    /// Carries on from a prefix job that has run: keeps its state and its unpermuted tail,
+    /// and finishes after whatever is absorbed next.
+    pub(crate) fn resume(mut prefix: Self) -> Self {
+        let start = prefix.done * RATE;
+        let mut job = Self::new(prefix.domain);
+        job.state = prefix.state;
+        if let Some(tail) = prefix.input.get(start..prefix.len) {
+            job.absorb(tail);
+        }
+        prefix.zeroize();
+        job
+    }
+
+    /// Appends `data` to the input. Inputs are bounded by their callers (compile-time
+    /// checks against [`JOB_CAPACITY`]); anything beyond the capacity is dropped rather than
+    /// panicking, which yields a wrong hash and so a failed handshake.
+    pub(crate) fn absorb(&mut self, data: &[u8]) -> &mut Self {
+        let end = (self.len + data.len()).min(JOB_CAPACITY - 1);
+        if let (Some(dst), Some(src)) = (
+            self.input.get_mut(self.len..end),
+            data.get(..end.saturating_sub(self.len)),
+        ) {
+            dst.copy_from_slice(src);
+        }
+        self.len = end;
+        self
+    }
+
+    /// Appends each part in order.
+    pub(crate) fn absorb_all(&mut self, parts: &[&[u8]]) -> &mut Self {
+        for p in parts {
+            self.absorb(p);
+        }
+        self
+    }
+
+    /// Appends `ENCAP(s) = htonll(len(s)) | s` (proposal 332).
+    pub(crate) fn absorb_encap(&mut self, s: &[u8]) -> &mut Self {
+        // usize is at most 64 bits on every supported target.
+        self.absorb(&(s.len() as u64).to_be_bytes());
+        self.absorb(s)
+    }
+
+    /// The number of permutations this job needs in all.
+    fn blocks(&self) -> usize {
+        if self.complete {
+            // pad10*1 takes at least one byte, so a full last block pads into a new one.
+            self.len / RATE + 1
+        } else {
+            self.len / RATE
+        }
+    }
+
+    fn is_done(&self) -> bool {
+        self.done >= self.blocks()
+    }
+
+    /// XORs the next block of input, as 17 little-endian words, into `lanes` (the first 17
+    /// lanes of a state), padded if it is the last block of a complete input.
+    fn xor_next_block<'l>(&self, lanes: impl Iterator<Item = &'l mut u64>) {
+        let start = self.done * RATE;
+        let last = self.complete && self.done + 1 == self.blocks();
+        // The domain bits go right after the input, `pad10*1`'s last 1 at the block's end.
+        let pad_at = self.len.wrapping_sub(start);
+        let domain = u64::from(self.domain.first_pad_byte());
+        // Bytes past `len` are always zero in `input`, so whole blocks can be read.
+        let block = self.input.get(start..start + RATE).unwrap_or_default();
+        for (i, (lane, chunk)) in lanes.zip(block.chunks_exact(8)).enumerate() {
+            let mut word = le_u64(chunk);
+            if last {
+                if i == pad_at / 8 {
+                    word ^= domain << (8 * (pad_at % 8));
+                }
+                if i == RATE / 8 - 1 {
+                    word ^= 0x80 << 56;
+                }
+            }
+            *lane ^= word;
+        }
+    }
+
+    /// Runs the job's permutations one at a time.
+    pub(crate) fn run(&mut self) -> &mut Self {
+        while !self.is_done() {
+            let mut state = self.state;
+            self.xor_next_block(state.iter_mut());
+            self.state = state;
+            state.as_mut_slice().zeroize();
+            f1600(&mut self.state);
+            self.done += 1;
+        }
+        self
+    }
+
+    /// Copies the first `out.len()` (at most [`RATE`]) bytes of output. Call after the job
+    /// has run.
+    pub(crate) fn read_output(&self, out: &mut [u8]) {
+        let n = out.len().min(RATE);
+        if let Some(out) = out.get_mut(..n) {
+            for (chunk, lane) in out.chunks_mut(8).zip(self.state) {
+                let bytes = lane.to_le_bytes();
+                chunk.copy_from_slice(bytes.get(..chunk.len()).unwrap_or_default());
+            }
+        }
+    }
+
+    /// The first 32 bytes of output: the SHA3-256 digest. Call after the job has run.
+    pub(crate) fn digest(&self) -> [u8; 32] {
+        let mut out = [0u8; 32];
+        for (chunk, lane) in out.chunks_exact_mut(8).zip(self.state) {
+            chunk.copy_from_slice(&lane.to_le_bytes());
+        }
+        out
+    }
+
+    /// The output stream (SHAKE-256's XOF). Call after the job has run.
+    pub(crate) fn into_output(mut self) -> Squeeze {
+        let out = Squeeze {
+            state: self.state,
+            pos: 0,
+        };
+        self.zeroize();
+        out
+    }
+}
+
+impl Zeroize for Job {
+    fn zeroize(&mut self) {
+        self.state.as_mut_slice().zeroize();
+        // Slices zeroize in bulk (arrays would byte by byte); only `..len` ever held data.
+        if let Some(used) = self.input.get_mut(..self.len) {
+            used.zeroize();
+        }
+        self.len = 0;
+        self.done = 0;
+    }
+}
+
+impl Drop for Job {
+    fn drop(&mut self) {
+        self.zeroize();
+    }
+}
+
+impl ZeroizeOnDrop for Job {}
+
+/// A sponge's output, read in order; each further block is permuted only when asked for.
+/// (`Default` is an empty, all-zero stream, left behind when one is moved out of a wiped
+/// owner.)
+#[derive(Default)]
+pub(crate) struct Squeeze {
+    state: [u64; 25],
+    /// Bytes of the current output block already read (public).
+    pos: usize,
+}
+
+impl Squeeze {
+    /// Fills `out` with the next bytes of the stream.
+    pub(crate) fn read(&mut self, mut out: &mut [u8]) {
+        while !out.is_empty() {
+            if self.pos == RATE {
+                f1600(&mut self.state);
+                self.pos = 0;
+            }
+            // Up to the end of the current lane, a word at a time.
+            let lane = self
+                .state
+                .get(self.pos / 8)
+                .copied()
+                .unwrap_or(0)
+                .to_le_bytes();
+            let from = lane.get(self.pos % 8..).unwrap_or_default();
+            let n = from.len().min(out.len());
+            let (now, later) = out.split_at_mut(n);
+            now.copy_from_slice(from.get(..n).unwrap_or_default());
+            self.pos += n;
+            out = later;
+        }
+    }
+}
+
+impl Zeroize for Squeeze {
+    fn zeroize(&mut self) {
+        self.state.as_mut_slice().zeroize();
+        self.pos = 0;
+    }
+}
+
+impl Drop for Squeeze {
+    fn drop(&mut self) {
+        self.zeroize();
+    }
+}
+
+impl ZeroizeOnDrop for Squeeze {}
+
+/// Two hashes in sequence, the second built from the first's result (`then`), such as
+/// `KEY_SEED` and then the KDF keyed by it.
+pub(crate) struct Chain<'a> {
+    first: Job,
+    then: &'a dyn Fn(&Job) -> Job,
+    second: Option<Job>,
+    /// Which job's state [`run_chains`] holds in its lanes: none yet, the first, the second.
+    in_lanes: Option<bool>,
+}
+
+impl<'a> Chain<'a> {
+    pub(crate) fn new(first: Job, then: &'a dyn Fn(&Job) -> Job) -> Self {
+        Self {
+            first,
+            then,
+            second: None,
+            in_lanes: None,
+        }
+    }
+
+    /// Both jobs, once [`run_chains`] has run them.
+    pub(crate) fn into_jobs(self) -> (Job, Option<Job>) {
+        (self.first, self.second)
+    }
+
+    /// The job that runs next (the first until it is done, then the second) and whether it
+    /// is the second.
+    fn current(&mut self) -> (&mut Job, bool) {
+        if self.second.is_none() && self.first.is_done() {
+            self.second = Some((self.then)(&self.first));
+        }
+        match &mut self.second {
+            Some(second) => (second, true),
+            None => (&mut self.first, false),
+        }
+    }
+}
+
+/// Runs up to four chains to the end, one block of each per step, the steps' permutations
+/// side by side ([`f1600x4`]). Which chains take part in a step depends only on input
+/// lengths. The states stay interleaved in the lanes while their jobs run, and are copied
+/// into the jobs when they finish.
+pub(crate) fn run_chains<const N: usize>(chains: &mut [Chain<'_>; N]) {
+    const { assert!(N <= 4, "four lanes") };
+    let mut lanes: Interleaved = [[0; 4]; 25];
+    loop {
+        let mut active = [false; 4];
+        for (j, (chain, on)) in chains.iter_mut().zip(&mut active).enumerate() {
+            let (job, second) = chain.current();
+            if job.is_done() {
+                continue;
+            }
+            let load = chain.in_lanes != Some(second);
+            let (job, _) = chain.current();
+            if load {
+                scatter(&mut lanes, j, &job.state);
+            }
+            job.xor_next_block(lanes.iter_mut().filter_map(|row| row.get_mut(j)));
+            chain.in_lanes = Some(second);
+            *on = true;
+        }
+        if !active.contains(&true) {
+            break;
+        }
+        f1600x4(&mut lanes, active);
+        for (j, (chain, on)) in chains.iter_mut().zip(active).enumerate() {
+            if on {
+                let (job, _) = chain.current();
+                job.done += 1;
+                if job.is_done() {
+                    job.state = gather(&lanes, j);
+                }
+            }
+        }
+    }
+    for row in &mut lanes {
+        row.as_mut_slice().zeroize();
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use sha3::digest::{Digest, ExtendableOutput, Update, XofReader};
+
+    fn pseudo_random(n: usize, seed: u64) -> std::vec::Vec<u8> {
+        let mut x = seed | 1;
+        (0..n)
+            .map(|_| {
+                x ^= x << 13;
+                x ^= x >> 7;
+                x ^= x << 17;
+                x.to_le_bytes()[0]
+            })
+            .collect()
+    }
+
+    #[test]
+    fn permutation_matches_keccak_crate() {
+        let mut state: [u64; 25] =
+            core::array::from_fn(|i| (i as u64).wrapping_mul(0x9e37_79b9_7f4a_7c15));
+        for _ in 0..50 {
+            let mut want = state;
+            keccak::f1600(&mut want);
+            f1600(&mut state);
+            assert_eq!(state, want);
+        }
+    }
+
+    /// Both four-lane paths (AVX2 where the CPU has it, and the portable one) permute every
+    /// active state exactly as the scalar code does.
+    #[test]
+    fn four_lanes_permute_active_states() {
+        let states: [[u64; 25]; 4] =
+            core::array::from_fn(|j| core::array::from_fn(|i| (i * 7 + j * 1000) as u64));
+        let mut lanes: Interleaved = [[0; 4]; 25];
+        for (j, st) in states.iter().enumerate() {
+            scatter(&mut lanes, j, st);
+        }
+        type Permute4 = fn(&mut Interleaved, [bool; 4]);
+        let mut paths: std::vec::Vec<(&str, Permute4)> =
+            std::vec![("portable", f1600x4_portable), ("dispatch", f1600x4)];
+        #[cfg(target_arch = "x86_64")]
+        if crate::avx2::Avx2::detect().is_some() {
+            paths.push(("avx2", |lanes, _| {
+                if let Some(avx2) = crate::avx2::Avx2::detect() {
+                    avx2.keccak_f1600x4(lanes);
+                }
+            }));
+        }
+        for (name, permute4) in paths {
+            for mask in 1..16u8 {
+                let active = core::array::from_fn(|j| mask & (1 << j) != 0);
+                let mut got = lanes;
+                permute4(&mut got, active);
+                for (j, st) in states.iter().enumerate() {
+                    if active[j] {
+                        let mut want = *st;
+                        keccak::f1600(&mut want);
+                        assert_eq!(gather(&got, j), want, "{name}: mask {mask:04b} lane {j}");
+                    }
+                }
+            }
+        }
+    }
+
+    #[test]
+    fn jobs_match_sha3_and_shake() {
+        for len in [0, 1, 135, 136, 137, 271, 272, 273, 500, JOB_CAPACITY - 1] {
+            let data = pseudo_random(len, len as u64);
+            let mut job = Job::new(Domain::Sha3);
+            for piece in data.chunks(37) {
+                job.absorb(piece);
+            }
+            job.run();
+            assert_eq!(
+                job.digest(),
+                <[u8; 32]>::from(sha3::Sha3_256::digest(&data)),
+                "len {len}"
+            );
+
+            let mut job = Job::new(Domain::Shake);
+            job.absorb(&data).run();
+            let mut got = [0u8; 300];
+            let mut out = job.into_output();
+            let (a, b) = got.split_at_mut(100);
+            out.read(a);
+            out.read(b);
+            let mut want = [0u8; 300];
+            let mut xof = sha3::Shake256::default();
+            xof.update(&data);
+            xof.finalize_xof().read(&mut want);
+            assert_eq!(got, want, "len {len}");
+        }
+    }
+
+    #[test]
+    fn prefix_then_resume_matches_one_pass() {
+        for (split, len) in [
+            (0, 10),
+            (100, 300),
+            (136, 137),
+            (238, 700),
+            (272, 272),
+            (400, 500),
+        ] {
+            let data = pseudo_random(len, 99);
+            let mut prefix = Job::prefix(Domain::Sha3);
+            prefix.absorb(&data[..split]).run();
+            let mut job = Job::resume(prefix);
+            job.absorb(&data[split..]).run();
+            assert_eq!(
+                job.digest(),
+                <[u8; 32]>::from(sha3::Sha3_256::digest(&data)),
+                "{split}/{len}"
+            );
+        }
+    }
+
+    /// Chains of uneven lengths, in lockstep, against each hash computed alone.
+    #[test]
+    fn chains_match_separate_hashes() {
+        let inputs: std::vec::Vec<std::vec::Vec<u8>> = [5, 300, 136, 560]
+            .iter()
+            .enumerate()
+            .map(|(i, &n)| pseudo_random(n, i as u64 + 7))
+            .collect();
+        let then = |first: &Job| {
+            let mut second = Job::new(Domain::Shake);
+            second.absorb(b"second").absorb(&first.digest());
+            second
+        };
+        let mut chains: [Chain<'_>; 4] = core::array::from_fn(|i| {
+            let mut first = Job::new(Domain::Sha3);
+            first.absorb(&inputs[i]);
+            Chain::new(first, &then)
+        });
+        run_chains(&mut chains);
+        for (chain, input) in chains.into_iter().zip(&inputs) {
+            let (first, second) = chain.into_jobs();
+            let d1 = <[u8; 32]>::from(sha3::Sha3_256::digest(input));
+            assert_eq!(first.digest(), d1);
+            let mut xof = sha3::Shake256::default();
+            xof.update(b"second");
+            xof.update(&d1);
+            let mut want = [0u8; 64];
+            xof.finalize_xof().read(&mut want);
+            let mut got = [0u8; 64];
+            second.expect("second job ran").into_output().read(&mut got);
+            assert_eq!(got, want);
+        }
+    }
+
+    #[test]
+    fn constants_match_fips_202() {
+        // Spot checks from FIPS 202's tables: RC[0], RC[23], and rho of lanes (1,0), (0,1), (4,4).
+        assert_eq!(RC[0], 1);
+        assert_eq!(RC[23], 0x8000_0000_8000_8008);
+        assert_eq!((RHO[1], RHO[5], RHO[24]), (1, 36, 14));
+        assert_eq!(RHO[0], 0);
+    }
+}
