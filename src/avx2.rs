@@ -42,11 +42,16 @@ impl Avx2 {
         unsafe { ladder2_avx2(self, scalars, bases) }
     }
 
-    /// Keccak-f[1600] on four interleaved states at once, compiled with AVX2 enabled.
+    /// One four-lane Keccak step (see `keccak::StepInput`), compiled with AVX2 enabled.
     #[inline]
-    pub(crate) fn keccak_f1600x4(self, lanes: &mut [[u64; 4]; 25]) {
-        // SAFETY: `keccak_f1600x4_avx2` requires AVX2, and `self` proves the CPU has it.
-        unsafe { keccak_f1600x4_avx2(self, lanes) }
+    pub(crate) fn keccak_absorb_f1600x4(
+        self,
+        lanes: &mut [[u64; 4]; 25],
+        input: &[[u64; 25]; 4],
+        keep: [u64; 4],
+    ) {
+        // SAFETY: `keccak_absorb_f1600x4_avx2` requires AVX2, and `self` proves the CPU has it.
+        unsafe { keccak_absorb_f1600x4_avx2(self, lanes, input, keep) }
     }
 }
 
@@ -69,16 +74,26 @@ unsafe fn ladder2_avx2(s: Avx2, scalars: [&[u8; 32]; 2], bases: [Fe; 2]) -> [(Fe
     ladder2(s, scalars, bases)
 }
 
-/// Four Keccak states permuted side by side: row `i` of `lanes` (lane `i` of each state) is
-/// one vector.
+/// Four Keccak states fed and permuted side by side: row `i` of `lanes` (lane `i` of each
+/// state) is one vector, and becomes `(row & keep) ^ [input[0][i], .., input[3][i]]` before
+/// the permutation.
 ///
 /// # Safety
 /// The CPU must support AVX2 (guaranteed by the `Avx2` argument).
 #[target_feature(enable = "avx2")]
-unsafe fn keccak_f1600x4_avx2(s: Avx2, lanes: &mut [[u64; 4]; 25]) {
+unsafe fn keccak_absorb_f1600x4_avx2(
+    s: Avx2,
+    lanes: &mut [[u64; 4]; 25],
+    input: &[[u64; 25]; 4],
+    keep: [u64; 4],
+) {
+    let keep = s.load(keep);
+    let [in0, in1, in2, in3] = input;
     let mut v = [Lanes::splat(s, 0); 25];
-    for (dst, row) in v.iter_mut().zip(lanes.iter()) {
-        *dst = s.load(*row);
+    for (i, (dst, row)) in v.iter_mut().zip(lanes.iter()).enumerate() {
+        let word = |st: &[u64; 25]| st.get(i).copied().unwrap_or(0);
+        let fresh = s.load([word(in0), word(in1), word(in2), word(in3)]);
+        *dst = KeccakLanes::xor(s, s.and(s.load(*row), keep), fresh);
     }
     permute(s, &mut v);
     for (row, src) in lanes.iter_mut().zip(&v) {

@@ -377,7 +377,7 @@ impl ClientState {
         let derived = input.derive();
         observe(&input, &derived);
         // tor-spec 5.1.4: reject an all-zero EXP output; C tor folds these with the AUTH check.
-        let bad = ct::is_zero(&*yx) | ct::is_zero(&*bx) | !derived.auth.ct_eq(auth);
+        let bad = ct::is_zero(&*yx) | ct::is_zero(&*bx) | !ct::bytes_eq(&derived.auth, auth);
         Ok(Outcome { bad, derived })
     }
 }

@@ -58,14 +58,14 @@
 //! # Ok::<(), Box<dyn std::error::Error>>(())
 //! ```
 
-use crate::ct::{Wiped, conditional_copy, declassify, is_zero};
+use crate::ct::{Wiped, bytes_eq, conditional_copy, declassify, is_zero};
 use crate::handshake::{CircuitHandshake, HandshakeType, KeyMaterial};
-use crate::keccak::{Chain, Job, run_chains};
+use crate::keccak::{Chain, Domain, Job, run_chains};
 use crate::keys::CIRCUIT_KEY_MATERIAL_LEN;
 use crate::{CircuitKeys, HandshakeError};
 use core::fmt;
 use rand_core::{CryptoRng, RngCore};
-use subtle::{Choice, ConstantTimeEq};
+use subtle::Choice;
 use zeroize::{Zeroize, ZeroizeOnDrop, Zeroizing};
 
 mod primitives;
@@ -478,8 +478,9 @@ fn start_core(
         return Err(HandshakeError::Failed);
     }
     let ver = relay.verification.as_bytes();
-    let mut phase1 = primitives::phase1_job(&bx, &relay.id, &client_pk, &relay.onion_key, ver);
-    let (enc_k1, mac_k1) = primitives::phase1_keys(phase1.run());
+    let mut job = Job::new(Domain::Shake);
+    primitives::phase1(&mut job, &bx, &relay.id, &client_pk, &relay.onion_key, ver);
+    let (enc_k1, mac_k1) = primitives::phase1_keys(job.run());
 
     let (id_out, rest) = out
         .split_first_chunk_mut::<ID_LEN>()
@@ -499,10 +500,16 @@ fn start_core(
     // `msg_out` is exactly `client_message.len()` long by the slicing above.
     msg_out.copy_from_slice(client_message);
     primitives::aes256_ctr(&enc_k1, msg_out);
-    let mut mac_job =
-        primitives::msg_mac_job(&mac_k1, &relay.id, &relay.onion_key, &client_pk, msg_out);
+    primitives::msg_mac(
+        &mut job,
+        &mac_k1,
+        &relay.id,
+        &relay.onion_key,
+        &client_pk,
+        msg_out,
+    );
     // The MAC is sent in the clear.
-    let msg_mac = mac_job.run().digest();
+    let msg_mac = job.run().digest();
     *mac_out = msg_mac;
 
     trace.enc_k1 = *enc_k1;
@@ -541,7 +548,24 @@ fn finish_core(
     let mut ok = !is_zero(&*yx);
     // Two chains of hashes, their permutations run side by side: KEY_SEED then the final
     // KDF, and verify then AUTH.
-    let (key_seed_job, verify_job) = primitives::key_seed_and_verify_jobs(
+    let then_final = |ks: &Job, fin: &mut Job| primitives::final_kdf(fin, &primitives::digest(ks));
+    let then_auth = |v: &Job, auth: &mut Job| {
+        primitives::auth_prefix(
+            auth,
+            &primitives::digest(v),
+            &state.relay_id,
+            &state.onion_key,
+            relay_pk,
+            &state.client_pk,
+            &state.msg_mac,
+        );
+        primitives::auth_suffix(auth, encrypted_sm);
+    };
+    let mut chains = [Chain::new(&then_final), Chain::new(&then_auth)];
+    let [seed_chain, verify_chain] = &mut chains;
+    primitives::key_seed_and_verify(
+        seed_chain.first_mut(),
+        verify_chain.first_mut(),
         &yx,
         &state.bx,
         &state.relay_id,
@@ -550,42 +574,19 @@ fn finish_core(
         relay_pk,
         state.verification.as_bytes(),
     );
-    let then_final = |ks: &Job| primitives::final_job(&primitives::digest(ks));
-    let then_auth = |v: &Job| {
-        let prefix = primitives::auth_prefix_job(
-            &primitives::digest(v),
-            &state.relay_id,
-            &state.onion_key,
-            relay_pk,
-            &state.client_pk,
-            &state.msg_mac,
-        );
-        let mut job = Job::resume(prefix);
-        primitives::auth_suffix(&mut job, encrypted_sm);
-        job
-    };
-    let mut chains = [
-        Chain::new(key_seed_job, &then_final),
-        Chain::new(verify_job, &then_auth),
-    ];
     run_chains(&mut chains);
-    let [seed_chain, verify_chain] = chains;
-    let (key_seed_job, final_job) = seed_chain.into_jobs();
-    let (verify_job, auth_job) = verify_chain.into_jobs();
-    let (Some(final_job), Some(auth_job)) = (final_job, auth_job) else {
-        return Err(HandshakeError::Failed);
-    };
+    let [seed_chain, verify_chain] = &mut chains;
     // AUTH is public (it is in the reply); the expected value is compared, not branched on.
-    let expected = auth_job.digest();
-    ok &= expected.ct_eq(auth);
+    let expected = verify_chain.second_mut().digest();
+    ok &= bytes_eq(&expected, auth);
     // The one decision (proposal 332: the client MUST check AUTH before using SM or keys).
     if !declassify(ok) {
         return Err(HandshakeError::Failed);
     }
-    let key_seed = primitives::digest(&key_seed_job);
-    let verify = primitives::digest(&verify_job);
+    let key_seed = primitives::digest(seed_chain.first());
+    let verify = primitives::digest(verify_chain.first());
 
-    let (enc_key, stream) = primitives::final_keys(final_job);
+    let (enc_key, stream) = primitives::final_keys(seed_chain.second_mut());
     sm_out.copy_from_slice(encrypted_sm);
     primitives::aes256_ctr(&enc_key, sm_out);
 
@@ -698,7 +699,7 @@ where
     let ver = keys.verification.as_bytes();
 
     // NODEID: compared in constant time, and no early exit (as C tor does).
-    let mut ok = node_id.ct_eq(&keys.identity);
+    let mut ok = bytes_eq(node_id, &keys.identity);
 
     // KEYID: scan every onion key, selecting the secret by masks. For an unknown KEYID the
     // current key stands in (C tor uses a junk key), so the work is the same and the MAC
@@ -707,7 +708,7 @@ where
     let mut onion_key = keys.current.public;
     let mut found = Choice::from(0);
     for k in keys.onion_keys() {
-        let hit = k.public.ct_eq(key_id);
+        let hit = bytes_eq(&k.public, key_id);
         conditional_copy(&mut *b, &k.secret, hit);
         conditional_copy(&mut onion_key, &k.public, hit);
         found |= hit;
@@ -726,7 +727,39 @@ where
     // of AUTH (all of it that does not depend on the relay's message). KEY_SEED and verify
     // are computed before the MAC is known good: they are secret and wiped either way, and
     // the work no longer depends on the verdict.
-    let (key_seed_job, verify_job) = primitives::key_seed_and_verify_jobs(
+    let then_mac = |phase1: &Job, mac: &mut Job| {
+        let (_, mac_k1) = primitives::phase1_keys(phase1);
+        primitives::msg_mac(mac, &mac_k1, node_id, &onion_key, client_pk, encrypted_cm);
+    };
+    let then_final = |ks: &Job, fin: &mut Job| primitives::final_kdf(fin, &primitives::digest(ks));
+    let then_auth = |v: &Job, auth: &mut Job| {
+        primitives::auth_prefix(
+            auth,
+            &primitives::digest(v),
+            &keys.identity,
+            &onion_key,
+            &relay_pk,
+            client_pk,
+            msg_mac,
+        );
+    };
+    let mut chains = [
+        Chain::new(&then_mac),
+        Chain::new(&then_final),
+        Chain::new(&then_auth),
+    ];
+    let [mac_chain, seed_chain, verify_chain] = &mut chains;
+    primitives::phase1(
+        mac_chain.first_mut(),
+        &xb,
+        node_id,
+        client_pk,
+        &onion_key,
+        ver,
+    );
+    primitives::key_seed_and_verify(
+        seed_chain.first_mut(),
+        verify_chain.first_mut(),
         &xy,
         &xb,
         &keys.identity,
@@ -735,42 +768,12 @@ where
         &relay_pk,
         ver,
     );
-    let then_mac = |phase1: &Job| {
-        let (_, mac_k1) = primitives::phase1_keys(phase1);
-        primitives::msg_mac_job(&mac_k1, node_id, &onion_key, client_pk, encrypted_cm)
-    };
-    let then_final = |ks: &Job| primitives::final_job(&primitives::digest(ks));
-    let then_auth = |v: &Job| {
-        primitives::auth_prefix_job(
-            &primitives::digest(v),
-            &keys.identity,
-            &onion_key,
-            &relay_pk,
-            client_pk,
-            msg_mac,
-        )
-    };
-    let mut chains = [
-        Chain::new(
-            primitives::phase1_job(&xb, node_id, client_pk, &onion_key, ver),
-            &then_mac,
-        ),
-        Chain::new(key_seed_job, &then_final),
-        Chain::new(verify_job, &then_auth),
-    ];
     run_chains(&mut chains);
-    let [mac_chain, seed_chain, verify_chain] = chains;
-    let (phase1_job, mac_job) = mac_chain.into_jobs();
-    let (key_seed_job, final_job) = seed_chain.into_jobs();
-    let (verify_job, auth_prefix) = verify_chain.into_jobs();
-    let (Some(mac_job), Some(final_job), Some(auth_prefix)) = (mac_job, final_job, auth_prefix)
-    else {
-        return Err(HandshakeError::Failed);
-    };
-    let (enc_k1, mac_k1) = primitives::phase1_keys(&phase1_job);
+    let [mac_chain, seed_chain, verify_chain] = &mut chains;
+    let (enc_k1, mac_k1) = primitives::phase1_keys(mac_chain.first());
     // The expected MAC is compared in constant time; it is public once the check passes.
-    let expected_mac = mac_job.digest();
-    ok &= expected_mac.ct_eq(msg_mac);
+    let expected_mac = mac_chain.second_mut().digest();
+    ok &= bytes_eq(&expected_mac, msg_mac);
 
     // The one decision. Nothing has looked at the plaintext yet: it has not even been
     // decrypted.
@@ -802,11 +805,11 @@ where
     // Cannot fire once EXP(X,b) passed (clamped scalars kill the same torsion), but C tor
     // checks it and so do we, before anything is released.
     let xy_ok = !is_zero(&*xy);
-    let key_seed = primitives::digest(&key_seed_job);
-    let verify = primitives::digest(&verify_job);
-    let (enc_key, stream) = primitives::final_keys(final_job);
+    let key_seed = primitives::digest(seed_chain.first());
+    let verify = primitives::digest(verify_chain.first());
+    let (enc_key, stream) = primitives::final_keys(seed_chain.second_mut());
     primitives::aes256_ctr(&enc_key, sm);
-    let auth = primitives::auth_finish(auth_prefix, sm);
+    let auth = primitives::auth_finish(verify_chain.second_mut(), sm);
     if !declassify(xy_ok) {
         sm.zeroize();
         return Err(HandshakeError::Failed);

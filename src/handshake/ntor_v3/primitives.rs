@@ -49,11 +49,11 @@ const _: () = {
     assert!(verify < JOB_CAPACITY && auth < JOB_CAPACITY && final_kdf < JOB_CAPACITY);
 };
 
-/// A SHA3-256 (`H`, `MAC`) or SHAKE-256 (`KDF`) computation with `ENCAP(t)` absorbed.
-fn tweaked(domain: Domain, t: &[u8]) -> Job {
-    let mut job = Job::new(domain);
-    job.absorb_encap(t);
-    job
+/// Starts `job` afresh as a SHA3-256 (`H`, `MAC`) or SHAKE-256 (`KDF`) computation with
+/// `ENCAP(t)` absorbed. Jobs are filled in place: they are about a kilobyte each.
+fn tweaked<'j>(job: &'j mut Job, domain: Domain, t: &[u8]) -> &'j mut Job {
+    job.restart(domain, true);
+    job.absorb_encap(t)
 }
 
 /// The first 32 bytes of a finished job's output (a SHA3-256 digest), wiped on drop.
@@ -88,52 +88,51 @@ pub(super) fn public_key(secret: &[u8; 32]) -> [u8; 32] {
     crate::x25519::x25519_base(secret)
 }
 
-/// Phase 1: `KDF(EXP(B,x) | ID | X | B | PROTOID | ENCAP(VER), t_msgkdf)`, ready to run.
-pub(super) fn phase1_job(
+/// Phase 1: `KDF(EXP(B,x) | ID | X | B | PROTOID | ENCAP(VER), t_msgkdf)`, into `job`.
+pub(super) fn phase1(
+    job: &mut Job,
     bx: &[u8; 32],
     id: &[u8; 32],
     client_pk: &[u8; 32],
     onion_key: &[u8; 32],
     verification: &[u8],
-) -> Job {
-    let mut job = tweaked(Domain::Shake, T_MSGKDF);
-    job.absorb_all(&[bx, id, client_pk, onion_key, PROTOID])
+) {
+    tweaked(job, Domain::Shake, T_MSGKDF)
+        .absorb_all(&[bx, id, client_pk, onion_key, PROTOID])
         .absorb_encap(verification);
-    job
 }
 
 /// `(ENC_K1, MAC_K1)`: the first 64 bytes of the finished phase-1 KDF.
 pub(super) fn phase1_keys(phase1: &Job) -> (Secret32, Secret32) {
-    let mut keys = Wiped::new([0u8; 64]);
-    phase1.read_output(&mut *keys);
-    let (enc, mac) = keys.split_at(32);
     let mut enc_k1 = Wiped::new([0u8; 32]);
     let mut mac_k1 = Wiped::new([0u8; 32]);
-    enc_k1.copy_from_slice(enc);
-    mac_k1.copy_from_slice(mac);
+    phase1.read_output(0, &mut *enc_k1);
+    phase1.read_output(32, &mut *mac_k1);
     (enc_k1, mac_k1)
 }
 
-/// `msg_mac = MAC(MAC_K1, ID | B | X | encrypted_msg, t_msgmac)`, ready to run, where
+/// `msg_mac = MAC(MAC_K1, ID | B | X | encrypted_msg, t_msgmac)`, into `job`, where
 /// `MAC(k, msg, t) = H(ENCAP(t) | ENCAP(k) | msg)` (C tor; the proposal's text has a typo).
-pub(super) fn msg_mac_job(
+pub(super) fn msg_mac(
+    job: &mut Job,
     mac_k1: &[u8; 32],
     id: &[u8; 32],
     onion_key: &[u8; 32],
     client_pk: &[u8; 32],
     encrypted_msg: &[u8],
-) -> Job {
-    let mut job = tweaked(Domain::Sha3, T_MSGMAC);
-    job.absorb_encap(mac_k1)
+) {
+    tweaked(job, Domain::Sha3, T_MSGMAC)
+        .absorb_encap(mac_k1)
         .absorb_all(&[id, onion_key, client_pk, encrypted_msg]);
-    job
 }
 
-/// `secret_input = EXP(X,y) | EXP(X,b) | ID | B | X | Y | PROTOID | ENCAP(VER)`, hashed under
-/// `tweak`: `KEY_SEED = H(secret_input, t_key_seed)` or `verify = H(secret_input, t_verify)`.
+/// The two hashes of `secret_input = EXP(X,y) | EXP(X,b) | ID | B | X | Y | PROTOID |
+/// ENCAP(VER)`, into `key_seed` and `verify`: `KEY_SEED = H(secret_input, t_key_seed)` and
+/// `verify = H(secret_input, t_verify)`.
 #[allow(clippy::too_many_arguments)] // the spec's inputs, named as in proposal 332
-fn secret_input_job(
-    tweak: &[u8],
+pub(super) fn key_seed_and_verify(
+    key_seed: &mut Job,
+    verify: &mut Job,
     xy: &[u8; 32],
     xb: &[u8; 32],
     id: &[u8; 32],
@@ -141,93 +140,61 @@ fn secret_input_job(
     client_pk: &[u8; 32],
     relay_pk: &[u8; 32],
     verification: &[u8],
-) -> Job {
-    let mut job = tweaked(Domain::Sha3, tweak);
-    job.absorb_all(&[xy, xb, id, onion_key, client_pk, relay_pk, PROTOID])
-        .absorb_encap(verification);
-    job
+) {
+    for (job, tweak) in [(key_seed, T_KEY_SEED), (verify, T_VERIFY)] {
+        tweaked(job, Domain::Sha3, tweak)
+            .absorb_all(&[xy, xb, id, onion_key, client_pk, relay_pk, PROTOID])
+            .absorb_encap(verification);
+    }
 }
 
-/// The two hashes of `secret_input`, ready to run: `(KEY_SEED, verify)`.
-pub(super) fn key_seed_and_verify_jobs(
-    xy: &[u8; 32],
-    xb: &[u8; 32],
-    id: &[u8; 32],
-    onion_key: &[u8; 32],
-    client_pk: &[u8; 32],
-    relay_pk: &[u8; 32],
-    verification: &[u8],
-) -> (Job, Job) {
-    let ks = secret_input_job(
-        T_KEY_SEED,
-        xy,
-        xb,
-        id,
-        onion_key,
-        client_pk,
-        relay_pk,
-        verification,
-    );
-    let v = secret_input_job(
-        T_VERIFY,
-        xy,
-        xb,
-        id,
-        onion_key,
-        client_pk,
-        relay_pk,
-        verification,
-    );
-    (ks, v)
-}
-
-/// `KDF(KEY_SEED, t_final)`, ready to run.
-pub(super) fn final_job(key_seed: &[u8; 32]) -> Job {
-    let mut job = tweaked(Domain::Shake, T_FINAL);
-    job.absorb(key_seed);
-    job
+/// `KDF(KEY_SEED, t_final)`, into `job`.
+pub(super) fn final_kdf(job: &mut Job, key_seed: &[u8; 32]) {
+    tweaked(job, Domain::Shake, T_FINAL).absorb(key_seed);
 }
 
 /// `ENC_KEY` (the first 32 bytes of the finished final KDF), and the stream positioned
 /// after it, where the circuit keys start. One permutation covers `ENC_KEY` and the 92 bytes
 /// of circuit keys.
-pub(super) fn final_keys(final_kdf: Job) -> (Secret32, KdfStream) {
-    let mut stream = final_kdf.into_output();
+pub(super) fn final_keys(final_kdf: &Job) -> (Secret32, KdfStream) {
+    let mut stream = final_kdf.output();
     let mut enc_key = Wiped::new([0u8; 32]);
     stream.read(&mut *enc_key);
     (enc_key, stream)
 }
 
 /// The start of `AUTH = H(verify | ID | B | Y | X | msg_mac | ENCAP(encrypted_sm) | PROTOID |
-/// "Server", t_auth)`, up to `msg_mac`: everything known before the relay's message is. Its
-/// first block can run before the message exists; [`auth_finish`] adds the rest.
+/// "Server", t_auth)`, up to `msg_mac`, into `job`: everything known before the relay's
+/// message is. Its full blocks can run before the message exists; [`auth_finish`] adds the
+/// rest.
 #[allow(clippy::too_many_arguments)] // the spec's inputs, named as in proposal 332
-pub(super) fn auth_prefix_job(
+pub(super) fn auth_prefix(
+    job: &mut Job,
     verify: &[u8; 32],
     id: &[u8; 32],
     onion_key: &[u8; 32],
     relay_pk: &[u8; 32],
     client_pk: &[u8; 32],
     msg_mac: &[u8; 32],
-) -> Job {
-    let mut job = Job::prefix(Domain::Sha3);
+) {
+    job.restart(Domain::Sha3, false);
     job.absorb_encap(T_AUTH)
         .absorb_all(&[verify, id, onion_key, relay_pk, client_pk, msg_mac]);
-    job
 }
 
-/// Absorbs what follows `msg_mac` in `AUTH`'s input: `ENCAP(encrypted_sm) | PROTOID | "Server"`.
+/// Completes an `AUTH` prefix (run or not) with what follows `msg_mac`:
+/// `ENCAP(encrypted_sm) | PROTOID | "Server"`.
 pub(super) fn auth_suffix(job: &mut Job, encrypted_sm: &[u8]) {
+    job.resume();
     job.absorb_encap(encrypted_sm)
         .absorb_all(&[PROTOID, b"Server"]);
 }
 
 /// `AUTH`, from its prefix (run or not) and the encrypted relay message.
-pub(super) fn auth_finish(prefix: Job, encrypted_sm: &[u8]) -> [u8; 32] {
-    let mut job = Job::resume(prefix);
-    auth_suffix(&mut job, encrypted_sm);
+pub(super) fn auth_finish(prefix: &mut Job, encrypted_sm: &[u8]) -> [u8; 32] {
+    auth_suffix(prefix, encrypted_sm);
     // AUTH is sent in the clear.
-    job.run().digest()
+    prefix.run().digest()
 }
 
 #[cfg(test)]
@@ -257,7 +224,8 @@ mod tests {
         let ver = b"circuit extend";
         let encap = |s: &[u8]| [&(s.len() as u64).to_be_bytes()[..], s].concat();
 
-        let mut job = msg_mac_job(&k(1), &k(2), &k(3), &k(4), b"encrypted");
+        let mut job = Job::new(Domain::Sha3);
+        msg_mac(&mut job, &k(1), &k(2), &k(3), &k(4), b"encrypted");
         job.run();
         let want = sha3::Sha3_256::digest(
             [
@@ -272,8 +240,18 @@ mod tests {
         );
         assert_eq!(job.digest(), <[u8; 32]>::from(want));
 
-        let (mut ks, mut v) =
-            key_seed_and_verify_jobs(&k(1), &k(2), &k(3), &k(4), &k(5), &k(6), ver);
+        let (mut ks, mut v) = (Job::new(Domain::Sha3), Job::new(Domain::Sha3));
+        key_seed_and_verify(
+            &mut ks,
+            &mut v,
+            &k(1),
+            &k(2),
+            &k(3),
+            &k(4),
+            &k(5),
+            &k(6),
+            ver,
+        );
         ks.run();
         v.run();
         let secret_input = [k(1), k(2), k(3), k(4), k(5), k(6)].concat();
@@ -284,7 +262,8 @@ mod tests {
             assert_eq!(job.digest(), <[u8; 32]>::from(want));
         }
 
-        let mut p1 = phase1_job(&k(1), &k(2), &k(3), &k(4), ver);
+        let mut p1 = Job::new(Domain::Shake);
+        phase1(&mut p1, &k(1), &k(2), &k(3), &k(4), ver);
         p1.run();
         let (enc, mac) = phase1_keys(&p1);
         let mut xof = sha3::Shake256::default();
@@ -301,9 +280,10 @@ mod tests {
         xof.finalize_xof().read(&mut want);
         assert_eq!([*enc, *mac].concat(), want);
 
-        let mut fin = final_job(&k(9));
+        let mut fin = Job::new(Domain::Shake);
+        final_kdf(&mut fin, &k(9));
         fin.run();
-        let (enc_key, mut stream) = final_keys(fin);
+        let (enc_key, mut stream) = final_keys(&fin);
         let mut rest = [0u8; 200];
         stream.read(&mut rest);
         let mut xof = sha3::Shake256::default();
@@ -314,9 +294,6 @@ mod tests {
 
         for sm_len in [0, 30, 200, MAX_SERVER_MESSAGE_LEN] {
             let sm = std::vec![7u8; sm_len];
-            let mut prefix = auth_prefix_job(&k(1), &k(2), &k(3), &k(4), &k(5), &k(6));
-            prefix.run();
-            let got = auth_finish(prefix, &sm);
             let want = sha3::Sha3_256::digest(
                 [
                     encap(T_AUTH),
@@ -327,10 +304,16 @@ mod tests {
                 ]
                 .concat(),
             );
-            assert_eq!(got, <[u8; 32]>::from(want), "sm_len {sm_len}");
-            // Unrun prefixes give the same answer.
-            let unrun = auth_prefix_job(&k(1), &k(2), &k(3), &k(4), &k(5), &k(6));
-            assert_eq!(auth_finish(unrun, &sm), got);
+            // Run before the message is known, or not.
+            for run_first in [true, false] {
+                let mut prefix = Job::new(Domain::Sha3);
+                auth_prefix(&mut prefix, &k(1), &k(2), &k(3), &k(4), &k(5), &k(6));
+                if run_first {
+                    prefix.run();
+                }
+                let got = auth_finish(&mut prefix, &sm);
+                assert_eq!(got, <[u8; 32]>::from(want), "sm_len {sm_len}");
+            }
         }
     }
 
