@@ -587,6 +587,14 @@ impl<'a> Chain<'a> {
 /// lengths. The states stay interleaved in the lanes while their jobs run, and are copied
 /// into the jobs when they finish.
 pub(crate) fn run_chains<const N: usize>(chains: &mut [Chain<'_>; N]) {
+    run_chains_with(chains, absorb_f1600x4);
+}
+
+/// [`run_chains`] with a given four-lane step (tests run the portable one too).
+fn run_chains_with<const N: usize>(
+    chains: &mut [Chain<'_>; N],
+    step4: fn(&mut Interleaved, &StepInput, [bool; 4]),
+) {
     const { assert!(N <= 4, "four lanes") };
     let mut lanes: Interleaved = [[0; 4]; 25];
     let mut step = StepInput {
@@ -618,7 +626,7 @@ pub(crate) fn run_chains<const N: usize>(chains: &mut [Chain<'_>; N]) {
         if !active.contains(&true) {
             break;
         }
-        absorb_f1600x4(&mut lanes, &step, active);
+        step4(&mut lanes, &step, active);
         for (j, (chain, on)) in chains.iter_mut().zip(active).enumerate() {
             if on {
                 let (job, _) = chain.current();
@@ -770,9 +778,15 @@ mod tests {
         }
     }
 
-    /// Chains of uneven lengths, in lockstep, against each hash computed alone.
+    /// Chains of uneven lengths, in lockstep, against each hash computed alone, on the
+    /// dispatched (AVX2 where present) and the portable four-lane step.
     #[test]
     fn chains_match_separate_hashes() {
+        chains_match_separate_hashes_with(absorb_f1600x4);
+        chains_match_separate_hashes_with(absorb_f1600x4_portable);
+    }
+
+    fn chains_match_separate_hashes_with(step4: fn(&mut Interleaved, &StepInput, [bool; 4])) {
         let inputs: std::vec::Vec<std::vec::Vec<u8>> = [5, 300, 136, 560]
             .iter()
             .enumerate()
@@ -786,7 +800,7 @@ mod tests {
         for (chain, input) in chains.iter_mut().zip(&inputs) {
             chain.first_mut().absorb(input);
         }
-        run_chains(&mut chains);
+        run_chains_with(&mut chains, step4);
         for (chain, input) in chains.iter_mut().zip(&inputs) {
             let d1 = <[u8; 32]>::from(sha3::Sha3_256::digest(input));
             assert_eq!(chain.first().digest(), d1);

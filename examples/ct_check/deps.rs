@@ -1,14 +1,13 @@
 //! Primitives the handshakes take from dependencies, checked on their own with a secret key
 //! or input, so that a finding in a dependency is named as such: AES-CTR (`aes` + `ctr`:
-//! AES-128 for TAP's hybrid encryption, AES-256 for ntor-v3's messages) and SHA3-256 /
-//! SHAKE-256 (`sha3`, ntor-v3). The `aes` backend is whichever the CPU that valgrind presents
-//! selects (AES-NI when shown); see the README (section "Constant-time check") for checking the bitsliced software one.
+//! AES-128 for TAP's hybrid encryption, AES-256 for ntor-v3's messages). The `aes` backend
+//! is whichever the CPU that valgrind presents selects (AES-NI when shown); see the README
+//! (section "Constant-time check") for checking the bitsliced software one. ntor-v3's
+//! SHA3-256 and SHAKE-256 are the crate's own (`src/keccak.rs`), checked on the ntor-v3 paths.
 
 use crate::paths::{Ctx, check_eq};
 use crate::vg;
 use ctr::cipher::{KeyIvInit, StreamCipher};
-use sha3::digest::{ExtendableOutput, Update, XofReader};
-use sha3::{Digest, Sha3_256, Shake256};
 
 type Aes128Ctr = ctr::Ctr128BE<aes::Aes128>;
 type Aes256Ctr = ctr::Ctr128BE<aes::Aes256>;
@@ -42,27 +41,4 @@ pub(crate) fn aes128_ctr(ctx: &mut Ctx) -> Result<(), String> {
 
 pub(crate) fn aes256_ctr(ctx: &mut Ctx) -> Result<(), String> {
     ctr_run::<Aes256Ctr, 32>(ctx)
-}
-
-/// SHA3-256 over a secret the size of ntor-v3's `secret_input` pieces, and 200 bytes of
-/// SHAKE-256 output (ntor-v3's key stream) from a secret seed.
-pub(crate) fn sha3(ctx: &mut Ctx) -> Result<(), String> {
-    for _ in 0..ctx.runs {
-        let input: [u8; 160] = ctx.bytes();
-        let want_hash: [u8; 32] = Sha3_256::digest(input).into();
-        let mut want_xof = [0u8; 200];
-        Shake256::default()
-            .chain(input)
-            .finalize_xof()
-            .read(&mut want_xof);
-
-        let mut s = input;
-        vg::secret(&mut s);
-        let mut hash: [u8; 32] = Sha3_256::digest(s).into();
-        let mut xof = [0u8; 200];
-        Shake256::default().chain(s).finalize_xof().read(&mut xof);
-        check_eq("SHA3-256 output", &mut hash, &want_hash)?;
-        check_eq("SHAKE-256 output", &mut xof, &want_xof)?;
-    }
-    Ok(())
 }

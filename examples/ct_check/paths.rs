@@ -127,10 +127,6 @@ pub(crate) fn all() -> Vec<Path> {
             run: crate::deps::aes256_ctr,
         },
         Path {
-            name: "SHA3-256 and SHAKE-256 (sha3; ntor-v3)",
-            run: crate::deps::sha3,
-        },
-        Path {
             name: "X25519 relay y*G, y*X, b*X (crate; AVX2 if shown)",
             run: crate::x25519::relay_dispatch,
         },
