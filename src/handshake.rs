@@ -155,3 +155,13 @@ pub trait CircuitHandshake {
         message_out: &mut [u8],
     ) -> Result<(Self::KeySeed, usize), HandshakeError>;
 }
+
+/// For the handshakes that carry no message (TAP, ntor, CREATE_FAST) in the generic
+/// [`CircuitHandshake::client_start`]: anything but an empty message is refused.
+pub(crate) fn no_message(message: &[u8]) -> Result<(), HandshakeError> {
+    if message.is_empty() {
+        Ok(())
+    } else {
+        Err(HandshakeError::MessageNotSupported)
+    }
+}

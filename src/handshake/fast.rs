@@ -225,9 +225,7 @@ impl CircuitHandshake for CreateFast {
         _relay: &(),
         message: &[u8],
     ) -> Result<(ClientState, [u8; ONION_SKIN_LEN]), HandshakeError> {
-        if !message.is_empty() {
-            return Err(HandshakeError::MessageNotSupported);
-        }
+        super::no_message(message)?;
         Ok(ClientState::start(rng))
     }
 
