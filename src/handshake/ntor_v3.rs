@@ -548,7 +548,6 @@ fn finish_core(
     let mut ok = !is_zero(&*yx);
     // Two chains of hashes, their permutations run side by side: KEY_SEED then the final
     // KDF, and verify then AUTH.
-    let then_final = |ks: &Job, fin: &mut Job| primitives::final_kdf(fin, &primitives::digest(ks));
     let then_auth = |v: &Job, auth: &mut Job| {
         primitives::auth_prefix(
             auth,
@@ -561,7 +560,10 @@ fn finish_core(
         );
         primitives::auth_suffix(auth, encrypted_sm);
     };
-    let mut chains = [Chain::new(&then_final), Chain::new(&then_auth)];
+    let mut chains = [
+        Chain::new(&primitives::final_kdf_after),
+        Chain::new(&then_auth),
+    ];
     let [seed_chain, verify_chain] = &mut chains;
     primitives::key_seed_and_verify(
         seed_chain.first_mut(),
@@ -731,7 +733,6 @@ where
         let (_, mac_k1) = primitives::phase1_keys(phase1);
         primitives::msg_mac(mac, &mac_k1, node_id, &onion_key, client_pk, encrypted_cm);
     };
-    let then_final = |ks: &Job, fin: &mut Job| primitives::final_kdf(fin, &primitives::digest(ks));
     let then_auth = |v: &Job, auth: &mut Job| {
         primitives::auth_prefix(
             auth,
@@ -745,7 +746,7 @@ where
     };
     let mut chains = [
         Chain::new(&then_mac),
-        Chain::new(&then_final),
+        Chain::new(&primitives::final_kdf_after),
         Chain::new(&then_auth),
     ];
     let [mac_chain, seed_chain, verify_chain] = &mut chains;

@@ -153,6 +153,12 @@ pub(super) fn final_kdf(job: &mut Job, key_seed: &[u8; 32]) {
     tweaked(job, Domain::Shake, T_FINAL).absorb(key_seed);
 }
 
+/// The final KDF into `fin`, keyed by the finished `KEY_SEED` job `key_seed` (the second
+/// link of a [`crate::keccak::Chain`]).
+pub(super) fn final_kdf_after(key_seed: &Job, fin: &mut Job) {
+    final_kdf(fin, &digest(key_seed));
+}
+
 /// `ENC_KEY` (the first 32 bytes of the finished final KDF), and the stream positioned
 /// after it, where the circuit keys start. One permutation covers `ENC_KEY` and the 92 bytes
 /// of circuit keys.
