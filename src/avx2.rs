@@ -1,5 +1,5 @@
 //! AVX2 implementations of the crate's lane traits, chosen at run time by CPUID:
-//! [`Lanes`] (two X25519 ladders side by side) and [`KeccakLanes`] (four Keccak-f[1600]
+//! [`Lanes`] (two X25519 ladders side by side) and [`KeccakLanes`] (four `Keccak-f[1600]`
 //! states side by side). The algorithms are safe generic code in `x25519::lanes` and
 //! `keccak`; this module only supplies one instruction per method.
 //!

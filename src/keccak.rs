@@ -1,4 +1,4 @@
-//! Keccak-f[1600] (FIPS 202 §3) and the sponges ntor-v3 builds on it (SHA3-256 and
+//! `Keccak-f[1600]` (FIPS 202 §3) and the sponges ntor-v3 builds on it (SHA3-256 and
 //! SHAKE-256, FIPS 202 §6), with a way to run up to four hashes' permutations at once.
 //!
 //! Why not the `sha3` crate: an ntor-v3 relay computes fourteen permutations per handshake,
@@ -165,7 +165,7 @@ fn round<K: KeccakLanes>(k: K, a: &[K::V; 25], e: &mut [K::V; 25], rc: u64) {
     e[0] = k.xor_rc(e[0], rc);
 }
 
-/// Keccak-f[1600]: 24 rounds, two per iteration so the state ping-pongs between `a` and a
+/// `Keccak-f[1600]`: 24 rounds, two per iteration so the state ping-pongs between `a` and a
 /// scratch copy without moves.
 #[inline(always)]
 pub(crate) fn permute<K: KeccakLanes>(k: K, a: &mut [K::V; 25]) {
@@ -178,7 +178,7 @@ pub(crate) fn permute<K: KeccakLanes>(k: K, a: &mut [K::V; 25]) {
     }
 }
 
-/// Keccak-f[1600] on one state.
+/// `Keccak-f[1600]` on one state.
 pub(crate) fn f1600(state: &mut [u64; 25]) {
     permute(Scalar, state);
 }
@@ -207,7 +207,7 @@ impl Zeroize for StepInput {
 }
 
 /// Feeds `step` into the states of `lanes` whose `active` flag is set and permutes them
-/// (Keccak-f[1600]). The other states are scratch: with AVX2 all four are processed in one
+/// (`Keccak-f[1600]`). The other states are scratch: with AVX2 all four are processed in one
 /// pass (inactive ones uselessly, at no extra cost); without it, the active ones one after
 /// another.
 pub(crate) fn absorb_f1600x4(lanes: &mut Interleaved, step: &StepInput, active: [bool; 4]) {
@@ -583,7 +583,7 @@ impl<'a> Chain<'a> {
 }
 
 /// Runs up to four chains to the end, one block of each per step, the steps' permutations
-/// side by side ([`f1600x4`]). Which chains take part in a step depends only on input
+/// side by side ([`absorb_f1600x4`]). Which chains take part in a step depends only on input
 /// lengths. The states stay interleaved in the lanes while their jobs run, and are copied
 /// into the jobs when they finish.
 pub(crate) fn run_chains<const N: usize>(chains: &mut [Chain<'_>; N]) {

@@ -30,6 +30,15 @@
 //! callback before it checks the MAC; C tor decrypts before deciding too.) A forged, altered
 //! or misaddressed message is therefore never decrypted, and the callback never sees it.
 //!
+//! # Cost
+//! The relay's SHA3-256 and SHAKE-256 work (fourteen Keccak permutations with Tor's `VER`)
+//! runs as three chains side by side: the phase-1 KDF then `msg_mac`, `KEY_SEED` then the
+//! final KDF, `verify` then the first block of `AUTH`. With AVX2 that is four four-lane
+//! permutations, plus `AUTH`'s last two blocks once the relay's message exists; the X25519
+//! work is the crate's paired relay path, as for ntor. `KEY_SEED` and `verify` are therefore
+//! computed before the MAC decision, so the work does not depend on the verdict; they are
+//! wiped either way.
+//!
 //! # Example
 //! ```
 //! use onionskin::handshake::ntor_v3::{self, messages, RelayKeys, RelaySecretKey};
