@@ -12,7 +12,6 @@
 //! A home-made sampler rather than criterion, so everything is one process and one run, and
 //! ratios compare figures taken seconds apart rather than minutes (see `sampler.rs`).
 
-use core::fmt;
 use core::time::Duration;
 use indicatif::{ProgressBar, ProgressStyle};
 use rand_chacha::ChaCha20Rng;
@@ -27,6 +26,8 @@ mod calc;
 mod cases;
 #[path = "relay_cost/criterion_check.rs"]
 mod criterion_check;
+#[path = "relay_cost/error.rs"]
+mod error;
 #[path = "relay_cost/fixtures.rs"]
 mod fixtures;
 #[path = "relay_cost/floor.rs"]
@@ -47,26 +48,12 @@ mod svg;
 mod table;
 
 use cases::{Case, Spec};
+pub(crate) use error::Error;
 use floor::FloorKind;
 use onionskin::handshake::fast::CreateFast;
 use onionskin::handshake::ntor::Ntor;
 use onionskin::handshake::ntor_v3::NtorV3;
 use onionskin::handshake::tap::Tap;
-
-/// Why the report could not be made (a failing handshake, an unwritable directory...).
-pub(crate) struct Error(String);
-
-impl<E: fmt::Display> From<E> for Error {
-    fn from(e: E) -> Self {
-        Self(e.to_string())
-    }
-}
-
-impl fmt::Debug for Error {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(&self.0)
-    }
-}
 
 /// The handshakes in the report, one line each.
 fn handshakes() -> Vec<Box<dyn Case>> {

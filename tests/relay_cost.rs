@@ -5,22 +5,7 @@
 
 #![allow(dead_code, unreachable_pub)]
 
-use core::fmt;
-
-/// The bench's error type, as in `benches/relay_cost.rs`.
-pub(crate) struct Error(String);
-
-impl<E: fmt::Display> From<E> for Error {
-    fn from(e: E) -> Self {
-        Self(e.to_string())
-    }
-}
-
-impl fmt::Debug for Error {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(&self.0)
-    }
-}
+pub(crate) use error::Error;
 
 #[path = "../benches/relay_cost/args.rs"]
 mod args;
@@ -30,6 +15,8 @@ mod calc;
 mod cases;
 #[path = "../benches/relay_cost/criterion_check.rs"]
 mod criterion_check;
+#[path = "../benches/relay_cost/error.rs"]
+mod error;
 #[path = "../benches/relay_cost/fixtures.rs"]
 mod fixtures;
 #[path = "../benches/relay_cost/floor.rs"]
