@@ -261,7 +261,7 @@ pub(crate) const RATE: usize = 136;
 
 /// The domain-separation bits FIPS 202 appends before `pad10*1` (§6.1, §6.2; bytes are
 /// little-endian bit strings, so `01` is 0x06 with the pad's first 1, `1111` is 0x1f).
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Zeroize)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub(crate) enum Domain {
     /// SHA3-256.
     Sha3,
@@ -567,17 +567,33 @@ impl<'a> Chain<'a> {
         &mut self.second
     }
 
-    /// The job that runs next (the first until it is done, then the second) and whether it
-    /// is the second.
-    fn current(&mut self) -> (&mut Job, bool) {
+    /// The job with a block left to run (the first until it is done, then the second, which
+    /// `then` fills at that moment), and whether its state is new to [`run_chains`]' lanes.
+    /// `None` once both are done.
+    fn next_job(&mut self) -> Option<(&mut Job, bool)> {
         if !self.second_ready && self.first.is_done() {
             (self.then)(&self.first, &mut self.second);
             self.second_ready = true;
         }
-        if self.second_ready {
-            (&mut self.second, true)
+        let job = if self.second_ready {
+            &mut self.second
         } else {
-            (&mut self.first, false)
+            &mut self.first
+        };
+        if job.is_done() {
+            return None;
+        }
+        let starts = self.in_lanes != Some(self.second_ready);
+        self.in_lanes = Some(self.second_ready);
+        Some((job, starts))
+    }
+
+    /// The job [`Chain::next_job`] last returned.
+    fn running(&mut self) -> &mut Job {
+        if self.second_ready {
+            &mut self.second
+        } else {
+            &mut self.first
         }
     }
 }
@@ -604,12 +620,9 @@ fn run_chains_with<const N: usize>(
     loop {
         let mut active = [false; 4];
         for (j, (chain, on)) in chains.iter_mut().zip(&mut active).enumerate() {
-            let (job, second) = chain.current();
-            if job.is_done() {
+            let Some((job, starts)) = chain.next_job() else {
                 continue;
-            }
-            let starts = chain.in_lanes != Some(second);
-            let (job, _) = chain.current();
+            };
             if let (Some(input), Some(keep)) = (step.input.get_mut(j), step.keep.get_mut(j)) {
                 if starts {
                     *input = job.state;
@@ -620,7 +633,6 @@ fn run_chains_with<const N: usize>(
                 }
                 job.xor_next_block(input.iter_mut());
             }
-            chain.in_lanes = Some(second);
             *on = true;
         }
         if !active.contains(&true) {
@@ -629,7 +641,7 @@ fn run_chains_with<const N: usize>(
         step4(&mut lanes, &step, active);
         for (j, (chain, on)) in chains.iter_mut().zip(active).enumerate() {
             if on {
-                let (job, _) = chain.current();
+                let job = chain.running();
                 job.done += 1;
                 if job.is_done() {
                     job.state = gather(&lanes, j);
