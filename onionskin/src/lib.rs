@@ -1,4 +1,4 @@
-#![doc = include_str!("../README.md")]
+#![doc = include_str!("../../README.md")]
 #![no_std]
 #![cfg_attr(docsrs, feature(doc_cfg))]
 // `deny`, not `forbid`: src/avx2.rs alone allows `unsafe`, for AVX2 intrinsics that run only

@@ -90,7 +90,7 @@ pub(crate) fn measure(quick: bool) -> Costs {
 fn tap_vector_keys() -> onionskin::handshake::tap::RelayKeys {
     use onionskin::handshake::tap;
     let doc: serde_json::Value =
-        serde_json::from_str(include_str!("../../test-vectors/tap.json")).expect("tap.json");
+        serde_json::from_str(include_str!("../../../test-vectors/tap.json")).expect("tap.json");
     let der = doc["cases"][0]["onion_key"]["private_der_pkcs1"]
         .as_str()
         .and_then(|h| hex::decode(h).ok())

@@ -16,7 +16,7 @@
     clippy::missing_panics_doc
 )]
 
-#[path = "../fuzz/src/lib.rs"]
+#[path = "../../fuzz/src/lib.rs"]
 mod fuzz_props;
 
 use core::panic::AssertUnwindSafe;
@@ -27,7 +27,7 @@ use std::path::{Path, PathBuf};
 /// Runs `check` on every file of `fuzz/{corpus,regressions}/<target>/` and names the ones
 /// that fail.
 fn replay(target: &str, check: fn(&[u8])) {
-    let fuzz = Path::new(env!("CARGO_MANIFEST_DIR")).join("fuzz");
+    let fuzz = Path::new(env!("CARGO_MANIFEST_DIR")).join("../fuzz");
     let mut files: Vec<PathBuf> = ["corpus", "regressions"]
         .iter()
         .filter_map(|d| std::fs::read_dir(fuzz.join(d).join(target)).ok())
@@ -88,7 +88,7 @@ fn tap_client_finish() {
 
 fn case(file: &str, index: usize) -> serde_json::Value {
     let path = Path::new(env!("CARGO_MANIFEST_DIR"))
-        .join("test-vectors")
+        .join("../test-vectors")
         .join(file);
     let json: serde_json::Value =
         serde_json::from_str(&std::fs::read_to_string(path).unwrap()).unwrap();
