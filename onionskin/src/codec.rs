@@ -11,6 +11,7 @@
 //! | cell bodies ([`CellBody`]) | [`Create`], [`Created`], [`CreateFast`], [`CreatedFast`], [`Create2`], [`Created2`], [`Destroy`] | tor-spec 5.1, 5.4 |
 //! | relay message bodies ([`RelayMsgBody`]) | [`Extend`], [`Extended`], [`Extend2`], [`Extended2`], [`LinkSpec`] | tor-spec 5.1.2, 6.1 |
 //! | ntor-v3 extensions | [`extension`] | proposal 332 |
+//! | onion-service messages (INTRODUCE1/2, RENDEZVOUS1/2) | [`hs`] | rend-spec-v3 3.2, 3.3, 4.2 |
 //!
 //! [`CellMsg`] and [`RelayMsg`] decode any of these by command.
 //!
@@ -67,6 +68,7 @@ mod cell;
 mod create;
 mod extend;
 pub mod extension;
+pub mod hs;
 
 pub use cell::{Cell, CellBody, CellMsg, CircId, CircIdWidth, Command};
 pub use create::{

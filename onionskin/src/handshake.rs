@@ -8,6 +8,7 @@
 //! | [`fast`] | — (CREATE_FAST) | tor-spec 5.1.5 |
 //! | [`ntor`] | 2 | tor-spec 5.1.4 |
 //! | [`ntor_v3`] | 3 | proposal 332 |
+//! | [`hs_ntor`] | — (INTRODUCE1, RENDEZVOUS1) | rend-spec-v3 3.3.2, 4.2 |
 //!
 //! Every module follows one shape: a client state made by `start` and consumed by
 //! `finish(self, reply)` (so it cannot be reused), and a stateless relay function that takes
@@ -20,6 +21,7 @@ use core::fmt;
 use rand_core::{CryptoRng, RngCore};
 
 pub mod fast;
+pub mod hs_ntor;
 pub mod ntor;
 pub mod ntor_v3;
 #[cfg(feature = "tap")]

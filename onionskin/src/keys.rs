@@ -92,6 +92,83 @@ impl fmt::Debug for CircuitKeys {
     }
 }
 
+/// Length of the onion-service relay layer's key material (rend-spec-v3 4.2.1):
+/// `Df | Db | Kf | Kb`, 32 bytes each.
+pub const HS_CIRCUIT_KEY_MATERIAL_LEN: usize = 4 * HS_KEY_LEN;
+/// Length of each onion-service relay key: a SHA3-256 digest seed (`Df`, `Db`) or an AES-256
+/// key (`Kf`, `Kb`).
+pub const HS_KEY_LEN: usize = 32;
+
+/// The keys of the onion-service relay layer that hs-ntor ends with (rend-spec-v3 4.2.1):
+/// SHA3-256 digest seeds and AES-256 keys, used like a hop's tor1 keys (tor-spec 5.2) with
+/// those primitives. Zeroized on drop and never printed.
+///
+/// The client uses them as an ordinary last hop: it sends with `Kf` and `Df` and receives
+/// with `Kb` and `Db`. The service uses them the other way round (C tor calls
+/// `relay_crypto_init` with `reverse` set): it sends with `Kb` and `Db`.
+///
+/// ```
+/// use onionskin::keys::HsCircuitKeys;
+/// let material: [u8; 128] = core::array::from_fn(|i| i as u8);
+/// let k = HsCircuitKeys::from_material(&material);
+/// assert_eq!(k.db()[0], 32);
+/// assert_eq!(k.kb()[31], 127);
+/// ```
+#[derive(Clone, Zeroize, ZeroizeOnDrop, PartialEq, Eq)]
+pub struct HsCircuitKeys {
+    df: [u8; HS_KEY_LEN],
+    db: [u8; HS_KEY_LEN],
+    kf: [u8; HS_KEY_LEN],
+    kb: [u8; HS_KEY_LEN],
+}
+
+impl HsCircuitKeys {
+    /// Splits key material laid out `Df | Db | Kf | Kb`.
+    #[must_use]
+    pub fn from_material(material: &[u8; HS_CIRCUIT_KEY_MATERIAL_LEN]) -> Self {
+        let mut k = Self {
+            df: [0; HS_KEY_LEN],
+            db: [0; HS_KEY_LEN],
+            kf: [0; HS_KEY_LEN],
+            kb: [0; HS_KEY_LEN],
+        };
+        for (dst, src) in [&mut k.df, &mut k.db, &mut k.kf, &mut k.kb]
+            .into_iter()
+            .zip(material.chunks_exact(HS_KEY_LEN))
+        {
+            dst.copy_from_slice(src);
+        }
+        k
+    }
+
+    /// Forward digest seed `Df` (client to service), for SHA3-256.
+    #[must_use]
+    pub fn df(&self) -> &[u8; HS_KEY_LEN] {
+        &self.df
+    }
+    /// Backward digest seed `Db` (service to client), for SHA3-256.
+    #[must_use]
+    pub fn db(&self) -> &[u8; HS_KEY_LEN] {
+        &self.db
+    }
+    /// Forward AES-256 key `Kf`.
+    #[must_use]
+    pub fn kf(&self) -> &[u8; HS_KEY_LEN] {
+        &self.kf
+    }
+    /// Backward AES-256 key `Kb`.
+    #[must_use]
+    pub fn kb(&self) -> &[u8; HS_KEY_LEN] {
+        &self.kb
+    }
+}
+
+impl fmt::Debug for HsCircuitKeys {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("HsCircuitKeys").finish_non_exhaustive()
+    }
+}
+
 #[cfg(test)]
 #[allow(clippy::cast_possible_truncation)] // test data built from small indices
 mod tests {

@@ -459,7 +459,7 @@ pub trait RelayMsgBody<'a>: Sized {
 
 /// Rejects a relay message body that cannot fit a relay cell (C tor `extend_cell_parse`,
 /// `extended_cell_parse`).
-const fn check_relay_len(body: &[u8], field: &'static str) -> Result<(), DecodeError> {
+pub(super) const fn check_relay_len(body: &[u8], field: &'static str) -> Result<(), DecodeError> {
     if body.len() > RELAY_PAYLOAD_LEN {
         return Err(DecodeError::LengthOutOfRange {
             field,
@@ -471,7 +471,7 @@ const fn check_relay_len(body: &[u8], field: &'static str) -> Result<(), DecodeE
 }
 
 /// Checks room for `len` bytes before anything is written.
-fn writer_for(out: &mut [u8], len: usize) -> Result<Writer<'_>, EncodeError> {
+pub(super) fn writer_for(out: &mut [u8], len: usize) -> Result<Writer<'_>, EncodeError> {
     if out.len() < len {
         return Err(EncodeError::BufferTooSmall { needed: len });
     }
