@@ -15,6 +15,7 @@
 
 mod cells;
 mod fast;
+mod hs_ntor;
 mod kdf_tor;
 mod ntor;
 mod ntor_v3;
@@ -56,6 +57,8 @@ fn main() -> ExitCode {
             "tap_reject" => tap::check_reject(&doc, &mut report),
             "ntor_v3" => ntor_v3::check(&doc, &mut report),
             "ntor_v3_reject" => ntor_v3::check_reject(&doc, &mut report),
+            "hs_ntor" => hs_ntor::check(&doc, &mut report),
+            "hs_ntor_reject" => hs_ntor::check_reject(&doc, &mut report),
             _ => false,
         };
         if !known {

@@ -54,7 +54,7 @@ fn public_key(r: &Relay) -> RelayPublicKey {
 }
 
 /// The Ed25519 public key of a 32-byte seed (RFC 8032 5.1.5), to check `ID`.
-fn ed25519_public(seed: &[u8]) -> [u8; 32] {
+pub(crate) fn ed25519_public(seed: &[u8]) -> [u8; 32] {
     use sha2::{Digest, Sha512};
     let h = Sha512::digest(seed);
     let mut scalar = [0u8; 32];
