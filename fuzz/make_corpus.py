@@ -192,3 +192,36 @@ for m in masks(148, [(0, 1), (127, 1), (128, 1), (147, 1)]):
     seed("tap_client_finish", 1, m)
 for gy in [int(t0["gy"], 16), p - int(t0["gy"], 16), 0, 1, 2, p - 2, p - 1, p, 2**1024 - 1]:
     seed("tap_client_finish", 2, gy.to_bytes(128, "big"))
+
+# hs-ntor: service with case hs_ntor-1-3's AUTH_KEY, b and subcredentials; client with its x.
+hs = cases("hs_ntor.json")
+hs_reject = cases("hs_ntor_reject.json")
+h3 = hs[3]
+hs_body = bytes.fromhex(h3["introduce1_body"])
+hs_header_len = len(h3["header"]) // 2
+seed("hs_ntor_service_respond", 0, hs_body)
+seed("hs_ntor_service_respond", 3, bytes([hs_header_len]) + hs_body)
+seed("hs_ntor_service_respond", 3, bytes([hs_header_len + 1]) + hs_body)
+for c in hs_reject:
+    assert c["auth_key"] == h3["auth_key"] and c["B"] == h3["B"]
+    if c["side"] == "service":
+        cell = bytes.fromhex(c["header"]) + bytes.fromhex(c["encrypted"])
+        seed("hs_ntor_service_respond", 0, cell)
+        seed("hs_ntor_service_respond", 3, bytes([len(c["header"]) // 2]) + cell)
+    else:
+        assert c["x"] == h3["x"]
+        seed("hs_ntor_client_finish", 0, bytes.fromhex(c["handshake_info"]))
+        seed("hs_ntor_client_finish", 2, bytes.fromhex(c["handshake_info"]))
+# The harness client's body: a 56-byte header, X, the 12-byte plaintext, the MAC.
+for m in masks(56 + 32 + 12 + 32, [(0, 1), (20, 1), (23, 1), (55, 1), (56, 1), (87, 0x80),
+                                   (88, 1), (99, 1), (100, 1), (131, 1)]):
+    seed("hs_ntor_service_respond", 1, m)
+plaintexts = [b"", b"x", bytes(200)] + [
+    bytes.fromhex(c["plaintext"]) for c in hs if c["plaintext_fields"] is not None
+] + [bytes.fromhex(hs[7]["plaintext"])]
+for pt in plaintexts:
+    seed("hs_ntor_service_respond", 2, pt)
+seed("hs_ntor_client_finish", 0, bytes.fromhex(h3["handshake_info"]))
+seed("hs_ntor_client_finish", 2, bytes.fromhex(h3["handshake_info"]) + b"trailing")
+for m in masks(64, [(0, 1), (31, 0x80), (32, 1), (63, 1)]):
+    seed("hs_ntor_client_finish", 1, m)

@@ -33,6 +33,7 @@
 //! Inputs start with a mode byte (taken modulo the number of modes), then the mode's data.
 
 pub mod fast;
+pub mod hs_ntor;
 pub mod ntor;
 pub mod ntor_v3;
 pub mod support;

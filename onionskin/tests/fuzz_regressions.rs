@@ -20,7 +20,7 @@
 mod fuzz_props;
 
 use core::panic::AssertUnwindSafe;
-use fuzz_props::{fast, ntor, ntor_v3, tap};
+use fuzz_props::{fast, hs_ntor, ntor, ntor_v3, tap};
 use std::panic::catch_unwind;
 use std::path::{Path, PathBuf};
 
@@ -44,6 +44,16 @@ fn replay(target: &str, check: fn(&[u8])) {
         })
         .collect();
     assert!(failed.is_empty(), "{target}: {failed:?} fail");
+}
+
+#[test]
+fn hs_ntor_service_respond() {
+    replay("hs_ntor_service_respond", hs_ntor::service_respond);
+}
+
+#[test]
+fn hs_ntor_client_finish() {
+    replay("hs_ntor_client_finish", hs_ntor::client_finish);
 }
 
 #[test]
@@ -136,6 +146,21 @@ fn fixtures_match_the_vectors() {
     assert_eq!(bytes(&t, "onionskin"), tap::ONION_SKIN);
     assert_eq!(bytes(&t, "reply"), tap::REPLY);
     assert_eq!(bytes(&t, "key_material_72"), tap::KEY_MATERIAL);
+
+    let h = case("hs_ntor.json", 3);
+    assert_eq!(bytes(&h, "auth_key"), hs_ntor::AUTH_KEY);
+    assert_eq!(bytes(&h, "b"), hs_ntor::ENC_SECRET);
+    let subs = h["subcredentials"].as_array().unwrap();
+    assert_eq!(subs.len(), 2);
+    for (s, want) in subs.iter().zip(hs_ntor::SUBCREDENTIALS) {
+        assert_eq!(hex::decode(s.as_str().unwrap()).unwrap(), want);
+    }
+    assert_eq!(h["subcredential_index"], 0);
+    assert_eq!(bytes(&h, "x"), hs_ntor::X);
+    assert_eq!(bytes(&h, "introduce1_body"), hs_ntor::INTRODUCE1_BODY);
+    assert_eq!(bytes(&h, "header").len(), hs_ntor::HEADER_LEN);
+    assert_eq!(bytes(&h, "handshake_info"), hs_ntor::HANDSHAKE_INFO);
+    assert_eq!(bytes(&h["keys"], "Df"), hs_ntor::DF);
     // The relay keys and the oracle's RSA parameters are checked by the seeds themselves:
     // the vector's skin must be accepted with the vector's keys.
 }
