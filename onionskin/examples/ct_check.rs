@@ -34,6 +34,8 @@
 mod deps;
 #[path = "ct_check/fast.rs"]
 mod fast;
+#[path = "ct_check/hs_ntor.rs"]
+mod hs_ntor;
 #[path = "ct_check/kdf.rs"]
 mod kdf;
 #[path = "ct_check/ntor.rs"]

@@ -52,6 +52,14 @@ pub(crate) mod why {
     /// relay's callback: the relay's to read and act on.
     pub(crate) const AUTHENTICATED_MESSAGE: &str =
         "ntor-v3 client message after its MAC verified, handed to the relay's callback";
+    /// hs-ntor: the INTRODUCE2 plaintext, decrypted into the service's buffer once the MAC
+    /// verified: the service's to read (rendezvous cookie, link specifiers).
+    pub(crate) const INTRODUCE_PLAINTEXT: &str =
+        "hs-ntor INTRODUCE2 plaintext after its MAC verified, written for the service";
+    /// hs-ntor: which of the service's subcredentials the client used, returned with an
+    /// accepted INTRODUCE2 (the time period the client introduced itself in).
+    pub(crate) const SUBCREDENTIAL_INDEX: &str =
+        "hs-ntor: index of the matching subcredential, returned after the verdict";
 }
 
 /// Declassifies `got` as [`why::RESULT_CHECK`] and compares it with `want`.
@@ -185,6 +193,22 @@ pub(crate) fn all() -> Vec<Path> {
         Path {
             name: "ntor-v3 client reject (AUTH, SM, low-order Y)",
             run: crate::ntor_v3::client_reject,
+        },
+        Path {
+            name: "hs-ntor service respond (b, y, 3 subcredentials secret)",
+            run: crate::hs_ntor::service_respond,
+        },
+        Path {
+            name: "hs-ntor service reject (MAC, ciphertext, low-order X, no subcredential)",
+            run: crate::hs_ntor::service_reject,
+        },
+        Path {
+            name: "hs-ntor client start + finish (x, plaintext secret)",
+            run: crate::hs_ntor::client_finish,
+        },
+        Path {
+            name: "hs-ntor client reject (AUTH, low-order Y)",
+            run: crate::hs_ntor::client_reject,
         },
         Path {
             name: "TAP relay respond (RSA CRT key, y secret)",
