@@ -43,7 +43,12 @@ impl Reference {
         ServicePublicKey {
             enc_key: *ServiceSecretKey::from_bytes(self.b).public_key(),
             auth_key: self.auth_key,
-            subcredential: Subcredential::new(self.subcredentials[self.used]),
+            subcredential: Subcredential::new(
+                self.subcredentials
+                    .get(self.used)
+                    .copied()
+                    .unwrap_or_default(),
+            ),
         }
     }
 }
