@@ -5,7 +5,8 @@
 //! and writes `report.json` and `report.svg` to `<target dir>/relay_cost/`.
 //!
 //! For TAP, ntor, ntor-v3 and CREATE_FAST it times client create, relay respond and client
-//! finish; the primitives each relay handshake cannot avoid (its floor) and the issue-9
+//! finish (for hs-ntor: INTRODUCE1, the service's INTRODUCE2 with 1 and 3 subcredentials, and
+//! RENDEZVOUS2); the primitives each relay handshake cannot avoid (its floor) and the issue-9
 //! yardsticks, interleaved with the handshakes round by round; relay throughput on one thread
 //! and on all cores; and turns the relay costs into the load of a client surge.
 //!
@@ -32,6 +33,8 @@ mod error;
 mod fixtures;
 #[path = "relay_cost/floor.rs"]
 mod floor;
+#[path = "relay_cost/hs.rs"]
+mod hs;
 #[path = "relay_cost/json.rs"]
 mod json;
 #[path = "relay_cost/machine.rs"]
@@ -71,6 +74,8 @@ fn handshakes() -> Vec<Box<dyn Case>> {
             FloorKind::Fast,
             fixtures::create_fast,
         )),
+        Box::new(hs::HsNtor::new(report::HS_NTOR_1, 1)),
+        Box::new(hs::HsNtor::new(report::HS_NTOR_3, 3)),
     ]
 }
 

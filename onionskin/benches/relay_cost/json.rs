@@ -173,6 +173,12 @@ pub(crate) fn to_value(r: &Report) -> Value {
                 "relay_capacity_handshakes_per_s": l.map(|l| num(l.relay_capacity_hs_per_s)),
                 "saturation_clients": l.map(|l| num(l.saturation_clients)),
             })).collect::<Vec<_>>(),
+            "onion_service_rendezvous_flood": c.onion_service.iter().map(|o| json!({
+                "handshake": o.name,
+                "service_introduce2_us": o.respond_us,
+                "introduce2_per_s_per_core": num(o.per_core_per_s),
+                "introduce2_per_s_all_cores": num(o.all_cores_per_s),
+            })).collect::<Vec<_>>(),
         },
     })
 }

@@ -10,7 +10,19 @@ use crate::sampler::{Measurement, Plan, ratio, ratio_of};
 use crate::stats::Summary;
 
 /// The four handshakes the report is about, in table order.
-pub(crate) const ALL: [&str; 4] = ["TAP", "ntor", "ntor-v3", "CREATE_FAST"];
+pub(crate) const ALL: [&str; 6] = [
+    "TAP",
+    "ntor",
+    "ntor-v3",
+    "CREATE_FAST",
+    HS_NTOR_1,
+    HS_NTOR_3,
+];
+/// hs-ntor with a service holding one subcredential (one time period).
+pub(crate) const HS_NTOR_1: &str = "hs-ntor ×1";
+/// hs-ntor with a service holding three (C tor holds two, for the current and the next time
+/// period; a load-balanced service can hold more).
+pub(crate) const HS_NTOR_3: &str = "hs-ntor ×3";
 
 /// Relay throughput of one handshake.
 #[derive(Clone, Copy, Debug)]
@@ -127,6 +139,22 @@ pub(crate) struct Capacity {
     pub(crate) cores: u32,
     pub(crate) rates: Rates,
     pub(crate) loads: Vec<(calc::Population, Option<Load>)>,
+    /// An onion service under a rendezvous flood: for each hs-ntor row, the INTRODUCE2
+    /// handshakes one core answers per second (1 / the service's median), and all `cores`.
+    pub(crate) onion_service: Vec<OnionServiceLoad>,
+}
+
+/// How many INTRODUCE2 cells an onion service can answer per second, from its hs-ntor cost.
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub(crate) struct OnionServiceLoad {
+    pub(crate) name: &'static str,
+    /// The service's median cost of one INTRODUCE2, µs.
+    pub(crate) respond_us: f64,
+    /// INTRODUCE2 handshakes per second on one core.
+    pub(crate) per_core_per_s: f64,
+    /// On `cores` cores, if the work spread perfectly (C tor's service answers them on its
+    /// main thread: one core).
+    pub(crate) all_cores_per_s: f64,
 }
 
 /// The whole report.
@@ -257,7 +285,7 @@ pub(crate) fn build(
             throughput: c.throughput,
         });
     }
-    // Table order: TAP, ntor, ntor-v3, CREATE_FAST.
+    // Table order: TAP, ntor, ntor-v3, CREATE_FAST, then hs-ntor.
     handshakes.sort_by_key(|h| ALL.iter().position(|n| *n == h.name).unwrap_or(ALL.len()));
     let missing = ALL
         .iter()
@@ -315,6 +343,16 @@ pub(crate) fn build(
         .into_iter()
         .map(|p| (p, calc::load(&scenario, cores, &costs, p)))
         .collect();
+    let onion_service = handshakes
+        .iter()
+        .filter(|h| h.name.starts_with("hs-ntor"))
+        .map(|h| OnionServiceLoad {
+            name: h.name,
+            respond_us: h.respond.median,
+            per_core_per_s: 1e6 / h.respond.median,
+            all_cores_per_s: f64::from(cores) * 1e6 / h.respond.median,
+        })
+        .collect();
     let samples_total = ms.iter().map(|m| m.samples().len()).sum::<usize>();
     Report {
         criterion: None,
@@ -338,6 +376,7 @@ pub(crate) fn build(
             cores,
             rates: Rates::of(&scenario),
             loads,
+            onion_service,
         },
     }
 }

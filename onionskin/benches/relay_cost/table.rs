@@ -179,6 +179,14 @@ fn write_report(o: &mut String, r: &Report) -> core::fmt::Result {
             "{name:<13} not measured: not in this build of the crate yet"
         )?;
     }
+    if r.handshakes.iter().any(|h| h.name.starts_with("hs-ntor")) {
+        writeln!(
+            o,
+            "hs-ntor ×N: an onion service holding N subcredentials. client create = INTRODUCE1's \
+             encrypted part, relay respond = the service answering one INTRODUCE2 (RENDEZVOUS1 \
+             and keys), client finish = RENDEZVOUS2"
+        )?;
+    }
 
     writeln!(o)?;
     writeln!(
@@ -382,6 +390,35 @@ fn write_report(o: &mut String, r: &Report) -> core::fmt::Result {
         o,
         "(model: even spread, relay respond medians as CPU cost, nothing else on the relay; see --help)"
     )?;
+    if !c.onion_service.is_empty() {
+        writeln!(
+            o,
+            "   an onion service under a rendezvous flood: INTRODUCE2 handshakes it can answer"
+        )?;
+        writeln!(
+            o,
+            "{:<20} {:>16} {:>18} {:>22}",
+            "service",
+            "µs per INTRODUCE2",
+            "per s, one core",
+            format!("per s, {} cores", c.cores)
+        )?;
+        for l in &c.onion_service {
+            writeln!(
+                o,
+                "{:<20} {:>16} {:>18} {:>22}",
+                l.name,
+                us(l.respond_us),
+                grouped(l.per_core_per_s),
+                grouped(l.all_cores_per_s)
+            )?;
+        }
+        writeln!(
+            o,
+            "   (hs-ntor alone: each rendezvous also costs the service a circuit to the rendezvous \
+             point, three ntor-v3 client handshakes; C tor's service handles INTRODUCE2 on one thread)"
+        )?;
+    }
     if let Some(rows) = &r.criterion {
         writeln!(o)?;
         writeln!(
