@@ -297,7 +297,7 @@ fn vector_client() -> ClientState {
     let mut out = [0u8; MAX_INTRODUCE_BODY_LEN];
     // The state depends on x and the service's keys only, not on the header or plaintext.
     let (state, _, _) =
-        hazmat::client_start_with_secret(&X, &pk, &[], &[], &mut out).expect("a valid key");
+        hazmat::client_start_with_x(&X, &pk, &[], &[], &mut out).expect("a valid key");
     state
 }
 

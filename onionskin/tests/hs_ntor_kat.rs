@@ -77,7 +77,7 @@ fn rend_spec_appendix_g1() {
     let pk = keys.public_key(Subcredential::new(subcred));
     let mut encrypted = [0u8; MAX_INTRODUCE_BODY_LEN];
     let (state, n, trace) =
-        hazmat::client_start_with_secret(&x, &pk, &header, &plaintext, &mut encrypted).unwrap();
+        hazmat::client_start_with_x(&x, &pk, &header, &plaintext, &mut encrypted).unwrap();
     assert_eq!(
         &encrypted[..32],
         &h("BF04348B46D09AED726F1D66C618FDEA1DE58E8CB8B89738D7356A0C59111D5D")[..]
@@ -96,7 +96,7 @@ fn rend_spec_appendix_g1() {
     assert_eq!(intro2.header(), &header[..]);
     assert_eq!(intro2.auth_key(), &auth_key);
     let mut decrypted = [0u8; MAX_INTRODUCE_BODY_LEN];
-    let (accepted, service_trace) = hazmat::service_respond_with_secret(
+    let (accepted, service_trace) = hazmat::service_respond_with_y(
         &y,
         &keys,
         &[Subcredential::new([0x11; 32]), Subcredential::new(subcred)],
@@ -123,7 +123,8 @@ fn rend_spec_appendix_g1() {
         &h("8FBE0DB4D4A9C7FF46701E3E0EE7FD05CD28BE4F302460ADDEEC9E93354EE700")[..]
     );
     let (client_seed, client_trace) =
-        hazmat::client_finish_traced(state, accepted.handshake_info.as_bytes()).unwrap();
+        hazmat::client_finish_with_intermediates(state, accepted.handshake_info.as_bytes())
+            .unwrap();
     assert_eq!(client_trace.ntor_key_seed, service_trace.ntor_key_seed);
     assert_eq!(client_seed.relay_keys(), accepted.key_seed.relay_keys());
 }
@@ -154,7 +155,7 @@ fn shared_vectors_both_sides() {
 
         // Client: ENCRYPTED, and the INTRODUCE1 body through the codec.
         let mut encrypted = [0u8; MAX_INTRODUCE_BODY_LEN];
-        let (state, n, trace) = hazmat::client_start_with_secret(
+        let (state, n, trace) = hazmat::client_start_with_x(
             &h32(field(c, "x")),
             &pk,
             &header,
@@ -189,7 +190,7 @@ fn shared_vectors_both_sides() {
             .collect();
         let intro2 = Introduce2::decode(&body).unwrap();
         let mut decrypted = [0u8; MAX_INTRODUCE_BODY_LEN];
-        let (accepted, st) = hazmat::service_respond_with_secret(
+        let (accepted, st) = hazmat::service_respond_with_y(
             &h32(field(c, "y")),
             &keys,
             &held,
@@ -262,7 +263,7 @@ fn shared_vectors_both_sides() {
 
         // Client: checks AUTH_INPUT_MAC; both sides expand to the same keys.
         let (client_seed, ct) =
-            hazmat::client_finish_traced(state, rend2.handshake_info()).unwrap();
+            hazmat::client_finish_with_intermediates(state, rend2.handshake_info()).unwrap();
         assert_eq!(ct.ntor_key_seed, st.ntor_key_seed, "{id}");
         assert_eq!(ct.auth_input_mac, st.auth_input_mac, "{id}");
         let key_len = c["key_len"].as_u64().unwrap() as usize;
@@ -302,7 +303,7 @@ fn shared_reject_vectors() {
                     .map(|s| Subcredential::new(h32(s.as_str().unwrap())))
                     .collect();
                 let mut out = [0x5au8; MAX_INTRODUCE_BODY_LEN];
-                let r = hazmat::service_respond_with_secret(
+                let r = hazmat::service_respond_with_y(
                     &h32(field(c, "y")),
                     &keys,
                     &held,
@@ -325,7 +326,7 @@ fn shared_reject_vectors() {
                     subcredential: Subcredential::new(h32(field(c, "subcredential"))),
                 };
                 let mut encrypted = [0u8; MAX_INTRODUCE_BODY_LEN];
-                let (state, n, _) = hazmat::client_start_with_secret(
+                let (state, n, _) = hazmat::client_start_with_x(
                     &h32(field(c, "x")),
                     &pk,
                     &h(field(c, "header")),

@@ -295,7 +295,7 @@ fn check_case(case: &Value) -> Vec<String> {
     let mut encrypted = [0u8; MAX_INTRODUCE_BODY_LEN];
     let Some((state, n, t)) = c.ok(
         "client start",
-        hazmat::client_start_with_secret(&x, &pk, &header, &plaintext, &mut encrypted),
+        hazmat::client_start_with_x(&x, &pk, &header, &plaintext, &mut encrypted),
     ) else {
         return c.errors;
     };
@@ -332,7 +332,7 @@ fn check_case(case: &Value) -> Vec<String> {
     let mut decrypted = [0u8; MAX_INTRODUCE_BODY_LEN];
     let Some((accepted, st)) = c.ok(
         "service respond",
-        hazmat::service_respond_with_secret(
+        hazmat::service_respond_with_y(
             &y,
             &keys,
             &held,
@@ -386,7 +386,7 @@ fn check_case(case: &Value) -> Vec<String> {
     // Client, second half, from the file's HANDSHAKE_INFO; then both sides' keys.
     let Some((client_seed, ct)) = c.ok(
         "client finish",
-        hazmat::client_finish_traced(state, &want_info),
+        hazmat::client_finish_with_intermediates(state, &want_info),
     ) else {
         return c.errors;
     };
@@ -445,9 +445,7 @@ fn check_reject_case(case: &Value) -> Vec<String> {
             let held = subcredentials(&mut c, case);
             let keys = ServiceKeys::new(auth_key, ServiceSecretKey::from_bytes(b));
             let mut out = [0x5au8; MAX_INTRODUCE_BODY_LEN];
-            let r = hazmat::service_respond_with_secret(
-                &y, &keys, &held, &header, &encrypted, &mut out,
-            );
+            let r = hazmat::service_respond_with_y(&y, &keys, &held, &header, &encrypted, &mut out);
             if let Ok((a, _)) = r {
                 c.fail(format!(
                     "service accepted INTRODUCE2 (subcredential {})",
@@ -471,7 +469,7 @@ fn check_reject_case(case: &Value) -> Vec<String> {
             let mut out = [0u8; MAX_INTRODUCE_BODY_LEN];
             let Some((state, n, _)) = c.ok(
                 "client start",
-                hazmat::client_start_with_secret(&x, &pk, &header, &plaintext, &mut out),
+                hazmat::client_start_with_x(&x, &pk, &header, &plaintext, &mut out),
             ) else {
                 return c.errors;
             };

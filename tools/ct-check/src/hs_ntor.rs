@@ -7,7 +7,7 @@
 use crate::paths::{Ctx, check_eq, expect_failed, lib, marked, why};
 use crate::vg;
 use onionskin::handshake::hs_ntor::hazmat::{
-    client_finish_traced, client_start_with_secret, service_respond_with_secret,
+    client_finish_with_intermediates, client_start_with_x, service_respond_with_y,
 };
 use onionskin::handshake::hs_ntor::{
     ClientState, KeySeed, MAX_INTRODUCE_BODY_LEN, ServiceKeys, ServicePublicKey, ServiceSecretKey,
@@ -76,7 +76,7 @@ fn reference(ctx: &mut Ctx, used: usize) -> Result<Reference, String> {
     let mut out = [0u8; MAX_INTRODUCE_BODY_LEN];
     let (_, len, _) = lib(
         "hs-ntor client start (unmarked)",
-        client_start_with_secret(&r.x, &r.public(), &r.header, &r.plaintext, &mut out),
+        client_start_with_x(&r.x, &r.public(), &r.header, &r.plaintext, &mut out),
     )?;
     r.encrypted = out.get(..len).unwrap_or_default().to_vec();
     let keys = ServiceKeys::new(r.auth_key, ServiceSecretKey::from_bytes(r.b));
@@ -84,7 +84,7 @@ fn reference(ctx: &mut Ctx, used: usize) -> Result<Reference, String> {
     let mut plaintext = [0u8; MAX_INTRODUCE_BODY_LEN];
     let (accepted, _) = lib(
         "hs-ntor service (unmarked)",
-        service_respond_with_secret(&r.y, &keys, &subs, &r.header, &r.encrypted, &mut plaintext),
+        service_respond_with_y(&r.y, &keys, &subs, &r.header, &r.encrypted, &mut plaintext),
     )?;
     r.handshake_info = *accepted.handshake_info.as_bytes();
     r.keys = expand(accepted.key_seed);
@@ -110,7 +110,7 @@ pub(crate) fn service_respond(ctx: &mut Ctx) -> Result<(), String> {
         let mut plaintext = [0u8; MAX_INTRODUCE_BODY_LEN];
         let (accepted, _) = lib(
             "hs-ntor service",
-            service_respond_with_secret(
+            service_respond_with_y(
                 &marked(&r.y),
                 &marked_service(&r),
                 &marked_subcredentials(&r),
@@ -172,7 +172,7 @@ pub(crate) fn service_reject(ctx: &mut Ctx) -> Result<(), String> {
             let mut plaintext = [0x5au8; MAX_INTRODUCE_BODY_LEN];
             expect_failed(
                 what,
-                service_respond_with_secret(
+                service_respond_with_y(
                     &marked(&r.y),
                     &marked_service(&r),
                     subs,
@@ -196,7 +196,7 @@ pub(crate) fn client_finish(ctx: &mut Ctx) -> Result<(), String> {
         let mut out = [0u8; MAX_INTRODUCE_BODY_LEN];
         let (state, len, _) = lib(
             "hs-ntor client start",
-            client_start_with_secret(
+            client_start_with_x(
                 &marked(&r.x),
                 &r.public(),
                 &r.header,
@@ -209,7 +209,7 @@ pub(crate) fn client_finish(ctx: &mut Ctx) -> Result<(), String> {
         check_eq("hs-ntor ENCRYPTED", encrypted, &r.encrypted)?;
         let (seed, _) = lib(
             "hs-ntor client finish",
-            client_finish_traced(state, &r.handshake_info),
+            client_finish_with_intermediates(state, &r.handshake_info),
         )?;
         check_eq("hs-ntor client keys", &mut expand(seed), &r.keys)?;
     }
@@ -231,7 +231,7 @@ pub(crate) fn client_reject(ctx: &mut Ctx) -> Result<(), String> {
             let mut out = [0u8; MAX_INTRODUCE_BODY_LEN];
             let (state, _, _) = lib(
                 "hs-ntor client start",
-                client_start_with_secret(
+                client_start_with_x(
                     &marked(&r.x),
                     &r.public(),
                     &r.header,

@@ -15,9 +15,9 @@
 //! let mut encrypted = [0u8; 64 + 5];
 //! let pk = service.public_key(Subcredential::new([8; 32]));
 //! let (state, len, trace) =
-//!     hazmat::client_start_with_secret(&[9; 32], &pk, &header, b"hello", &mut encrypted)?;
+//!     hazmat::client_start_with_x(&[9; 32], &pk, &header, b"hello", &mut encrypted)?;
 //! let mut plaintext = [0u8; 5];
-//! let (accepted, service_trace) = hazmat::service_respond_with_secret(
+//! let (accepted, service_trace) = hazmat::service_respond_with_y(
 //!     &[11; 32],
 //!     &service,
 //!     &[Subcredential::new([8; 32])],
@@ -26,7 +26,7 @@
 //!     &mut plaintext,
 //! )?;
 //! assert_eq!(trace.mac, service_trace.mac);
-//! let (_, client_trace) = hazmat::client_finish_traced(state, accepted.handshake_info.as_bytes())?;
+//! let (_, client_trace) = hazmat::client_finish_with_intermediates(state, accepted.handshake_info.as_bytes())?;
 //! assert_eq!(client_trace.ntor_key_seed, service_trace.ntor_key_seed);
 //! # Ok::<(), onionskin::HandshakeError>(())
 //! ```
@@ -45,9 +45,9 @@ use crate::HandshakeError;
 use crate::ct::Wiped;
 
 /// The intermediate values of rend-spec-v3 [NTOR-WITH-EXTRA-DATA], as one side computed
-/// them. Fields a step does not compute stay zero: [`client_start_with_secret`] fills
-/// `enc_key`, `mac_key` and `mac`; [`client_finish_traced`] fills `ntor_key_seed`, `verify`
-/// and `auth_input_mac`; [`service_respond_with_secret`] fills all but `mac_key`, from the
+/// them. Fields a step does not compute stay zero: [`client_start_with_x`] fills
+/// `enc_key`, `mac_key` and `mac`; [`client_finish_with_intermediates`] fills `ntor_key_seed`, `verify`
+/// and `auth_input_mac`; [`service_respond_with_y`] fills all but `mac_key`, from the
 /// subcredential that matched.
 ///
 /// Secret; wiped on drop; `Debug` prints nothing.
@@ -79,7 +79,7 @@ impl fmt::Debug for Intermediates {
 /// # Errors
 /// As [`ClientState::start_into`].
 #[cfg(feature = "hazmat")]
-pub fn client_start_with_secret(
+pub fn client_start_with_x(
     x: &[u8; 32],
     service: &ServicePublicKey,
     header: &[u8],
@@ -96,7 +96,7 @@ pub fn client_start_with_secret(
 /// # Errors
 /// As [`ClientState::finish`].
 #[cfg(feature = "hazmat")]
-pub fn client_finish_traced(
+pub fn client_finish_with_intermediates(
     state: ClientState,
     handshake_info: &[u8],
 ) -> Result<(KeySeed, Intermediates), HandshakeError> {
@@ -111,7 +111,7 @@ pub fn client_finish_traced(
 /// # Errors
 /// As [`service_respond`](super::service_respond).
 #[cfg(feature = "hazmat")]
-pub fn service_respond_with_secret(
+pub fn service_respond_with_y(
     y: &[u8; 32],
     keys: &ServiceKeys,
     subcredentials: &[Subcredential],
