@@ -15,6 +15,11 @@
 //! the relay's keys and an onion skin and makes the reply. The [`CircuitHandshake`] trait
 //! exposes the same operations generically, so an embedder can write one code path for all
 //! handshakes and pick one by [`HandshakeType`].
+//!
+//! [`hs_ntor`] has the same shape in an onion service's roles: `ClientState::start` makes
+//! INTRODUCE1's encrypted part, the stateless [`hs_ntor::service_respond`] answers an
+//! INTRODUCE2, and `finish(self, handshake_info)` checks RENDEZVOUS2. It travels in relay
+//! messages rather than CREATE2, has no HTYPE, and so is not a [`CircuitHandshake`].
 
 use crate::{CircuitKeys, HandshakeError};
 use core::fmt;

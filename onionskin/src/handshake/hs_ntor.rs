@@ -1,5 +1,5 @@
 //! hs-ntor, the onion-service handshake: rend-spec-v3 3.3.2 [NTOR-WITH-EXTRA-DATA] (the
-//! introduction), 4.2 [JOIN_REND] (the rendezvous) and 4.2.1 (key expansion).
+//! introduction), 4.2 `[JOIN_REND]` (the rendezvous) and 4.2.1 (key expansion).
 //!
 //! Unlike the circuit handshakes, hs-ntor runs across two circuits and four relay messages.
 //! The client encrypts the second half of INTRODUCE1 to the service's introduction-point key
@@ -38,7 +38,7 @@
 //! The service runs the crate's paired X25519 path (`Y`, `EXP(X,y)` and `EXP(X,b)` with one
 //! shared inversion) and, per subcredential, a three-block SHAKE-256 and a MAC over the cell
 //! (up to four blocks); the rendezvous hashes take nine more permutations. With AVX2 they run
-//! four at a time through [`crate::keccak`]'s lanes.
+//! four at a time through the crate's four-lane Keccak.
 //!
 //! # Example
 //! ```
