@@ -8,6 +8,7 @@
 // Test helpers: a failed unwrap or an out-of-range slice is a failed test, which is the point.
 #![allow(clippy::unwrap_used, clippy::indexing_slicing)]
 
+use core::hint::black_box;
 use onionskin::codec::extension::ExtensionList;
 use onionskin::codec::hs::{Introduce1, Introduce2, IntroducePlaintext, Rendezvous1, Rendezvous2};
 use onionskin::codec::{LinkSpec, LinkSpecs, RelayMsgBody};
@@ -18,7 +19,6 @@ use rand_chacha::ChaCha20Rng;
 use rand_core::SeedableRng;
 use stats_alloc::{INSTRUMENTED_SYSTEM, Region, StatsAlloc};
 use std::alloc::System;
-use std::hint::black_box;
 
 #[global_allocator]
 static GLOBAL: &StatsAlloc<System> = &INSTRUMENTED_SYSTEM;
