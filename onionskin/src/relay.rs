@@ -46,15 +46,17 @@
 use core::ops::Add;
 use core::time::Duration;
 
+mod profile;
 mod queue;
 mod ratelimit;
 mod stats;
 mod timing;
 
+pub use profile::{ConsensusParams, CreateHandling, RelayProfile};
 pub use queue::{Aged, Dequeued, OnionQueueConfig, QueueKind, Refusal, Refused, Scheduling};
 #[cfg(feature = "alloc")]
 #[cfg_attr(docsrs, doc(cfg(feature = "alloc")))]
-pub use queue::{AgedOut, OnionQueue};
+pub use queue::{AgedOut, Batch, OnionQueue, QueueHandle};
 #[cfg(feature = "alloc")]
 #[cfg_attr(docsrs, doc(cfg(feature = "alloc")))]
 pub use ratelimit::CreateRateLimiter;
