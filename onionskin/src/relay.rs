@@ -14,6 +14,10 @@
 //! - [`CreateRateLimiter`] (feature `alloc`): the per-address token bucket of C tor's
 //!   circuit-creation DoS mitigation, with bounded memory. [`AddressState`] is the per-address
 //!   logic alone, for callers who keep their own table (no allocation).
+//! - [`RelayProfile`]: which C tor to behave like — 0.2.4 as in the 2013 botnet surge, 0.4.8,
+//!   or 0.4.9 as relays run today (TAP refused before any work, ntor-v3 counted apart) — and
+//!   [`ConsensusParams`], the consensus parameters that tune all of the above, with C tor's
+//!   code defaults and the values of the live consensus.
 //!
 //! Nothing here has a clock, a thread or a global: the caller passes the time in as a
 //! [`Timestamp`] and randomness as a [`rand_core::RngCore`], so every decision is deterministic
