@@ -213,7 +213,11 @@ fn chart(r: &report::Report) -> svg::Chart {
             }
             if let Some(k) = cell.cores_per_client {
                 lines.push(svg::Line {
-                    label: format!("{}, {}", cell.population.label(), row.label),
+                    label: format!(
+                        "{}, {}",
+                        cell.population.label(),
+                        row.label.trim_end_matches(" relay")
+                    ),
                     cores_per_client: k,
                 });
             }
