@@ -1,6 +1,6 @@
 //! The calibrated capacity model: measured handshake costs turned into the client count at
 //! which a relay of a given rank in the network is full. Shared by the relay cost report
-//! (`cargo bench --bench relay_cost`) and the surge simulation (`cargo run --example surge`),
+//! (`cargo run --release -p relay-cost`) and the surge simulation (`cargo run --release -p surge`),
 //! which takes the handshake rate a relay of a chosen rank sees from here.
 //!
 //! # Model
@@ -600,10 +600,7 @@ pub(crate) struct Table {
     pub(crate) rows: Vec<Row>,
 }
 
-// Benches are built with `--cfg test` but no test harness, so this module is dead there;
-// tests/relay_cost.rs runs it.
 #[cfg(test)]
-#[allow(unused)]
 mod tests {
     use super::*;
 

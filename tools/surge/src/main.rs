@@ -2,7 +2,7 @@
 //! C tor's defences switched on one by one.
 //!
 //! ```text
-//! cargo run --release --example surge [-- --relay median|top10|top1] [--cores N] [--seed S] [--quick]
+//! cargo run --release -p surge [-- --relay median|top10|top1] [--cores N] [--seed S] [--quick]
 //! ```
 //!
 //! Measures the handshake costs on this machine, then runs the deterministic simulation of
@@ -11,7 +11,7 @@
 //! clients within weeks). Prints a table and writes `target/surge/surge.svg`.
 //!
 //! The simulated relay is the one the relay cost report's calibrated capacity model
-//! (`benches/relay_cost/calc.rs`, 2013 scenario, shared source) puts at the chosen rank
+//! (`tools/relay-cost/src/calc.rs`, 2013 scenario, shared source) puts at the chosen rank
 //! (`--relay median|top10|top1`, default the top 1 %): its share of the network's
 //! handshakes, the circuits a user and a bot build per hour, the 2013 hardware (TAP at 1 ms,
 //! the other handshakes at the ratios measured here) and the share of its cores left for
@@ -32,14 +32,11 @@
 // A command-line tool: printing is its job.
 #![allow(clippy::print_stdout, clippy::print_stderr)]
 
-#[path = "../benches/relay_cost/calc.rs"]
+#[path = "../../relay-cost/src/calc.rs"]
 #[allow(dead_code)] // the report uses more of the model than the simulation
 mod calc;
-#[path = "surge/measure.rs"]
 mod measure;
-#[path = "surge/sim.rs"]
 mod sim;
-#[path = "surge/svg.rs"]
 mod svg;
 
 use core::time::Duration;

@@ -151,7 +151,7 @@ pub(crate) fn to_value(r: &Report) -> Value {
         })).collect::<Vec<_>>()),
         "ntor_floor_in_x25519_dalek_varbase_units": opt_summary(r.crate_x25519_in_yardsticks.as_ref()),
         "capacity": {
-            "model": "calibrated: Zipf-weighted relays, positions, rendezvous, retries, hardware profile (benches/relay_cost/calc.rs)",
+            "model": "calibrated: Zipf-weighted relays, positions, rendezvous, retries, hardware profile (tools/relay-cost/src/calc.rs)",
             "scenario": c.model.era.key(),
             "assumptions": c.assumptions.iter().map(|a| json!({
                 "key": a.key,
