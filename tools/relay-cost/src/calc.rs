@@ -63,7 +63,15 @@ pub(crate) enum Population {
     NtorOnly,
     /// Every onion skin is ntor-v3 (today's clients).
     NtorV3Only,
+    /// The mixed population at a relay that serves ntor first (`NumNTorsPerTAP` ntor per
+    /// TAP, 0.2.4.17-rc): the ntor users are served until their own onion skins, plus the
+    /// one TAP served per `NumNTorsPerTAP` ntors, fill the relay; the TAP excess is dropped.
+    /// Its saturation point is where the ntor users start losing requests.
+    MixedNtorFirst(f64),
 }
+
+/// C tor's `NumNTorsPerTAP` default, for [`Population::MixedNtorFirst`].
+pub(crate) const NTORS_PER_TAP: f64 = 10.0;
 
 impl Population {
     pub(crate) fn label(self) -> String {
@@ -72,6 +80,7 @@ impl Population {
             Self::Mixed(s) => format!("mixed ({:.0} % TAP)", s * 100.0),
             Self::NtorOnly => "ntor-only".to_owned(),
             Self::NtorV3Only => "ntor-v3-only".to_owned(),
+            Self::MixedNtorFirst(_) => "mixed, ntor first".to_owned(),
         }
     }
 
@@ -81,6 +90,7 @@ impl Population {
             Self::Mixed(_) => "mixed",
             Self::NtorOnly => "ntor_only",
             Self::NtorV3Only => "ntor_v3_only",
+            Self::MixedNtorFirst(_) => "mixed_ntor_first",
         }
     }
 
@@ -93,6 +103,14 @@ impl Population {
             Self::Mixed(s) if s <= 0.0 => c.ntor,
             Self::Mixed(s) if s >= 1.0 => c.tap,
             Self::Mixed(s) => Some(s * c.tap? + (1.0 - s) * c.ntor?),
+            // The work done while every ntor is served: all ntor skins, and TAP only up to
+            // one per NumNTorsPerTAP ntors.
+            Self::MixedNtorFirst(s) => {
+                let s = s.clamp(0.0, 1.0);
+                let ntor = 1.0 - s;
+                let tap = s.min(ntor / NTORS_PER_TAP);
+                Some(ntor * c.ntor? + if tap > 0.0 { tap * c.tap? } else { 0.0 })
+            }
         }
     }
 }
@@ -359,10 +377,11 @@ impl Model {
     }
 
     /// The populations the table always shows, in order.
-    pub(crate) fn populations(&self) -> [Population; 4] {
+    pub(crate) fn populations(&self) -> [Population; 5] {
         [
             Population::TapOnly,
             Population::Mixed(self.tap_share),
+            Population::MixedNtorFirst(self.tap_share),
             Population::NtorOnly,
             Population::NtorV3Only,
         ]
@@ -677,6 +696,20 @@ mod tests {
     }
 
     #[test]
+    fn ntor_first_mix_by_hand() {
+        let c = measured();
+        // 90 % TAP: ntor users' 10 % of skins and one TAP per ten of them (1 %).
+        let got = Population::MixedNtorFirst(0.9).onion_skin_cost(&c).unwrap();
+        assert!(close(got, 0.1 * 58.8e-6 + 0.01 * 354e-6, 1e-12));
+        // Few TAP: all of it is served alongside.
+        let got = Population::MixedNtorFirst(0.05)
+            .onion_skin_cost(&c)
+            .unwrap();
+        assert!(close(got, 0.95 * 58.8e-6 + 0.05 * 354e-6, 1e-12));
+        assert_eq!(Population::MixedNtorFirst(0.0).onion_skin_cost(&c), c.ntor);
+    }
+
+    #[test]
     fn hardware_profile_keeps_measured_ratios() {
         let m = Model::y2013();
         let c = m.costs(&measured()).unwrap();
@@ -701,8 +734,14 @@ mod tests {
         assert!((2e6..5e6).contains(&top1_tap), "{top1_tap}");
         assert!(sat(0, 0) > 5.5e6, "median relay not full at the peak");
         assert!(sat(1, 0) < sat(0, 0));
-        // Ordered: TAP-only < mix < ntor-only.
-        assert!(sat(2, 0) < sat(2, 1) && sat(2, 1) < sat(2, 2));
+        // Ordered: TAP-only < mix < ntor-only, and with ntor first the ntor users of the
+        // mix keep being served well past the point where the relay is full.
+        assert!(sat(2, 0) < sat(2, 1) && sat(2, 1) < sat(2, 3));
+        assert!(sat(2, 2) > 2.0 * sat(2, 1));
+        // ntor-only moves saturation by the measured TAP/ntor ratio (CREATE_FAST first hops
+        // aside, which cost next to nothing).
+        let ratio = sat(2, 3) / sat(2, 0);
+        assert!(close(ratio, 354.0 / 58.8, 0.01), "{ratio}");
         // Guard connections at saturation near the operator's 9,000.
         let conns = t.rows[2].share * top1_tap * t.model.guards_per_client;
         assert!((5_000.0..15_000.0).contains(&conns), "{conns}");
@@ -728,7 +767,7 @@ mod tests {
             ..measured()
         };
         let t = m.table(&c);
-        assert!(t.rows[0].cells[3].saturation_clients.is_none());
-        assert!(t.rows[0].cells[2].saturation_clients.is_some());
+        assert!(t.rows[0].cells[4].saturation_clients.is_none());
+        assert!(t.rows[0].cells[3].saturation_clients.is_some());
     }
 }

@@ -440,8 +440,12 @@ fn capacity(o: &mut String, c: &crate::report::Capacity) -> core::fmt::Result {
         format!("@{}", words(m.clients)),
         format!("@{}", words(m.clients))
     )?;
-    for _ in m.populations() {
-        write!(o, " {:>18}", "full at (clients)")?;
+    for p in m.populations() {
+        let what = match p {
+            crate::calc::Population::MixedNtorFirst(_) => "ntor users hit at",
+            _ => "full at (clients)",
+        };
+        write!(o, " {what:>18}")?;
     }
     writeln!(o)?;
     for row in &t.rows {
@@ -462,6 +466,11 @@ fn capacity(o: &mut String, c: &crate::report::Capacity) -> core::fmt::Result {
         }
         writeln!(o)?;
     }
+    writeln!(
+        o,
+        "(\"mixed, ntor first\": the mix at a relay serving {} ntor per TAP; the client count at which its ntor users start losing requests)",
+        crate::calc::NTORS_PER_TAP
+    )?;
     writeln!(o, "assumptions (value, unit: source):")?;
     for a in &c.assumptions {
         writeln!(
