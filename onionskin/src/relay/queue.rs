@@ -1313,6 +1313,98 @@ mod tests {
         push(&mut q, T0, NTOR, 2);
     }
 
+    /// Random enqueues, removals by handle, single and batched dequeues against a plain
+    /// reference (two `VecDeque`s and C tor's `decide_next_handshake_type` written out):
+    /// the slab's links, free list and generations never go wrong.
+    #[test]
+    fn random_operations_match_a_reference() {
+        use rand_chacha::ChaCha8Rng;
+        use rand_chacha::rand_core::{RngCore, SeedableRng};
+        use std::collections::VecDeque;
+
+        struct Reference {
+            tap: VecDeque<u32>,
+            ntor: VecDeque<(u32, HandshakeType)>,
+            counter: u32,
+        }
+        impl Reference {
+            fn next(&mut self) -> Option<u32> {
+                let k = 10;
+                if self.ntor.is_empty() {
+                    return self.tap.pop_front();
+                }
+                if self.tap.is_empty() {
+                    if self.counter <= k {
+                        self.counter += 1;
+                    }
+                    return self.ntor.pop_front().map(|e| e.0);
+                }
+                self.counter += 1;
+                if self.counter <= k {
+                    return self.ntor.pop_front().map(|e| e.0);
+                }
+                self.counter = 0;
+                self.tap.pop_front()
+            }
+        }
+
+        let mut rng = ChaCha8Rng::seed_from_u64(19);
+        // A budget that admits everything: admission is tested elsewhere.
+        let mut q = OnionQueue::new(OnionQueueConfig {
+            max_queue_delay: Duration::from_secs(1_000_000),
+            ..OnionQueueConfig::default()
+        });
+        let mut r = Reference {
+            tap: VecDeque::new(),
+            ntor: VecDeque::new(),
+            counter: 0,
+        };
+        let mut handles: Vec<(u32, QueueHandle)> = Vec::new();
+        let mut next_id = 0u32;
+        for _ in 0..20_000 {
+            match rng.next_u32() % 8 {
+                0..=3 => {
+                    let h = [TAP, NTOR, HandshakeType::NTOR_V3][(rng.next_u32() % 3) as usize];
+                    let id = next_id;
+                    next_id += 1;
+                    handles.push((id, handle_of(&mut q, T0, h, id)));
+                    if h == TAP {
+                        r.tap.push_back(id);
+                    } else {
+                        r.ntor.push_back((id, h));
+                    }
+                }
+                4 | 5 if !handles.is_empty() => {
+                    let i = (rng.next_u32() as usize) % handles.len();
+                    let (id, h) = handles.swap_remove(i);
+                    let expected =
+                        r.tap.iter().any(|&t| t == id) || r.ntor.iter().any(|&(n, _)| n == id);
+                    r.tap.retain(|&t| t != id);
+                    r.ntor.retain(|&(n, _)| n != id);
+                    assert_eq!(q.remove(h).map(|d| d.request), expected.then_some(id));
+                }
+                6 => assert_eq!(q.next_request().map(|d| d.request), r.next()),
+                _ => {
+                    let n = 1 + (rng.next_u32() % 5) as usize;
+                    let got: Vec<(u32, HandshakeType)> =
+                        q.next_batch(n).map(|d| (d.request, d.htype)).collect();
+                    assert!(got.len() <= n);
+                    assert!(got.windows(2).all(|w| w[0].1 == w[1].1), "one type");
+                    for (id, _) in &got {
+                        assert_eq!(Some(*id), r.next());
+                    }
+                }
+            }
+            assert_eq!(q.len(QueueKind::Tap), r.tap.len());
+            assert_eq!(q.len(QueueKind::Ntor), r.ntor.len());
+        }
+        // Drain what is left in the same order.
+        while let Some(id) = r.next() {
+            assert_eq!(q.next_request().map(|d| d.request), Some(id));
+        }
+        assert!(q.is_empty());
+    }
+
     #[test]
     fn remove_and_clear() {
         let mut q = OnionQueue::new(OnionQueueConfig::default());
