@@ -5,8 +5,9 @@ use crate::report::{HandshakeResult, Report, Target};
 use crate::stats::Summary;
 use serde_json::{Value, json};
 
-/// Identifies the layout of this file, for tools that read it.
-pub(crate) const SCHEMA: &str = "onionskin-relay-cost/1";
+/// Identifies the layout of this file, for tools that read it (2: the calibrated capacity
+/// model replaced the even-spread calculator under `capacity`).
+pub(crate) const SCHEMA: &str = "onionskin-relay-cost/2";
 
 fn summary(s: &Summary) -> Value {
     json!({
