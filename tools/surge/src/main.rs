@@ -23,7 +23,8 @@
 //! 1. `TAP-only`: every client speaks TAP (0.2.3 world).
 //! 2. `mix, oldest first`: users speak ntor (0.2.4), bots TAP; the relay serves oldest first.
 //! 3. `mix, ntor first`: the relay serves up to 10 ntor per TAP (0.2.4.17-rc).
-//! 4. `+ rate limit`: C tor's per-address create rate limiting on client channels.
+//! 4. `+ rate limit`: C tor's per-address create rate limiting on client channels, with the
+//!    live consensus values of today (rate 2/s, burst 60, at least 2 connections).
 //! 5. `+ fewer exploratory`: clients launch a quarter as many exploratory circuits.
 //!
 //! and one variant: `rate limit, 32/addr` is step 4 with bots packed 32 to an address instead

@@ -69,7 +69,9 @@ pub(crate) struct Scenario {
     pub(crate) user_handshake: HandshakeType,
     /// Ntor first (C tor since 0.2.4.17-rc) or oldest first.
     pub(crate) scheduling: Scheduling,
-    /// Per-address create rate limiting (C tor's DoS mitigation) on client channels.
+    /// Per-address create rate limiting (C tor's DoS mitigation) on client channels, with
+    /// the parameters the live consensus sets today (`ConsensusParams::LIVE_2026_07`:
+    /// rate 2/s, burst 60, at least 2 connections).
     pub(crate) rate_limit: bool,
     /// Multiplier on the exploratory share of circuit launches (1 = as usual).
     pub(crate) exploratory_factor: f64,
@@ -777,10 +779,12 @@ pub(crate) fn run(cfg: &Config) -> Report {
         q.scheduling = cfg.scenario.scheduling;
         q
     };
-    let limiter = cfg
-        .scenario
-        .rate_limit
-        .then(|| CreateRateLimiter::new(CreateRateLimitConfig::DEFAULT, 1 << 20));
+    let limiter = cfg.scenario.rate_limit.then(|| {
+        let config = ConsensusParams::LIVE_2026_07
+            .create_rate_limit()
+            .unwrap_or(CreateRateLimitConfig::DEFAULT);
+        CreateRateLimiter::new(config, 1 << 20)
+    });
     let win_start = us(cfg.warmup);
     let sim = Sim {
         cfg,
