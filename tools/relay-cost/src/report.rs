@@ -2,7 +2,7 @@
 //! yardstick ratios, targets, throughput and the capacity calculator.
 
 use crate::args::Scenario;
-use crate::calc::{self, Costs, Load, Rates};
+use crate::calc::{Assumption, Costs, Model, Table};
 use crate::cases::Run;
 use crate::floor::{self, FloorKind, Primitive, YARD_MODEXP, YARD_X25519};
 use crate::machine::Machine;
@@ -132,15 +132,15 @@ impl Target {
     }
 }
 
-/// The calculator's answer.
+/// The capacity model's answer.
 #[derive(Clone, Debug)]
 pub(crate) struct Capacity {
-    pub(crate) scenario: Scenario,
-    pub(crate) cores: u32,
-    pub(crate) rates: Rates,
-    pub(crate) loads: Vec<(calc::Population, Option<Load>)>,
+    pub(crate) model: Model,
+    pub(crate) assumptions: Vec<Assumption>,
+    pub(crate) table: Table,
     /// An onion service under a rendezvous flood: for each hs-ntor row, the INTRODUCE2
-    /// handshakes one core answers per second (1 / the service's median), and all `cores`.
+    /// handshakes one core answers per second (1 / the service's median), and the model's
+    /// relay cores.
     pub(crate) onion_service: Vec<OnionServiceLoad>,
 }
 
@@ -155,6 +155,7 @@ pub(crate) struct OnionServiceLoad {
     /// On `cores` cores, if the work spread perfectly (C tor's service answers them on its
     /// main thread: one core).
     pub(crate) all_cores_per_s: f64,
+    pub(crate) cores: u32,
 }
 
 /// The whole report.
@@ -324,9 +325,7 @@ pub(crate) fn build(
         },
     ];
 
-    let cores = scenario
-        .cores
-        .unwrap_or_else(|| u32::try_from(machine.logical_cores).unwrap_or(1));
+    let model = scenario.model(u32::try_from(machine.logical_cores).unwrap_or(1));
     let cost = |name: &str| {
         handshakes
             .iter()
@@ -339,10 +338,6 @@ pub(crate) fn build(
         ntor_v3: cost("ntor-v3"),
         fast: cost("CREATE_FAST"),
     };
-    let loads = calc::populations(&scenario)
-        .into_iter()
-        .map(|p| (p, calc::load(&scenario, cores, &costs, p)))
-        .collect();
     let onion_service = handshakes
         .iter()
         .filter(|h| h.name.starts_with("hs-ntor"))
@@ -350,7 +345,8 @@ pub(crate) fn build(
             name: h.name,
             respond_us: h.respond.median,
             per_core_per_s: 1e6 / h.respond.median,
-            all_cores_per_s: f64::from(cores) * 1e6 / h.respond.median,
+            all_cores_per_s: f64::from(model.cores) * 1e6 / h.respond.median,
+            cores: model.cores,
         })
         .collect();
     let samples_total = ms.iter().map(|m| m.samples().len()).sum::<usize>();
@@ -372,10 +368,9 @@ pub(crate) fn build(
         primitives,
         targets,
         capacity: Capacity {
-            scenario,
-            cores,
-            rates: Rates::of(&scenario),
-            loads,
+            model,
+            assumptions: model.assumptions(),
+            table: model.table(&costs),
             onion_service,
         },
     }
