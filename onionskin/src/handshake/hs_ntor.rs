@@ -665,53 +665,94 @@ fn respond_core(
         found: Choice::from(0),
     };
 
-    // The first one or two subcredentials run alongside the rendezvous chains; the rest four
-    // at a time. Which runs with which depends only on how many there are.
-    let (first, others) = subcredentials.split_at(subcredentials.len().min(2));
-    let rend = match first {
+    // Keccak lanes, four hashes' permutations at a time: a subcredential is a six-permutation
+    // chain (KDF, then MAC), `NTOR_KEY_SEED` then the expansion four, `verify` then
+    // `AUTH_INPUT_MAC` five. Full groups of four subcredentials go first; the rest share a run
+    // with the rendezvous chains (three left over: `verify` joins them and `NTOR_KEY_SEED` runs
+    // after). Which runs with which depends only on how many subcredentials there are.
+    if subcredentials.is_empty() {
+        // Nothing can match. Public (the caller's own configuration).
+        return Err(HandshakeError::Failed);
+    }
+    let (full, rest) = subcredentials.split_at(subcredentials.len() - subcredentials.len() % 4);
+    for (g, group) in full.chunks_exact(4).enumerate() {
+        try_group::<4>(group, 4 * g, &xb, &intro, &then_mac, mac, &mut m);
+    }
+    let at = full.len();
+    // Chains are filled and read where they stand: each holds two kilobyte jobs of secrets,
+    // which a move would copy and leave behind unwiped.
+    let fill = |c: &mut Chain<'_>, s: &Subcredential| {
+        primitives::intro_kdf(c.first_mut(), &xb, &intro, s.as_bytes());
+    };
+    let rend_chains = |seed: &mut Chain<'_>, verify: &mut Chain<'_>| {
+        primitives::key_seed_and_verify(seed.first_mut(), verify.first_mut(), &r);
+    };
+    let rend = match rest {
+        [] => {
+            let mut chains = [Chain::new(&then_expand), Chain::new(&then_auth)];
+            let [seed, verify] = &mut chains;
+            rend_chains(seed, verify);
+            run_chains(&mut chains);
+            let [seed, verify] = &mut chains;
+            rend_out(seed, verify)
+        }
         [s0] => {
             let mut chains = [
+                Chain::new(&then_mac),
                 Chain::new(&then_expand),
                 Chain::new(&then_auth),
-                Chain::new(&then_mac),
             ];
-            let [seed_chain, verify_chain, c0] = &mut chains;
-            primitives::key_seed_and_verify(seed_chain.first_mut(), verify_chain.first_mut(), &r);
-            primitives::intro_kdf(c0.first_mut(), &xb, &intro, s0.as_bytes());
+            let [c0, seed, verify] = &mut chains;
+            fill(c0, s0);
+            rend_chains(seed, verify);
             run_chains(&mut chains);
-            let [seed_chain, verify_chain, c0] = &mut chains;
-            m.check(c0, 0, mac);
-            rend_out(seed_chain, verify_chain)
+            let [c0, seed, verify] = &mut chains;
+            m.check(c0, at, mac);
+            rend_out(seed, verify)
         }
         [s0, s1] => {
             let mut chains = [
+                Chain::new(&then_mac),
+                Chain::new(&then_mac),
                 Chain::new(&then_expand),
                 Chain::new(&then_auth),
-                Chain::new(&then_mac),
-                Chain::new(&then_mac),
             ];
-            let [seed_chain, verify_chain, c0, c1] = &mut chains;
-            primitives::key_seed_and_verify(seed_chain.first_mut(), verify_chain.first_mut(), &r);
-            primitives::intro_kdf(c0.first_mut(), &xb, &intro, s0.as_bytes());
-            primitives::intro_kdf(c1.first_mut(), &xb, &intro, s1.as_bytes());
+            let [c0, c1, seed, verify] = &mut chains;
+            fill(c0, s0);
+            fill(c1, s1);
+            rend_chains(seed, verify);
             run_chains(&mut chains);
-            let [seed_chain, verify_chain, c0, c1] = &mut chains;
-            m.check(c0, 0, mac);
-            m.check(c1, 1, mac);
-            rend_out(seed_chain, verify_chain)
+            let [c0, c1, seed, verify] = &mut chains;
+            m.check(c0, at, mac);
+            m.check(c1, at + 1, mac);
+            rend_out(seed, verify)
         }
-        // No subcredential: nothing can match. Public (the caller's own configuration).
+        [s0, s1, s2] => {
+            let mut chains = [
+                Chain::new(&then_mac),
+                Chain::new(&then_mac),
+                Chain::new(&then_mac),
+                Chain::new(&then_auth),
+            ];
+            let mut last = [Chain::new(&then_expand)];
+            let [c0, c1, c2, verify] = &mut chains;
+            let [seed] = &mut last;
+            fill(c0, s0);
+            fill(c1, s1);
+            fill(c2, s2);
+            rend_chains(seed, verify);
+            run_chains(&mut chains);
+            run_chains(&mut last);
+            let [c0, c1, c2, verify] = &mut chains;
+            let [seed] = &mut last;
+            m.check(c0, at, mac);
+            m.check(c1, at + 1, mac);
+            m.check(c2, at + 2, mac);
+            rend_out(seed, verify)
+        }
+        // `rest` has fewer than four entries.
         _ => return Err(HandshakeError::Failed),
     };
-    for (g, group) in others.chunks(4).enumerate() {
-        let at = first.len() + 4 * g;
-        match group.len() {
-            1 => try_group::<1>(group, at, &xb, &intro, &then_mac, mac, &mut m),
-            2 => try_group::<2>(group, at, &xb, &intro, &then_mac, mac, &mut m),
-            3 => try_group::<3>(group, at, &xb, &intro, &then_mac, mac, &mut m),
-            _ => try_group::<4>(group, at, &xb, &intro, &then_mac, mac, &mut m),
-        }
-    }
     ok &= m.found;
 
     // The one decision. Nothing has been decrypted yet.
