@@ -81,16 +81,22 @@
 //! gets the create body from [`dispatch::ClientHandshake::start`] and turns any reply body into
 //! keys with [`dispatch::ClientHandshake::finish`]. No allocation, no panic.
 
+use crate::codec::extension::{CircuitExtension, ExtensionList, ExtensionWriter};
 use crate::{CircuitKeys, HandshakeError};
 use core::fmt;
 use rand_core::{CryptoRng, RngCore};
 
+pub mod dispatch;
 pub mod fast;
 pub mod ntor;
 pub mod ntor_v3;
+mod onion_key;
 #[cfg(feature = "tap")]
 #[cfg_attr(docsrs, doc(cfg(feature = "tap")))]
 pub mod tap;
+
+pub use ntor_v3::ServerMessage;
+pub use onion_key::{NTOR_ONION_KEY_LEN, NtorOnionKey, UnknownKeyPolicy};
 
 /// A CREATE2 handshake type (HTYPE, tor-spec 5.1). An open newtype: unknown values decode and
 /// re-encode unchanged.
@@ -101,7 +107,7 @@ impl HandshakeType {
     /// The legacy TAP handshake (HTYPE 0).
     pub const TAP: Self = Self(0);
     /// Reserved on the wire; C tor uses 1 internally for CREATE_FAST, and this crate's
-    /// [`fast::CreateFast`] reports it. A CREATE2 carrying it is rejected.
+    /// [`fast::Fast`] reports it. A CREATE2 carrying it is rejected.
     pub const FAST: Self = Self(1);
     /// ntor (HTYPE 2).
     pub const NTOR: Self = Self(2);
@@ -158,11 +164,36 @@ pub trait KeyMaterial: Sized {
 }
 
 /// A circuit handshake driven generically. Implemented by zero-sized markers:
-/// [`ntor::Ntor`], [`ntor_v3::NtorV3`], [`fast::CreateFast`] and (feature `tap`) [`tap::Tap`].
+/// [`ntor::Ntor`], [`ntor_v3::NtorV3`], [`fast::Fast`] and (feature `tap`) [`tap::Tap`].
 ///
-/// Handshakes other than ntor-v3 carry no messages: `client_start` rejects a non-empty
-/// message with [`HandshakeError::MessageNotSupported`], `relay_respond` never calls its
-/// `reply_message` callback, and `client_finish` writes no message.
+/// Extensions are typed ([`CircuitExtension`]). An empty list means "no message": ntor-v3
+/// encodes it as the one byte `00`, the empty extension list C tor requires (a zero-length
+/// message gets the circuit destroyed). Handshakes other than ntor-v3 carry no messages:
+/// `client_start` refuses a non-empty list with [`HandshakeError::MessageNotSupported`],
+/// `relay_respond` never calls its callback, and `client_finish` returns an empty
+/// [`ServerMessage`].
+///
+/// The relay's policy for unknown onion keys travels in its keys
+/// (`RelayKeys::with_unknown_key_policy`, see [`UnknownKeyPolicy`]).
+///
+/// ```
+/// use onionskin::handshake::{CircuitHandshake, NtorOnionKey, ntor_v3::{NtorV3, RelayKeys}};
+/// use onionskin::KeyMaterial;
+///
+/// fn round_trip<H: CircuitHandshake>(relay: &H::RelayKeys, public: &H::RelayPublicKey)
+///     -> Result<bool, onionskin::HandshakeError>
+/// {
+///     let mut rng = rand_core::OsRng;
+///     let (state, skin) = H::client_start(&mut rng, public, &[])?;
+///     let (relay_seed, reply) = H::relay_respond(&mut rng, relay, skin.as_ref(), |_, _| Ok(()))?;
+///     let (client_seed, _) = H::client_finish(state, reply.as_ref())?;
+///     Ok(client_seed.circuit_keys() == relay_seed.circuit_keys())
+/// }
+///
+/// let relay = RelayKeys::new([7; 32], NtorOnionKey::generate(&mut rand_core::OsRng));
+/// assert!(round_trip::<NtorV3>(&relay, &relay.public_key())?);
+/// # Ok::<(), onionskin::HandshakeError>(())
+/// ```
 pub trait CircuitHandshake {
     /// The HTYPE that carries this handshake in CREATE2 ([`HandshakeType::FAST`] for CREATE_FAST).
     const HTYPE: HandshakeType;
@@ -179,53 +210,54 @@ pub trait CircuitHandshake {
     /// The shared secret both sides end with.
     type KeySeed: KeyMaterial;
 
-    /// Starts a handshake with `relay`, sending `message` if the handshake can carry one.
+    /// Starts a handshake with `relay`, asking for `extensions` if the handshake can carry
+    /// them (`&[]`: none).
     ///
     /// # Errors
-    /// [`HandshakeError::MessageNotSupported`] for a non-empty message on a handshake without
-    /// messages; [`HandshakeError::BadLength`] if the message is too long for the handshake.
+    /// [`HandshakeError::MessageNotSupported`] for extensions on a handshake without
+    /// messages; [`HandshakeError::Malformed`] or [`HandshakeError::BufferTooSmall`] if they do
+    /// not fit the onion skin; [`HandshakeError::Failed`] for an unusable relay onion key.
     fn client_start<R: RngCore + CryptoRng>(
         rng: &mut R,
         relay: &Self::RelayPublicKey,
-        message: &[u8],
+        extensions: &[CircuitExtension<'_>],
     ) -> Result<(Self::ClientState, Self::OnionSkin), HandshakeError>;
 
-    /// Relay side: answers `onion_skin`. For ntor-v3, `reply_message` sees the client's
-    /// message only after it has been authenticated, writes the relay's message into the
-    /// buffer it is given and returns its length, or `None` to refuse the handshake.
+    /// Relay side: answers `onion_skin`. For ntor-v3, `reply_extensions` sees the client's
+    /// extension list only after it has been authenticated and writes the relay's reply
+    /// extensions (none: the empty list `00`); returning an error refuses the handshake with
+    /// that error.
     ///
     /// # Errors
-    /// [`HandshakeError::Failed`] for any cryptographic failure, [`HandshakeError::BadLength`]
-    /// for a skin of the wrong length, and [`HandshakeError::WrongRelay`] where the skin names
-    /// another relay's (public) identity.
+    /// [`HandshakeError::Malformed`], [`HandshakeError::WrongRelay`],
+    /// [`HandshakeError::UnknownOnionKey`] and [`HandshakeError::Failed`], with the meanings
+    /// of [`HandshakeError`]; whatever `reply_extensions` returns.
     fn relay_respond<R, F>(
         rng: &mut R,
         keys: &Self::RelayKeys,
         onion_skin: &[u8],
-        reply_message: F,
+        reply_extensions: F,
     ) -> Result<(Self::KeySeed, Self::Reply), HandshakeError>
     where
         R: RngCore + CryptoRng,
-        F: FnOnce(&[u8], &mut [u8]) -> Option<usize>;
+        F: FnOnce(&ExtensionList<'_>, &mut ExtensionWriter<'_>) -> Result<(), HandshakeError>;
 
-    /// Client side: checks `reply`, writes the relay's message (ntor-v3 only) into
-    /// `message_out` and returns the key seed and the message length.
+    /// Client side: checks `reply` and returns the key seed and the relay's message (an
+    /// empty one for handshakes without messages).
     ///
     /// # Errors
-    /// [`HandshakeError::Failed`] if the reply does not authenticate, [`HandshakeError::BadLength`]
-    /// for a reply of the wrong length, [`HandshakeError::BufferTooSmall`] if the relay's
-    /// message does not fit `message_out`.
+    /// [`HandshakeError::Failed`] if the reply does not authenticate,
+    /// [`HandshakeError::Malformed`] for a reply of the wrong length.
     fn client_finish(
         state: Self::ClientState,
         reply: &[u8],
-        message_out: &mut [u8],
-    ) -> Result<(Self::KeySeed, usize), HandshakeError>;
+    ) -> Result<(Self::KeySeed, ServerMessage), HandshakeError>;
 }
 
 /// For the handshakes that carry no message (TAP, ntor, CREATE_FAST) in the generic
-/// [`CircuitHandshake::client_start`]: anything but an empty message is refused.
-pub(crate) fn no_message(message: &[u8]) -> Result<(), HandshakeError> {
-    if message.is_empty() {
+/// [`CircuitHandshake::client_start`]: anything but an empty extension list is refused.
+pub(crate) fn no_message(extensions: &[CircuitExtension<'_>]) -> Result<(), HandshakeError> {
+    if extensions.is_empty() {
         Ok(())
     } else {
         Err(HandshakeError::MessageNotSupported)
