@@ -416,7 +416,7 @@ mod tests {
         );
         // Non-ASCII inside a value of the right byte length.
         assert_eq!(
-            parse_ntor_onion_key("AAcOFRwjKjE4P0ZNVFtiaXB3foWMk5qhqK+2vcTLé"),
+            parse_ntor_onion_key("AAcOFRwjKjE4P0ZNVFtiaXB3foWMk5qhqK+2vcTL0é"),
             Err(KeyFormatError::BadBase64)
         );
         assert_eq!(
