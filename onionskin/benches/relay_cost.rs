@@ -50,7 +50,7 @@ mod table;
 use cases::{Case, Spec};
 pub(crate) use error::Error;
 use floor::FloorKind;
-use onionskin::handshake::fast::CreateFast;
+use onionskin::handshake::fast::Fast;
 use onionskin::handshake::ntor::Ntor;
 use onionskin::handshake::ntor_v3::NtorV3;
 use onionskin::handshake::tap::Tap;

@@ -46,10 +46,10 @@ fn run(
     let keys = RelayKeys::new(id, RelaySecretKey::from_bytes(b)).with_verification(ver.clone());
     let pk = RelayPublicKey::new(id, keys.public_key().onion_key).with_verification(ver);
     let mut skin = [0u8; MAX_ONION_SKIN_LEN];
-    let (state, skin_len, _) = hazmat::client_start_with_secret(&x, &pk, cm, &mut skin).unwrap();
+    let (state, skin_len, _) = hazmat::client_start_with_x(&x, &pk, cm, &mut skin).unwrap();
     let mut seen_cm = Vec::new();
     let mut reply = [0u8; MAX_REPLY_LEN];
-    let (relay_seed, reply_len, _) = hazmat::relay_respond_with_secret(
+    let (relay_seed, reply_len, _) = hazmat::relay_respond_with_y(
         &y,
         &keys,
         &skin[..skin_len],

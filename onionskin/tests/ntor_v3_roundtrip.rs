@@ -74,9 +74,9 @@ fn every_reply_byte_is_authenticated() {
     let relay = RelayKeys::new([3; 32], RelaySecretKey::from_bytes([4; 32]));
     let pk = relay.public_key();
     let mut skin = [0u8; 200];
-    let (_, skin_len, _) = hazmat::client_start_with_secret(&x, &pk, b"cm", &mut skin).unwrap();
+    let (_, skin_len, _) = hazmat::client_start_with_x(&x, &pk, b"cm", &mut skin).unwrap();
     let mut reply = [0u8; MAX_REPLY_LEN];
-    let (_, reply_len, _) = hazmat::relay_respond_with_secret(
+    let (_, reply_len, _) = hazmat::relay_respond_with_y(
         &y,
         &relay,
         &skin[..skin_len],
@@ -93,7 +93,7 @@ fn every_reply_byte_is_authenticated() {
         let mut bad = reply.to_vec();
         bad[i] ^= 0x04;
         let (state, _, _) =
-            hazmat::client_start_with_secret(&x, &pk, b"cm", &mut [0u8; 200]).unwrap();
+            hazmat::client_start_with_x(&x, &pk, b"cm", &mut [0u8; 200]).unwrap();
         assert_eq!(
             state.finish(&bad, &mut sm).err(),
             Some(HandshakeError::Failed),
@@ -101,12 +101,12 @@ fn every_reply_byte_is_authenticated() {
         );
     }
     // Truncating or extending the encrypted message breaks AUTH too (it is ENCAP'd).
-    let (state, _, _) = hazmat::client_start_with_secret(&x, &pk, b"cm", &mut [0u8; 200]).unwrap();
+    let (state, _, _) = hazmat::client_start_with_x(&x, &pk, b"cm", &mut [0u8; 200]).unwrap();
     assert_eq!(
         state.finish(&reply[..reply.len() - 1], &mut sm).err(),
         Some(HandshakeError::Failed)
     );
-    let (state, _, _) = hazmat::client_start_with_secret(&x, &pk, b"cm", &mut [0u8; 200]).unwrap();
+    let (state, _, _) = hazmat::client_start_with_x(&x, &pk, b"cm", &mut [0u8; 200]).unwrap();
     let mut longer = reply.to_vec();
     longer.push(0);
     assert_eq!(
@@ -114,7 +114,7 @@ fn every_reply_byte_is_authenticated() {
         Some(HandshakeError::Failed)
     );
     // And the untouched reply is accepted.
-    let (state, _, _) = hazmat::client_start_with_secret(&x, &pk, b"cm", &mut [0u8; 200]).unwrap();
+    let (state, _, _) = hazmat::client_start_with_x(&x, &pk, b"cm", &mut [0u8; 200]).unwrap();
     let (_, n) = state.finish(reply, &mut sm).unwrap();
     assert_eq!(&sm[..n], b"hello");
 }

@@ -61,7 +61,7 @@ fn known_answers_both_sides() {
         assert_eq!(skin.to_vec(), h(case, "onionskin"), "{id}: onion skin");
         let keys = RelayKeys::new(key, None);
         let (relay_seed, reply) =
-            hazmat::server_respond_with(&keys, &skin, &arr(case, "y")).unwrap();
+            hazmat::relay_respond_with_y(&keys, &skin, &arr(case, "y")).unwrap();
         assert_eq!(reply.to_vec(), h(case, "reply"), "{id}: reply");
         let client_seed = state.finish(&reply).unwrap();
         let want = h(case, "kdf_tor_out_92");
@@ -82,7 +82,7 @@ fn leading_zero_k0_case_uses_minimal_encoding() {
         .expect("the vector file has a leading-zero case");
     let keys = RelayKeys::new(secret_key(case), None);
     let (seed, _) =
-        hazmat::server_respond_with(&keys, &arr(case, "onionskin"), &arr(case, "y")).unwrap();
+        hazmat::relay_respond_with_y(&keys, &arr(case, "onionskin"), &arr(case, "y")).unwrap();
     let mut material = [0u8; 72];
     seed.expand_into(&mut material).unwrap();
     assert_eq!(material.to_vec(), h(case, "key_material_72"));
@@ -98,17 +98,17 @@ fn previous_onion_key_is_tried() {
     let (a, b) = (&cases[0], &cases[1]);
     let keys = RelayKeys::new(secret_key(b), Some(secret_key(a)));
     let (_, reply) =
-        hazmat::server_respond_with(&keys, &arr(a, "onionskin"), &arr(a, "y")).unwrap();
+        hazmat::relay_respond_with_y(&keys, &arr(a, "onionskin"), &arr(a, "y")).unwrap();
     assert_eq!(reply.to_vec(), h(a, "reply"));
     // And the current key still works with a previous key configured.
     let keys = RelayKeys::new(secret_key(a), Some(secret_key(b)));
     let (_, reply) =
-        hazmat::server_respond_with(&keys, &arr(a, "onionskin"), &arr(a, "y")).unwrap();
+        hazmat::relay_respond_with_y(&keys, &arr(a, "onionskin"), &arr(a, "y")).unwrap();
     assert_eq!(reply.to_vec(), h(a, "reply"));
     // Neither key: refused.
     let keys = RelayKeys::new(secret_key(b), Some(secret_key(&cases[2])));
     assert_eq!(
-        hazmat::server_respond_with(&keys, &arr(a, "onionskin"), &arr(a, "y")).err(),
+        hazmat::relay_respond_with_y(&keys, &arr(a, "onionskin"), &arr(a, "y")).err(),
         Some(HandshakeError::Failed)
     );
 }
@@ -131,7 +131,7 @@ fn reject_vectors() {
                 assert_eq!(r.err(), Some(want), "{id}");
                 if let Ok(s) = <[u8; 186]>::try_from(skin.as_slice()) {
                     assert!(
-                        hazmat::server_respond_with(&keys, &s, &arr(&case, "y")).is_err(),
+                        hazmat::relay_respond_with_y(&keys, &s, &arr(&case, "y")).is_err(),
                         "{id}"
                     );
                 }
@@ -167,7 +167,7 @@ fn tampered_skin_and_reply_are_rejected() {
     for pos in (0..186).step_by(23).chain([127, 128, 185]) {
         let mut bad = skin;
         bad[pos] ^= 0x40;
-        match hazmat::server_respond_with(&keys, &bad, &y) {
+        match hazmat::relay_respond_with_y(&keys, &bad, &y) {
             Err(e) => {
                 assert!(pos < 128, "pos {pos}");
                 assert_eq!(e, HandshakeError::Failed);
@@ -237,13 +237,13 @@ fn expand_limits() {
     let case = &positive()[0];
     let keys = RelayKeys::new(secret_key(case), None);
     let skin: [u8; 186] = arr(case, "onionskin");
-    let (seed, _) = hazmat::server_respond_with(&keys, &skin, &arr(case, "y")).unwrap();
+    let (seed, _) = hazmat::relay_respond_with_y(&keys, &skin, &arr(case, "y")).unwrap();
     let mut too_long = vec![0u8; onionskin::kdf::KDF_TOR_MAX_LEN - 20 + 1];
     assert_eq!(
         seed.expand_into(&mut too_long),
         Err(HandshakeError::KeyMaterialTooLong)
     );
-    let (seed, _) = hazmat::server_respond_with(&keys, &skin, &arr(case, "y")).unwrap();
+    let (seed, _) = hazmat::relay_respond_with_y(&keys, &skin, &arr(case, "y")).unwrap();
     let mut max = vec![0u8; onionskin::kdf::KDF_TOR_MAX_LEN - 20];
     seed.expand_into(&mut max).unwrap();
     // The last bytes agree with the plain (variable-time) KDF over the same K0.
@@ -370,7 +370,7 @@ proptest! {
         let keys = RelayKeys::new(key.clone(), None);
         let mut rng = ChaCha20Rng::seed_from_u64(seed);
         let (state, skin) = ClientState::start(&mut rng, key.public_key());
-        let (relay_seed, reply) = tap::server_respond(&mut rng, &keys, &skin).unwrap();
+        let (relay_seed, reply) = tap::relay_respond(&mut rng, &keys, &skin).unwrap();
         let client_seed = state.finish(&reply).unwrap();
         prop_assert!(client_seed.circuit_keys() == relay_seed.circuit_keys());
     }

@@ -227,6 +227,7 @@ pub type RelaySecretKey = NtorOnionKey;
 
 /// Everything the relay needs to answer: its identity, its current onion key, optionally
 /// the previous one (still accepted after a rotation), and `VER`.
+#[derive(Clone)]
 pub struct RelayKeys {
     identity: [u8; ID_LEN],
     current: RelaySecretKey,
