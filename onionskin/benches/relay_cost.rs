@@ -66,7 +66,7 @@ fn handshakes() -> Vec<Box<dyn Case>> {
                 fixtures::NTOR_V3_RELAY_MESSAGE,
             ),
         ),
-        Box::new(Spec::<CreateFast>::new(
+        Box::new(Spec::<Fast>::new(
             "CREATE_FAST",
             FloorKind::Fast,
             fixtures::create_fast,
