@@ -74,7 +74,7 @@ pub(crate) fn bench(c: &mut Criterion) {
 
     // The handshake.
     let public = key.public_key().clone();
-    let keys = RelayKeys::new(relay_key(), None);
+    let keys = RelayKeys::new(relay_key());
     g.bench_function("client_create", |b| {
         b.iter(|| ClientState::start(&mut rng, black_box(&public)));
     });
@@ -82,7 +82,7 @@ pub(crate) fn bench(c: &mut Criterion) {
     g.bench_function("relay_respond", |b| {
         b.iter(|| tap::relay_respond(&mut rng, black_box(&keys), black_box(&skin)).expect("ok"));
     });
-    let keys2 = RelayKeys::new(relay_key(), Some(relay_key()));
+    let keys2 = RelayKeys::new(relay_key()).with_previous(relay_key());
     g.bench_function("relay_respond_two_onion_keys", |b| {
         b.iter(|| tap::relay_respond(&mut rng, black_box(&keys2), black_box(&skin)).expect("ok"));
     });
