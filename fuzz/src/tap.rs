@@ -108,7 +108,7 @@ pub fn relay() -> &'static RelayKeys {
     KEYS.get_or_init(|| {
         let current = RelaySecretKey::from_pkcs1_der(&unhex(CURRENT_DER)).expect("key 0");
         let previous = RelaySecretKey::from_pkcs1_der(&unhex(PREVIOUS_DER)).expect("key 1");
-        RelayKeys::new(current, Some(previous))
+        RelayKeys::new(current).with_previous(previous)
     })
 }
 

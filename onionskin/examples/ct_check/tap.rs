@@ -100,7 +100,7 @@ fn order(n: usize) -> impl Iterator<Item = usize> {
 /// Relay keys with their CRT secrets marked. `black_box(&mut keys)` after the marks makes
 /// the compiler treat every field as changed, so nothing loaded before the mark is reused.
 fn marked_keys(current: &RelaySecretKey, previous: Option<&RelaySecretKey>) -> RelayKeys {
-    let mut keys = RelayKeys::new(current.clone(), previous.cloned());
+    let mut keys = RelayKeys::new(current.clone()).with_previous_opt(previous.cloned());
     vg::secret_ref(rsa_crt(keys.current()));
     if let Some(p) = keys.previous() {
         vg::secret_ref(rsa_crt(p));

@@ -96,5 +96,5 @@ fn tap_vector_keys() -> onionskin::handshake::tap::RelayKeys {
         .and_then(|h| hex::decode(h).ok())
         .expect("private_der_pkcs1");
     let key = tap::RelaySecretKey::from_pkcs1_der(&der).expect("valid onion key");
-    tap::RelayKeys::new(key, None)
+    tap::RelayKeys::new(key)
 }
