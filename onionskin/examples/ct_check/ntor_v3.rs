@@ -2,14 +2,15 @@
 //! messages' plaintexts marked, and the rejection paths (bad MAC, low-order `X`, unknown
 //! KEYID, bad AUTH).
 
-use crate::paths::{Ctx, check_eq, check_keys, expect_failed, keys_of, lib, marked, why};
+use crate::paths::{
+    Ctx, check_eq, check_keys, expect_error, expect_failed, keys_of, lib, marked, why,
+};
+use onionskin::HandshakeError;
 use crate::vg;
 use onionskin::handshake::ntor_v3::hazmat::{
-    client_finish_traced, client_start_with_secret, relay_respond_with_secret,
+    client_finish_with_intermediates, client_start_with_x, relay_respond_with_y,
 };
-use onionskin::handshake::ntor_v3::{
-    ClientState, MAX_ONION_SKIN_LEN, MAX_REPLY_LEN, RelayKeys, RelaySecretKey,
-};
+use onionskin::handshake::ntor_v3::{MAX_ONION_SKIN_LEN, MAX_REPLY_LEN, RelayKeys, RelaySecretKey};
 
 /// The client's message: the size of a congestion-control request and some more.
 const CM_LEN: usize = 24;
@@ -32,10 +33,10 @@ struct Reference {
 
 impl Reference {
     fn public(&self) -> onionskin::handshake::ntor_v3::RelayPublicKey {
-        let relay = RelayKeys::new(self.identity, RelaySecretKey::from_bytes(self.b));
+        let relay = RelayKeys::new(self.identity, RelaySecretKey::from_bytes(&self.b));
         let mut public = relay.public_key();
         if self.use_previous {
-            public.onion_key = *RelaySecretKey::from_bytes(self.previous).public_key();
+            public.onion_key = *RelaySecretKey::from_bytes(&self.previous).public_key();
         }
         public
     }
@@ -55,8 +56,8 @@ fn reference(ctx: &mut Ctx, use_previous: bool) -> Result<Reference, String> {
         reply: Vec::new(),
         keys: [0; crate::paths::KEYS_LEN],
     };
-    let relay = RelayKeys::new(r.identity, RelaySecretKey::from_bytes(r.b))
-        .with_previous(RelaySecretKey::from_bytes(r.previous));
+    let relay = RelayKeys::new(r.identity, RelaySecretKey::from_bytes(&r.b))
+        .with_previous(RelaySecretKey::from_bytes(&r.previous));
     let mut skin = [0u8; MAX_ONION_SKIN_LEN];
     let (_, len, _) = lib(
         "ntor-v3 start (unmarked)",
@@ -82,8 +83,8 @@ fn answer(sm: &[u8; SM_LEN], out: &mut [u8]) -> Option<usize> {
 
 fn marked_relay(r: &Reference) -> RelayKeys {
     let (current, previous) = (
-        RelaySecretKey::from_bytes(marked(&r.b)),
-        RelaySecretKey::from_bytes(marked(&r.previous)),
+        RelaySecretKey::from_bytes(&marked(&r.b)),
+        RelaySecretKey::from_bytes(&marked(&r.previous)),
     );
     vg::public_ref(current.public_key(), why::PUBLIC_KEY);
     vg::public_ref(previous.public_key(), why::PUBLIC_KEY);
@@ -142,14 +143,18 @@ pub(crate) fn relay_reject(ctx: &mut Ctx) -> Result<(), String> {
         if let Some(k) = unknown.get_mut(32) {
             *k ^= 1;
         }
-        for (what, skin) in [
-            ("ntor-v3 relay, bad MAC", &bad_mac),
-            ("ntor-v3 relay, X = 0", &low_order),
-            ("ntor-v3 relay, unknown KEYID", &unknown),
+        for (what, skin, want) in [
+            ("ntor-v3 relay, bad MAC", &bad_mac, HandshakeError::Failed),
+            ("ntor-v3 relay, X = 0", &low_order, HandshakeError::Failed),
+            (
+                "ntor-v3 relay, unknown KEYID",
+                &unknown,
+                HandshakeError::UnknownOnionKey,
+            ),
         ] {
             let mut reply = [0u8; MAX_REPLY_LEN];
             let mut called = false;
-            expect_failed(
+            expect_error(
                 what,
                 relay_respond_with_y(
                     &marked(&r.y),
@@ -161,6 +166,7 @@ pub(crate) fn relay_reject(ctx: &mut Ctx) -> Result<(), String> {
                     },
                     &mut reply,
                 ),
+                want,
             )?;
             if called {
                 return Err(format!("{what}: callback saw an unauthenticated message"));
@@ -236,8 +242,7 @@ pub(crate) fn client_reject(ctx: &mut Ctx) -> Result<(), String> {
                 "ntor-v3 client start",
                 client_start_with_x(&marked(&r.x), &r.public(), &marked(&r.cm), &mut skin),
             )?;
-            let mut sm = [0u8; MAX_REPLY_LEN];
-            expect_failed(what, ClientState::finish(state, reply, &mut sm))?;
+            expect_failed(what, state.finish(reply))?;
         }
     }
     Ok(())
