@@ -9,7 +9,7 @@
 
 use super::support::{self, hex};
 use onionskin::handshake::CircuitHandshake;
-use onionskin::handshake::fast::{self, CreateFast, HASH_LEN, REPLY_LEN, hazmat};
+use onionskin::handshake::fast::{self, Fast, HASH_LEN, REPLY_LEN, hazmat};
 use onionskin::{HandshakeError, KeyMaterial};
 use rand_core::RngCore;
 
@@ -36,8 +36,9 @@ pub fn relay_respond(data: &[u8]) {
         .first_chunk::<HASH_LEN>()
         .filter(|_| data.len() <= 2 * HASH_LEN)
     else {
-        let r =
-            CreateFast::relay_respond(&mut support::rng(support::RELAY), &(), data, |_, _| None);
+        let r = Fast::relay_respond(&mut support::rng(support::RELAY), &(), data, |_, _| Ok(()));
+        assert_eq!(r.err(), Some(HandshakeError::Malformed));
+        let r = fast::relay_respond(&mut support::rng(support::RELAY), data);
         assert_eq!(r.err(), Some(HandshakeError::Malformed));
         return;
     };
@@ -48,7 +49,8 @@ pub fn relay_respond(data: &[u8]) {
     for (b, m) in sent.iter_mut().zip(mask) {
         *b ^= m;
     }
-    let (relay_seed, reply) = fast::relay_respond(&mut support::rng(support::RELAY), &sent);
+    let (relay_seed, reply) = fast::relay_respond(&mut support::rng(support::RELAY), &sent)
+        .expect("any 20 bytes are an X");
     let mut y = [0u8; HASH_LEN];
     support::rng(support::RELAY).fill_bytes(&mut y);
     assert_eq!(reply[..HASH_LEN], y, "Y is not the caller's randomness");
@@ -74,9 +76,10 @@ pub fn client_finish(data: &[u8]) {
         None => return,
     };
     let (state, _) = hazmat::client_start_with_x(&X);
-    let result = match <&[u8; REPLY_LEN]>::try_from(&reply[..]) {
-        Ok(r) => state.finish(r),
-        Err(_) => CreateFast::client_finish(state, &reply, &mut []).map(|(seed, _)| seed),
+    let result = if reply.len() % 2 == 0 {
+        state.finish(&reply)
+    } else {
+        Fast::client_finish(state, &reply).map(|(seed, _)| seed)
     };
     match result {
         Ok(seed) => {
