@@ -50,7 +50,10 @@ pub fn key_formats(data: &[u8]) {
             }
         },
         Some((1, file)) => match key_formats::read_ed25519_master_id_public_key(file) {
-            Ok(id) => assert_eq!(&key_formats::write_ed25519_master_id_public_key(&id)[..], file),
+            Ok(id) => assert_eq!(
+                &key_formats::write_ed25519_master_id_public_key(&id)[..],
+                file
+            ),
             Err(e) => assert!(matches!(
                 e,
                 KeyFormatError::WrongLength { .. } | KeyFormatError::WrongHeader

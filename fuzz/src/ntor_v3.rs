@@ -227,7 +227,11 @@ fn check_finish(state: ClientState, reply: &Reply, relay_seed: KeySeed, sm: &[u8
     let (client_seed, message) = state
         .finish(reply.as_bytes())
         .expect("client rejects the relay's reply");
-    assert_eq!(message.as_bytes(), sm, "the relay's message changed on the way");
+    assert_eq!(
+        message.as_bytes(),
+        sm,
+        "the relay's message changed on the way"
+    );
     assert!(
         client_seed.circuit_keys() == relay_seed.circuit_keys(),
         "keys differ"
@@ -301,12 +305,17 @@ fn round_trip_cm(cm: &[u8], relay_key: &RelayPublicKey) {
     let Ok(fields) = list.typed().collect::<Result<Vec<_>, _>>() else {
         return;
     };
-    let (_, typed_skin) = ClientState::start(&mut support::rng(support::CLIENT), relay_key, &fields)
-        .expect("a list that came in a skin fits one");
+    let (_, typed_skin) =
+        ClientState::start(&mut support::rng(support::CLIENT), relay_key, &fields)
+            .expect("a list that came in a skin fits one");
     let mut raw = [0u8; MAX_ONION_SKIN_LEN];
     let (_, raw_len, _) =
         hazmat::client_start_with_x(&x, relay_key, list.as_bytes(), &mut raw).expect("fits");
-    assert_eq!(typed_skin.as_bytes(), &raw[..raw_len], "typed and raw lists differ");
+    assert_eq!(
+        typed_skin.as_bytes(),
+        &raw[..raw_len],
+        "typed and raw lists differ"
+    );
 }
 
 /// Client side. Modes: 0, the input is the reply to case `ntor3-1-1`'s client; 1, the input

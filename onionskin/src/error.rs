@@ -170,7 +170,9 @@ impl fmt::Display for HandshakeError {
             Self::WrongRelay => "handshake addressed to another relay",
             Self::UnknownOnionKey => "handshake names an onion key this relay does not hold",
             Self::MessageNotSupported => "this handshake cannot carry a message",
-            Self::UnsupportedHandshake(t) => return write!(f, "handshake type not supported here: {t}"),
+            Self::UnsupportedHandshake(t) => {
+                return write!(f, "handshake type not supported here: {t}");
+            }
             Self::BufferTooSmall => "output buffer too small",
             Self::KeyMaterialTooLong => "too much key material requested",
         })

@@ -110,7 +110,9 @@ pub fn read_secret_onion_key_ntor(file: &[u8]) -> Result<NtorOnionKey, KeyFormat
 /// Writes `key` as C tor's `secret_onion_key_ntor` (96 bytes), which C tor and
 /// [`read_secret_onion_key_ntor`] load. The result holds the secret key and is wiped on drop.
 #[must_use]
-pub fn write_secret_onion_key_ntor(key: &NtorOnionKey) -> Zeroizing<[u8; SECRET_ONION_KEY_NTOR_LEN]> {
+pub fn write_secret_onion_key_ntor(
+    key: &NtorOnionKey,
+) -> Zeroizing<[u8; SECRET_ONION_KEY_NTOR_LEN]> {
     let mut file = Zeroizing::new([0u8; SECRET_ONION_KEY_NTOR_LEN]);
     let h = header(ONION_KEY_TAG);
     let parts: [&[u8]; 3] = [&h, key.secret_bytes(), key.public_key()];

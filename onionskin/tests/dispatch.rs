@@ -68,12 +68,48 @@ fn every_handshake_through_one_code_path() {
     let cc: &[CircuitExtension<'_>] = &[CircuitExtension::CongestionControlRequest];
     // (target, extensions to ask for, the cell the client must send, the reply the relay
     // must send, the relay's extension list the client must read).
-    let runs: [(RelayTarget<'_>, &[CircuitExtension<'_>], Command, Command, &[u8]); 5] = [
-        (RelayTarget::Tap(&tap_pk), &[], Command::CREATE, Command::CREATED, &[]),
-        (RelayTarget::Fast, &[], Command::CREATE_FAST, Command::CREATED_FAST, &[]),
-        (RelayTarget::Ntor(&ntor_pk), &[], Command::CREATE2, Command::CREATED2, &[]),
-        (RelayTarget::NtorV3(&ntor_v3_pk), &[], Command::CREATE2, Command::CREATED2, &[0]),
-        (RelayTarget::NtorV3(&ntor_v3_pk), cc, Command::CREATE2, Command::CREATED2, &[1, 2, 1, 31]),
+    let runs: [(
+        RelayTarget<'_>,
+        &[CircuitExtension<'_>],
+        Command,
+        Command,
+        &[u8],
+    ); 5] = [
+        (
+            RelayTarget::Tap(&tap_pk),
+            &[],
+            Command::CREATE,
+            Command::CREATED,
+            &[],
+        ),
+        (
+            RelayTarget::Fast,
+            &[],
+            Command::CREATE_FAST,
+            Command::CREATED_FAST,
+            &[],
+        ),
+        (
+            RelayTarget::Ntor(&ntor_pk),
+            &[],
+            Command::CREATE2,
+            Command::CREATED2,
+            &[],
+        ),
+        (
+            RelayTarget::NtorV3(&ntor_v3_pk),
+            &[],
+            Command::CREATE2,
+            Command::CREATED2,
+            &[0],
+        ),
+        (
+            RelayTarget::NtorV3(&ntor_v3_pk),
+            cc,
+            Command::CREATE2,
+            Command::CREATED2,
+            &[1, 2, 1, 31],
+        ),
     ];
     let mut seen = Vec::new();
     for (target, extensions, create_command, reply_command, relay_message) in runs {
@@ -86,9 +122,15 @@ fn every_handshake_through_one_code_path() {
 
         // Relay: one call, whatever the cell.
         let mut created = [0u8; PAYLOAD_LEN];
-        let answer =
-            dispatch::relay_respond(&mut rng, &relay.keys(), command, &create, answer, &mut created)
-                .unwrap();
+        let answer = dispatch::relay_respond(
+            &mut rng,
+            &relay.keys(),
+            command,
+            &create,
+            answer,
+            &mut created,
+        )
+        .unwrap();
         assert_eq!(answer.command, reply_command);
         assert_eq!(answer.key_seed.handshake_type(), handshake);
         assert!(created[answer.len..].iter().all(|&b| b == 0), "NUL padding");
@@ -140,21 +182,42 @@ fn relay_refuses_what_it_has_no_keys_for() {
         .unwrap();
     let mut created = [0u8; PAYLOAD_LEN];
     assert_eq!(
-        dispatch::relay_respond(&mut rng, &modern, Command::CREATE2, &create, answer, &mut created)
-            .err(),
+        dispatch::relay_respond(
+            &mut rng,
+            &modern,
+            Command::CREATE2,
+            &create,
+            answer,
+            &mut created
+        )
+        .err(),
         Some(HandshakeError::UnsupportedHandshake(HandshakeType::TAP))
     );
     // An unknown HTYPE, and a cell that creates nothing.
     let mut body = [0u8; PAYLOAD_LEN];
     body[..4].copy_from_slice(&[0, 9, 0, 0]);
     assert_eq!(
-        dispatch::relay_respond(&mut rng, &modern, Command::CREATE2, &body, answer, &mut created)
-            .err(),
+        dispatch::relay_respond(
+            &mut rng,
+            &modern,
+            Command::CREATE2,
+            &body,
+            answer,
+            &mut created
+        )
+        .err(),
         Some(HandshakeError::UnsupportedHandshake(HandshakeType(9)))
     );
     assert_eq!(
-        dispatch::relay_respond(&mut rng, &modern, Command::DESTROY, &body, answer, &mut created)
-            .err(),
+        dispatch::relay_respond(
+            &mut rng,
+            &modern,
+            Command::DESTROY,
+            &body,
+            answer,
+            &mut created
+        )
+        .err(),
         Some(HandshakeError::Malformed)
     );
 }
@@ -164,10 +227,8 @@ fn public_errors_and_policy_pass_through() {
     let mut rng = ChaCha20Rng::seed_from_u64(0xd17);
     let relay = Relay::new(&mut rng);
     let stale_ntor = ntor::RelayPublicKey::new([0x11; 20], [9; 32]);
-    let stale_v3 = ntor_v3::RelayPublicKey::new(
-        [0x22; 32],
-        *NtorOnionKey::generate(&mut rng).public_key(),
-    );
+    let stale_v3 =
+        ntor_v3::RelayPublicKey::new([0x22; 32], *NtorOnionKey::generate(&mut rng).public_key());
     let other_v3 = ntor_v3::RelayPublicKey::new([0x33; 32], relay.ntor_v3.public_key().onion_key);
     let c_tor_ntor = relay
         .ntor
@@ -176,15 +237,28 @@ fn public_errors_and_policy_pass_through() {
     let c_tor = RelayOnionKeys::new().with_ntor(&c_tor_ntor);
     let ours = relay.keys();
     let cases: [(&RelayOnionKeys<'_>, RelayTarget<'_>, Option<HandshakeError>); 4] = [
-        (&ours, RelayTarget::Ntor(&stale_ntor), Some(HandshakeError::UnknownOnionKey)),
-        (&ours, RelayTarget::NtorV3(&stale_v3), Some(HandshakeError::UnknownOnionKey)),
-        (&ours, RelayTarget::NtorV3(&other_v3), Some(HandshakeError::WrongRelay)),
+        (
+            &ours,
+            RelayTarget::Ntor(&stale_ntor),
+            Some(HandshakeError::UnknownOnionKey),
+        ),
+        (
+            &ours,
+            RelayTarget::NtorV3(&stale_v3),
+            Some(HandshakeError::UnknownOnionKey),
+        ),
+        (
+            &ours,
+            RelayTarget::NtorV3(&other_v3),
+            Some(HandshakeError::WrongRelay),
+        ),
         // C tor's policy: a junk reply, which the client then rejects.
         (&c_tor, RelayTarget::Ntor(&stale_ntor), None),
     ];
     for (keys, target, want) in cases {
         let mut create = [0u8; PAYLOAD_LEN];
-        let (client, command) = ClientHandshake::start(&mut rng, &target, &[], &mut create).unwrap();
+        let (client, command) =
+            ClientHandshake::start(&mut rng, &target, &[], &mut create).unwrap();
         let mut created = [0u8; PAYLOAD_LEN];
         let r = dispatch::relay_respond(&mut rng, keys, command, &create, answer, &mut created);
         match want {

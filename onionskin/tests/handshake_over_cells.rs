@@ -3,10 +3,10 @@
 //! `CircuitHandshake` layer. Both sides must end with equal circuit keys.
 
 #![allow(clippy::unwrap_used, clippy::indexing_slicing)]
+use onionskin::codec::extension::{CircuitExtension, CongestionControlResponse};
 use onionskin::codec::{
     Cell, CellBody, CircId, CircIdWidth, Create2, CreateFast, Created2, CreatedFast,
 };
-use onionskin::codec::extension::{CircuitExtension, CongestionControlResponse};
 use onionskin::handshake::{CircuitHandshake, fast, ntor, ntor_v3};
 use onionskin::{HandshakeError, KeyMaterial};
 use rand_chacha::ChaCha20Rng;

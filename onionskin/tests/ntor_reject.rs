@@ -266,12 +266,8 @@ fn unknown_key_id_is_rejected_and_c_tor_policy_replies_with_junk() {
         .clone()
         .with_unknown_key_policy(UnknownKeyPolicy::ReplyWithJunk);
     let (state, skin) = ClientState::start(&mut r, &public);
-    let (_, reply1) =
-        ntor::relay_respond(&mut r, &c_tor, &skin)
-            .unwrap();
-    let (_, reply2) =
-        ntor::relay_respond(&mut r, &c_tor, &skin)
-            .unwrap();
+    let (_, reply1) = ntor::relay_respond(&mut r, &c_tor, &skin).unwrap();
+    let (_, reply2) = ntor::relay_respond(&mut r, &c_tor, &skin).unwrap();
     assert_ne!(reply1[32..], reply2[32..]);
     assert_eq!(
         state.finish(&reply1).map(|_| ()),
@@ -323,9 +319,7 @@ fn client_rejects_a_reply_from_a_relay_with_another_onion_key() {
     let stale = RelayPublicKey::new(*keys.identity(), [0x09; 32]);
     let (state, skin) = ClientState::start(&mut r, &stale);
     let c_tor = keys.with_unknown_key_policy(UnknownKeyPolicy::ReplyWithJunk);
-    let (_, reply) =
-        ntor::relay_respond(&mut r, &c_tor, &skin)
-            .unwrap();
+    let (_, reply) = ntor::relay_respond(&mut r, &c_tor, &skin).unwrap();
     assert_eq!(
         state.finish(&reply).map(|_| ()),
         Err(HandshakeError::Failed)

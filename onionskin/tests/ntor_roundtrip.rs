@@ -9,10 +9,10 @@
     clippy::indexing_slicing
 )]
 
+use onionskin::codec::extension::CircuitExtension;
 use onionskin::handshake::ntor::{
     self, ClientState, Ntor, RelayKeys, RelayPublicKey, RelaySecretKey, hazmat,
 };
-use onionskin::codec::extension::CircuitExtension;
 use onionskin::handshake::{CircuitHandshake, HandshakeType};
 use onionskin::{HandshakeError, KeyMaterial};
 use proptest::prelude::*;
@@ -108,8 +108,7 @@ fn key_material_of_any_length_matches_kdf_rfc5869() {
         ntor::MAX_KEY_MATERIAL_LEN,
     ] {
         let (state, skin) = hazmat::client_start_with_x(&x, &keys.public_key());
-        let (relay_seed, reply, im) =
-            hazmat::relay_respond_with_y(&y, &keys, &skin).unwrap();
+        let (relay_seed, reply, im) = hazmat::relay_respond_with_y(&y, &keys, &skin).unwrap();
         let (client_seed, _) = hazmat::client_finish_with_intermediates(state, &reply).unwrap();
         let mut a = vec![0u8; len];
         let mut b = vec![0u8; len];
@@ -135,8 +134,7 @@ fn debug_output_shows_no_secrets() {
     let public = *secret.public_key();
     let keys = RelayKeys::new([0xcd; 20], secret.clone());
     let (state, skin) = hazmat::client_start_with_x(&[0xef; 32], &keys.public_key());
-    let (seed, reply, im) =
-        hazmat::relay_respond_with_y(&[0x12; 32], &keys, &skin).unwrap();
+    let (seed, reply, im) = hazmat::relay_respond_with_y(&[0x12; 32], &keys, &skin).unwrap();
     let texts = [
         format!("{secret:?}"),
         format!("{keys:?}"),

@@ -11,8 +11,8 @@ use onionskin::codec::extension::{
 };
 use onionskin::handshake::CircuitHandshake;
 use onionskin::handshake::ntor_v3::{
-    self, ClientState, MAX_ONION_SKIN_LEN, MAX_REPLY_LEN, NtorV3, ONION_SKIN_OVERHEAD,
-    RelayKeys, RelayPublicKey, RelaySecretKey, Verification, hazmat,
+    self, ClientState, MAX_ONION_SKIN_LEN, MAX_REPLY_LEN, NtorV3, ONION_SKIN_OVERHEAD, RelayKeys,
+    RelayPublicKey, RelaySecretKey, Verification, hazmat,
 };
 use onionskin::{HandshakeError, KeyMaterial};
 use proptest::prelude::*;
@@ -102,7 +102,11 @@ fn every_reply_byte_is_authenticated() {
     )
     .unwrap();
     let reply = &reply[..reply_len];
-    let start = || hazmat::client_start_with_x(&x, &pk, &[0], &mut [0u8; 200]).unwrap().0;
+    let start = || {
+        hazmat::client_start_with_x(&x, &pk, &[0], &mut [0u8; 200])
+            .unwrap()
+            .0
+    };
     for i in 0..reply.len() {
         let mut bad = reply.to_vec();
         bad[i] ^= 0x04;

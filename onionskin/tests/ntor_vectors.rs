@@ -10,10 +10,8 @@
     clippy::indexing_slicing
 )]
 
+use onionskin::handshake::ntor::{self, Ntor, RelayKeys, RelayPublicKey, RelaySecretKey, hazmat};
 use onionskin::handshake::{CircuitHandshake, UnknownKeyPolicy};
-use onionskin::handshake::ntor::{
-    self, Ntor, RelayKeys, RelayPublicKey, RelaySecretKey, hazmat,
-};
 use onionskin::{HandshakeError, KeyMaterial};
 use rand_chacha::ChaCha20Rng;
 use rand_core::SeedableRng;
@@ -55,8 +53,7 @@ fn positive_vectors_both_sides() {
         assert_eq!(skin.to_vec(), hx(case, "onionskin"), "{id}: onion skin");
 
         let (relay_seed, reply, relay_im) =
-            hazmat::relay_respond_with_y(&arr(case, "y"), &keys, &skin)
-                .unwrap();
+            hazmat::relay_respond_with_y(&arr(case, "y"), &keys, &skin).unwrap();
         assert_eq!(reply.to_vec(), hx(case, "reply"), "{id}: reply");
 
         let (client_seed, client_im) =
@@ -121,10 +118,11 @@ fn reject_vectors_with_the_right_error() {
                 match <&[u8; 84]>::try_from(skin.as_slice()) {
                     Ok(skin) => {
                         let y = arr(case, "y");
-                        hazmat::relay_respond_with_y(&y, &keys, skin)
-                            .map(|_| ())
+                        hazmat::relay_respond_with_y(&y, &keys, skin).map(|_| ())
                     }
-                    Err(_) => Ntor::relay_respond(&mut rng, &keys, &skin, |_, _| Ok(())).map(|_| ()),
+                    Err(_) => {
+                        Ntor::relay_respond(&mut rng, &keys, &skin, |_, _| Ok(())).map(|_| ())
+                    }
                 }
             }
             "client" => {

@@ -53,7 +53,12 @@ fn known_answers_both_sides() {
         let public =
             RelayPublicKey::from_pkcs1_der(&h(&case["onion_key"], "public_der_pkcs1")).unwrap();
         assert_eq!(&public, key.public_key(), "{id}");
-        let (state, skin) = hazmat::client_start_with_x(&arr(case, "x"), &public, &arr(case, "sym_key_K"), &arr(case, "oaep_seed"));
+        let (state, skin) = hazmat::client_start_with_x(
+            &arr(case, "x"),
+            &public,
+            &arr(case, "sym_key_K"),
+            &arr(case, "oaep_seed"),
+        );
         assert_eq!(skin.to_vec(), h(case, "onionskin"), "{id}: onion skin");
         let keys = RelayKeys::new(key);
         let (relay_seed, reply) =
@@ -78,7 +83,8 @@ fn leading_zero_k0_case_uses_minimal_encoding() {
         .expect("the vector file has a leading-zero case");
     let keys = RelayKeys::new(secret_key(case));
     let (seed, _) =
-        hazmat::relay_respond_with_y(&arr(case, "y"), &keys, &arr::<186>(case, "onionskin")).unwrap();
+        hazmat::relay_respond_with_y(&arr(case, "y"), &keys, &arr::<186>(case, "onionskin"))
+            .unwrap();
     let mut material = [0u8; 72];
     seed.expand_into(&mut material).unwrap();
     assert_eq!(material.to_vec(), h(case, "key_material_72"));
@@ -140,11 +146,7 @@ fn reject_vectors() {
                 } else {
                     HandshakeError::Malformed
                 };
-                assert_eq!(
-                    Tap::client_finish(state, &reply).err(),
-                    Some(want),
-                    "{id}"
-                );
+                assert_eq!(Tap::client_finish(state, &reply).err(), Some(want), "{id}");
             }
             other => panic!("{id}: side {other}"),
         }
@@ -201,7 +203,8 @@ fn generic_layer_lengths_and_messages() {
             &mut rng,
             key.public_key(),
             &[CircuitExtension::CongestionControlRequest],
-        ).err(),
+        )
+        .err(),
         Some(HandshakeError::MessageNotSupported)
     );
     let (state, skin) = Tap::client_start(&mut rng, key.public_key(), &[]).unwrap();

@@ -57,8 +57,7 @@ pub(crate) fn bench(c: &mut Criterion) {
     g.bench_function("client_finish", |b| {
         b.iter_batched(
             || {
-                let (state, skin) =
-                    ClientState::start(&mut setup_rng, &pk, CC_REQUEST).unwrap();
+                let (state, skin) = ClientState::start(&mut setup_rng, &pk, CC_REQUEST).unwrap();
                 let (_, reply) =
                     ntor_v3::relay_respond(&mut setup_rng, &relay, skin.as_ref(), answer_cc)
                         .unwrap();

@@ -109,8 +109,7 @@ pub(crate) fn check(doc: &Value, report: &mut Report) -> bool {
         let secret = RelaySecretKey::from_bytes(&b);
         c.eq("B from b", secret.public_key(), &big_b);
         let relay_keys = RelayKeys::new(node_id, secret);
-        let relay =
-            || hazmat::relay_respond_with_y(&y, &relay_keys, &skin);
+        let relay = || hazmat::relay_respond_with_y(&y, &relay_keys, &skin);
         if let Some((seed, got_reply, im)) = c.ok("relay_respond", relay()) {
             c.eq("reply (relay)", &got_reply, &reply);
             c.eq("Y from y", got_reply.get(..32).unwrap_or_default(), &big_y);

@@ -4,9 +4,9 @@
 use crate::paths::{
     Ctx, check_eq, check_keys, expect_error, expect_failed, keys_of, lib, marked, why,
 };
+use crate::vg;
 use onionskin::HandshakeError;
 use onionskin::handshake::UnknownKeyPolicy;
-use crate::vg;
 use onionskin::handshake::ntor::hazmat::{
     client_finish_with_intermediates, client_start_with_x, relay_respond_with_y,
 };
@@ -79,10 +79,7 @@ pub(crate) fn relay_respond(ctx: &mut Ctx) -> Result<(), String> {
         let r = reference(ctx, run % 2 == 1)?;
         let relay = marked_relay(&r);
         let y = marked(&r.y);
-        let (seed, mut reply, _) = lib(
-            "ntor relay",
-            relay_respond_with_y(&y, &relay, &r.skin),
-        )?;
+        let (seed, mut reply, _) = lib("ntor relay", relay_respond_with_y(&y, &relay, &r.skin))?;
         vg::public(&mut reply, why::WIRE);
         check_eq("ntor reply", &mut reply, &r.reply)?;
         check_keys("ntor relay keys", seed, &r.keys)?;

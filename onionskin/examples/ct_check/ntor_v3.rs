@@ -5,8 +5,8 @@
 use crate::paths::{
     Ctx, check_eq, check_keys, expect_error, expect_failed, keys_of, lib, marked, why,
 };
-use onionskin::HandshakeError;
 use crate::vg;
+use onionskin::HandshakeError;
 use onionskin::handshake::ntor_v3::hazmat::{
     client_finish_with_intermediates, client_start_with_x, relay_respond_with_y,
 };

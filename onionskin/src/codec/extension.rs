@@ -544,15 +544,13 @@ impl<'a> SubprotocolRequest<'a> {
 
     /// The requested capabilities, in wire order.
     pub fn iter(&self) -> impl Iterator<Item = SubprotocolCapability> + 'a {
-        self.body
-            .chunks_exact(2)
-            .filter_map(|pair| match *pair {
-                [protocol, capability] => Some(SubprotocolCapability {
-                    protocol: ProtocolId(protocol),
-                    capability,
-                }),
-                _ => None,
-            })
+        self.body.chunks_exact(2).filter_map(|pair| match *pair {
+            [protocol, capability] => Some(SubprotocolCapability {
+                protocol: ProtocolId(protocol),
+                capability,
+            }),
+            _ => None,
+        })
     }
 
     /// Whether `capability` of `protocol` is requested.
@@ -644,7 +642,10 @@ impl<'a> CircuitExtension<'a> {
     /// # Errors
     /// [`EncodeError::BufferTooSmall`] if `out` is too short, [`EncodeError::TooLong`] for
     /// more than [`MAX_FIELDS`] fields or a body over [`MAX_FIELD_BODY_LEN`] bytes.
-    pub fn encode_list(fields: &[CircuitExtension<'_>], out: &mut [u8]) -> Result<usize, EncodeError> {
+    pub fn encode_list(
+        fields: &[CircuitExtension<'_>],
+        out: &mut [u8],
+    ) -> Result<usize, EncodeError> {
         let mut w = ExtensionWriter::new(out)?;
         for field in fields {
             w.push(field)?;

@@ -266,8 +266,14 @@ where
             LegacyOnionSkin::Tap(skin) => tap_over_create(rng, keys, skin, reply_body),
         },
         CellMsg::Create2(c) => {
-            let (key_seed, reply_len) =
-                respond_create2(rng, keys, c.htype(), c.hdata(), reply_extensions, reply_body)?;
+            let (key_seed, reply_len) = respond_create2(
+                rng,
+                keys,
+                c.htype(),
+                c.hdata(),
+                reply_extensions,
+                reply_body,
+            )?;
             Ok(RelayAnswer {
                 command: Command::CREATED2,
                 len: reply_len,
@@ -455,15 +461,18 @@ impl ClientHandshake {
         let msg = CellMsg::decode(command, body).map_err(|_| HandshakeError::Malformed)?;
         match (self, msg) {
             #[cfg(feature = "tap")]
-            (Self::Tap(state), CellMsg::Created(c)) => {
-                Ok((KeySeed::Tap(state.finish(c.reply())?), ServerMessage::empty()))
-            }
-            (Self::Fast(state), CellMsg::CreatedFast(c)) => {
-                Ok((KeySeed::Fast(state.finish(c.reply())?), ServerMessage::empty()))
-            }
-            (Self::Ntor(state), CellMsg::Created2(c)) => {
-                Ok((KeySeed::Ntor(state.finish(c.hdata())?), ServerMessage::empty()))
-            }
+            (Self::Tap(state), CellMsg::Created(c)) => Ok((
+                KeySeed::Tap(state.finish(c.reply())?),
+                ServerMessage::empty(),
+            )),
+            (Self::Fast(state), CellMsg::CreatedFast(c)) => Ok((
+                KeySeed::Fast(state.finish(c.reply())?),
+                ServerMessage::empty(),
+            )),
+            (Self::Ntor(state), CellMsg::Created2(c)) => Ok((
+                KeySeed::Ntor(state.finish(c.hdata())?),
+                ServerMessage::empty(),
+            )),
             (Self::NtorV3(state), CellMsg::Created2(c)) => {
                 let (seed, message) = state.finish(c.hdata())?;
                 Ok((KeySeed::NtorV3(seed), message))

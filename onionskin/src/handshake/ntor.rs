@@ -58,8 +58,8 @@
 //!   no `Clone` (except the relay's long-term key, which the caller may need to copy into a
 //!   new [`RelayKeys`] or save) and print nothing secret with `Debug`.
 
-use crate::ct;
 use crate::codec::extension::{CircuitExtension, ExtensionList, ExtensionWriter};
+use crate::ct;
 use crate::handshake::{
     CircuitHandshake, HandshakeType, KeyMaterial, NtorOnionKey, ServerMessage, UnknownKeyPolicy,
 };

@@ -82,8 +82,8 @@
 //! # Ok::<(), Box<dyn std::error::Error>>(())
 //! ```
 
-use crate::ct::{Wiped, bytes_eq, conditional_copy, declassify, is_zero};
 use crate::codec::extension::{CircuitExtension, ExtensionList, ExtensionWriter};
+use crate::ct::{Wiped, bytes_eq, conditional_copy, declassify, is_zero};
 use crate::handshake::{CircuitHandshake, HandshakeType, KeyMaterial, NtorOnionKey};
 use crate::keccak::{Chain, Domain, Job, run_chains};
 use crate::keys::CIRCUIT_KEY_MATERIAL_LEN;
@@ -1032,10 +1032,7 @@ mod tests {
     }
 
     /// Answers a congestion-control request and sends every unknown field back.
-    fn echo(
-        cm: &ExtensionList<'_>,
-        sm: &mut ExtensionWriter<'_>,
-    ) -> Result<(), HandshakeError> {
+    fn echo(cm: &ExtensionList<'_>, sm: &mut ExtensionWriter<'_>) -> Result<(), HandshakeError> {
         for field in cm.typed() {
             match field.map_err(|_| HandshakeError::Malformed)? {
                 CircuitExtension::CongestionControlRequest => {
@@ -1197,7 +1194,9 @@ mod tests {
             sm.push(&field)?;
             assert_eq!(
                 sm.push(&field),
-                Err(crate::EncodeError::BufferTooSmall { needed: 1 + 3 * 202 })
+                Err(crate::EncodeError::BufferTooSmall {
+                    needed: 1 + 3 * 202
+                })
             );
             Ok(())
         })
