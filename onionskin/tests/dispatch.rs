@@ -56,6 +56,15 @@ fn answer(
     Ok(())
 }
 
+/// One run of the loop below: data only.
+type Run<'a> = (
+    RelayTarget<'a>,
+    &'a [CircuitExtension<'a>],
+    Command,
+    Command,
+    &'a [u8],
+);
+
 #[test]
 fn every_handshake_through_one_code_path() {
     let mut rng = ChaCha20Rng::seed_from_u64(0xd15);
@@ -68,13 +77,7 @@ fn every_handshake_through_one_code_path() {
     let cc: &[CircuitExtension<'_>] = &[CircuitExtension::CongestionControlRequest];
     // (target, extensions to ask for, the cell the client must send, the reply the relay
     // must send, the relay's extension list the client must read).
-    let runs: [(
-        RelayTarget<'_>,
-        &[CircuitExtension<'_>],
-        Command,
-        Command,
-        &[u8],
-    ); 5] = [
+    let runs: [Run<'_>; 5] = [
         (
             RelayTarget::Tap(&tap_pk),
             &[],

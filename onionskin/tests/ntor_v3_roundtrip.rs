@@ -275,7 +275,7 @@ fn zero_length_client_message_is_refused_like_c_tor() {
     let mut skin = [0u8; MAX_ONION_SKIN_LEN];
     let (_, len, _) =
         hazmat::client_start_with_x(&[5; 32], &relay.public_key(), &[], &mut skin).unwrap();
-    let called = std::cell::Cell::new(false);
+    let called = core::cell::Cell::new(false);
     let r = ntor_v3::relay_respond(&mut rng, &relay, &skin[..len], |_, _| {
         called.set(true);
         Ok(())

@@ -536,7 +536,7 @@ impl<'a> SubprotocolRequest<'a> {
     /// A request for the `[protocol_id, capability]` pairs in `pairs` (send them sorted,
     /// proposal 346).
     #[must_use]
-    pub const fn new(pairs: &'a [[u8; 2]]) -> Self {
+    pub fn new(pairs: &'a [[u8; 2]]) -> Self {
         Self {
             body: pairs.as_flattened(),
         }

@@ -377,8 +377,12 @@ pub enum RelayTarget<'a> {
 
 /// A client's handshake in flight, of whichever type. Consumed by [`finish`](Self::finish);
 /// no `Clone`; each variant is wiped on drop.
+///
+/// Held inline (the crate does not allocate): its size is that of the largest state,
+/// ntor-v3's, which carries its verification string.
 #[derive(Debug)]
 #[non_exhaustive]
+#[allow(clippy::large_enum_variant)] // no allocation: boxing is the caller's choice
 pub enum ClientHandshake {
     /// TAP, sent in CREATE.
     #[cfg(feature = "tap")]
