@@ -56,7 +56,7 @@ use super::tap;
 use super::{HandshakeType, KeyMaterial, ServerMessage, fast, ntor, ntor_v3};
 use crate::codec::extension::{CircuitExtension, ExtensionList, ExtensionWriter};
 use crate::codec::{
-    CellBody, CellMsg, Command, Create, Create2, CreateFast, Created, Created2, CreatedFast,
+    CellBody, CellMsg, Command, Create2, CreateFast, Created, Created2, CreatedFast,
     LegacyOnionSkin, PAYLOAD_LEN,
 };
 use crate::{CircuitKeys, DecodeError, HandshakeError};
@@ -417,7 +417,7 @@ impl ClientHandshake {
             #[cfg(feature = "tap")]
             RelayTarget::Tap(public) => {
                 let (state, skin) = tap::ClientState::start(rng, public);
-                Create::tap(&skin).encode_into(body_out)?;
+                crate::codec::Create::tap(&skin).encode_into(body_out)?;
                 Ok((Self::Tap(state), Command::CREATE))
             }
             RelayTarget::Fast => {
