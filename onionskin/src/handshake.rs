@@ -28,8 +28,10 @@
 //!   shows the public key only. C tor's key files and descriptor lines load through
 //!   [`crate::key_formats`].
 //! * `RelayKeys::new(identity, current).with_previous(previous)` (TAP: `RelayKeys::new(current)
-//!   .with_previous(previous)`), with `identity()`, `current()`, `previous()`, `public_key()`,
-//!   and `.with_unknown_key_policy(`[`UnknownKeyPolicy`]`)` where the onion skin names its key.
+//!   .with_previous(previous)`), with `current()`, `previous()`, `public_key()` and (ntor,
+//!   ntor-v3) `identity()`. ntor's keys also take `.with_unknown_key_policy(`[`UnknownKeyPolicy`]`)`;
+//!   ntor-v3 cannot answer an unknown key (its MAC check needs the key) and TAP cannot tell one
+//!   (its skin does not name the key).
 //!
 //! **Client.**
 //! * `ClientState::start(rng, &RelayPublicKey) -> (ClientState, onion skin)`; ntor-v3 takes the
@@ -63,11 +65,13 @@
 //! **Constants.** `ONION_SKIN_LEN` / `REPLY_LEN` (fixed-length handshakes), `MAX_ONION_SKIN_LEN`
 //! / `MAX_REPLY_LEN` (ntor-v3).
 //!
-//! **Hazmat** (feature `hazmat`, not for production), one naming scheme: `hazmat::client_start_with_x(x,
-//! ..same arguments as start without rng..)`, `hazmat::relay_respond_with_y(y, ..same arguments as
-//! relay_respond without rng..)`, `hazmat::client_finish_with_intermediates(state, reply, ..)`.
-//! ntor-v3's hazmat functions take the raw client and server messages (bytes), for research
-//! on malformed lists; the typed API cannot produce those.
+//! **Hazmat** (feature `hazmat`, not for production), one naming scheme:
+//! `hazmat::client_start_with_x(x, ..the arguments of start without rng..)` and
+//! `hazmat::relay_respond_with_y(y, ..the arguments of relay_respond without rng..)` in every
+//! module (TAP's client also takes its `K` and OAEP seed); `hazmat::client_finish_with_intermediates`
+//! where a handshake has named intermediates (ntor, ntor-v3). ntor-v3's hazmat functions take
+//! the raw client and server messages (bytes), for research on malformed lists; the typed API
+//! cannot produce those.
 //!
 //! # Generic code
 //!

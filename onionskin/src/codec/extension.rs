@@ -588,6 +588,23 @@ impl<'a> SubprotocolRequest<'a> {
 ///
 /// Types this crate does not know are carried through unchanged as
 /// [`Unknown`](Self::Unknown).
+///
+/// ```
+/// use onionskin::codec::extension::{CircuitExtension, Extension, ExtensionList, ExtensionType};
+///
+/// let fields = [
+///     CircuitExtension::CongestionControlRequest,
+///     CircuitExtension::Unknown(Extension::new(ExtensionType(0x42), b"hi")?),
+/// ];
+/// let mut out = [0u8; 16];
+/// let n = CircuitExtension::encode_list(&fields, &mut out)?;
+/// assert_eq!(&out[..n], &[2, 1, 0, 0x42, 2, b'h', b'i']);
+///
+/// let list = ExtensionList::decode_exact(&out[..n])?;
+/// let back: Vec<_> = list.typed().collect::<Result<_, _>>()?;
+/// assert_eq!(back, fields);
+/// # Ok::<(), Box<dyn std::error::Error>>(())
+/// ```
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
 #[non_exhaustive]
 pub enum CircuitExtension<'a> {

@@ -378,6 +378,14 @@ inline_message!(
     /// What [`ClientState::finish`] (and the generic
     /// [`CircuitHandshake::client_finish`]) return beside the keys; empty for the handshakes
     /// that carry no messages.
+    ///
+    /// ```
+    /// use onionskin::handshake::ServerMessage;
+    ///
+    /// // What ntor, TAP and CREATE_FAST return: no message, read as the empty list.
+    /// let none = ServerMessage::empty();
+    /// assert!(none.is_empty() && none.extensions().is_empty());
+    /// ```
     ServerMessage,
     MAX_SERVER_MESSAGE_LEN
 );

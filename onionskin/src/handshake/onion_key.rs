@@ -75,6 +75,27 @@ impl fmt::Debug for NtorOnionKey {
 /// in place of `b`), so timing does not tell the client whether its KEYID was recognised.
 /// Set it with `RelayKeys::with_unknown_key_policy` (ntor and ntor-v3), so that generic code
 /// and [`dispatch`](crate::handshake::dispatch) follow it too.
+///
+/// ```
+/// use onionskin::handshake::{NtorOnionKey, UnknownKeyPolicy, ntor};
+/// use onionskin::HandshakeError;
+///
+/// let mut rng = rand_core::OsRng;
+/// let relay = ntor::RelayKeys::new([1; 20], NtorOnionKey::generate(&mut rng));
+/// // A client with a stale descriptor: the right relay, an onion key it no longer has.
+/// let stale = ntor::RelayPublicKey::new([1; 20], *NtorOnionKey::generate(&mut rng).public_key());
+/// let (state, skin) = ntor::ClientState::start(&mut rng, &stale);
+///
+/// // This crate's default: say so (after the same work as a good skin).
+/// let r = ntor::relay_respond(&mut rng, &relay, &skin);
+/// assert_eq!(r.err(), Some(HandshakeError::UnknownOnionKey));
+///
+/// // C tor's: answer with junk, which the client rejects.
+/// let c_tor = relay.with_unknown_key_policy(UnknownKeyPolicy::ReplyWithJunk);
+/// let (_, reply) = ntor::relay_respond(&mut rng, &c_tor, &skin)?;
+/// assert_eq!(state.finish(&reply).err(), Some(HandshakeError::Failed));
+/// # Ok::<(), HandshakeError>(())
+/// ```
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Hash)]
 #[non_exhaustive]
 pub enum UnknownKeyPolicy {
