@@ -89,28 +89,40 @@ pub fn key_formats(data: &[u8]) {
     }
 }
 
-/// Typed extension lists: a list read from the input, read typed, written back through
-/// [`ExtensionWriter`], gives the same bytes; typed fields re-encode to their raw fields.
+/// Typed extension lists: a list read from the input and written back raw through
+/// [`ExtensionWriter::push_raw`] gives the same bytes; each typed field is its raw field read
+/// as C tor reads it ([`support::check_typed_field`]); the typed fields written through
+/// [`ExtensionWriter::push`] read back as the same typed fields.
 pub fn ntor_v3_extensions(data: &[u8]) {
     let Ok((list, _)) = ExtensionList::decode_prefix(data) else {
         return;
     };
-    let mut out = vec![0u8; list.encoded_len()];
-    let mut writer = ExtensionWriter::new(&mut out).expect("room for the count");
+    let mut raw_out = vec![0u8; list.encoded_len()];
+    let mut raw_writer = ExtensionWriter::new(&mut raw_out).expect("room for the count");
+    let mut typed_out = vec![0u8; list.encoded_len()];
+    let mut typed_writer = ExtensionWriter::new(&mut typed_out).expect("room for the count");
+    let mut typed_fields = Vec::new();
     for (typed, raw) in list.typed().zip(list.iter()) {
-        match typed {
-            Ok(field) => {
-                assert_eq!(field.to_extension().ok(), Some(raw));
-                if let CircuitExtension::SubprotocolRequest(r) = field {
-                    assert_eq!(r.iter().count() * 2, raw.body().len());
-                    assert_eq!(SubprotocolRequest::from_extension(&raw), Ok(r));
-                }
-                writer.push(&field).expect("fits: same size as read");
+        raw_writer.push_raw(&raw).expect("fits: same size as read");
+        if let Ok(field) = typed {
+            support::check_typed_field(&field, &raw);
+            if let CircuitExtension::SubprotocolRequest(r) = field {
+                assert_eq!(r.iter().count() * 2, raw.body().len());
+                assert_eq!(SubprotocolRequest::from_extension(&raw), Ok(r));
             }
-            Err(_) => writer.push_raw(&raw).expect("fits: same size as read"),
+            typed_writer
+                .push(&field)
+                .expect("canonical is no longer than read");
+            typed_fields.push(field);
         }
     }
-    assert_eq!(writer.as_bytes(), list.as_bytes());
+    assert_eq!(raw_writer.as_bytes(), list.as_bytes());
+    let rewritten = ExtensionList::decode_exact(typed_writer.as_bytes()).expect("a list");
+    let reread: Vec<_> = rewritten
+        .typed()
+        .collect::<Result<_, _>>()
+        .expect("canonical fields read typed");
+    assert_eq!(reread, typed_fields);
     // Unknown types stay unknown, known ones typed.
     for raw in &list {
         let unknown = matches!(

@@ -298,7 +298,8 @@ fn round_trip_cm(cm: &[u8], relay_key: &RelayPublicKey) {
         let sm = expected_sm(cm).expect("the relay accepted the message");
         check_finish(state, &reply, relay_seed, &sm);
     }
-    // The typed form of the same list (where every field reads typed) sends its bytes.
+    // The typed form of the same list (where every field reads typed) sends the canonical
+    // encoding of those fields, byte for byte what the raw form sends for it.
     let Ok((list, _)) = ExtensionList::decode_prefix(cm) else {
         return;
     };
@@ -308,9 +309,11 @@ fn round_trip_cm(cm: &[u8], relay_key: &RelayPublicKey) {
     let (_, typed_skin) =
         ClientState::start(&mut support::rng(support::CLIENT), relay_key, &fields)
             .expect("a list that came in a skin fits one");
+    let mut canonical = [0u8; MAX_CLIENT_MESSAGE_LEN];
+    let n = CircuitExtension::encode_list(&fields, &mut canonical).expect("no longer than read");
     let mut raw = [0u8; MAX_ONION_SKIN_LEN];
     let (_, raw_len, _) =
-        hazmat::client_start_with_x(&x, relay_key, list.as_bytes(), &mut raw).expect("fits");
+        hazmat::client_start_with_x(&x, relay_key, &canonical[..n], &mut raw).expect("fits");
     assert_eq!(
         typed_skin.as_bytes(),
         &raw[..raw_len],
@@ -418,7 +421,7 @@ fn round_trip_sm(sm: &[u8]) {
             assert_eq!(typed.len(), list.len());
             for (field, raw) in typed.iter().zip(list.iter()) {
                 if let Ok(field) = field {
-                    assert_eq!(field.to_extension().ok(), Some(raw));
+                    support::check_typed_field(field, &raw);
                 }
             }
         }

@@ -633,7 +633,10 @@ impl<'a> CircuitExtension<'a> {
     }
 
     /// Reads one field. A field of a type this crate does not know becomes
-    /// [`Unknown`](Self::Unknown); a known type is always read into its typed variant.
+    /// [`Unknown`](Self::Unknown); a known type is always read into its typed variant, the way
+    /// C tor reads it: a congestion-control request's body and the bytes after a response's
+    /// `sendme_inc` are ignored. Such a field writes back in its canonical form; to pass a
+    /// list on byte for byte, use [`ExtensionList::iter`] and [`ExtensionWriter::push_raw`].
     ///
     /// # Errors
     /// As the typed field's `from_extension`.
