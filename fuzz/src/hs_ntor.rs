@@ -71,7 +71,7 @@ const UNTOUCHED: u8 = 0x5a;
 /// The fixed service, built once.
 pub fn service() -> &'static ServiceKeys {
     static KEYS: OnceLock<ServiceKeys> = OnceLock::new();
-    KEYS.get_or_init(|| ServiceKeys::new(AUTH_KEY, ServiceSecretKey::from_bytes(ENC_SECRET)))
+    KEYS.get_or_init(|| ServiceKeys::new(AUTH_KEY, ServiceSecretKey::from_bytes(&ENC_SECRET)))
 }
 
 fn subcredentials() -> [Subcredential; 3] {
@@ -102,7 +102,7 @@ fn harness_intro(plaintext: &[u8]) -> Option<(ClientState, Vec<u8>)> {
         rest,
     );
     if header_len + ENCRYPTED_OVERHEAD + plaintext.len() > MAX_INTRODUCE_BODY_LEN {
-        assert_eq!(r.err(), Some(HandshakeError::BadLength));
+        assert_eq!(r.err(), Some(HandshakeError::Malformed));
         return None;
     }
     let (state, n) = r.expect("a valid service key");
@@ -149,7 +149,7 @@ fn check_service(
     if encrypted.len() < ENCRYPTED_OVERHEAD
         || header.len() + encrypted.len() > MAX_INTRODUCE_BODY_LEN
     {
-        assert_eq!(verdict, Err(HandshakeError::BadLength));
+        assert_eq!(verdict, Err(HandshakeError::Malformed));
         assert!(
             untouched,
             "plaintext written for a cell of the wrong length"
@@ -290,7 +290,7 @@ fn finish_rendezvous(state: ClientState, accepted: hs_ntor::ServiceHandshake) {
 /// The vector's client state.
 fn vector_client() -> ClientState {
     let pk = ServicePublicKey {
-        enc_key: *ServiceSecretKey::from_bytes(ENC_SECRET).public_key(),
+        enc_key: *ServiceSecretKey::from_bytes(&ENC_SECRET).public_key(),
         auth_key: AUTH_KEY,
         subcredential: Subcredential::new(SUBCREDENTIALS[0]),
     };
@@ -311,7 +311,7 @@ fn check_client(handshake_info: &[u8]) {
             assert_eq!(seed.relay_keys().df(), &DF);
         }
         Err(e) if handshake_info.len() != HANDSHAKE_INFO_LEN => {
-            assert_eq!(e, HandshakeError::BadLength);
+            assert_eq!(e, HandshakeError::Malformed);
         }
         Err(e) => {
             assert!(

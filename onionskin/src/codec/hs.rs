@@ -346,7 +346,8 @@ impl<'a> IntroducePlaintext<'a> {
     /// [`DecodeError::Truncated`] if a field runs past the end;
     /// [`DecodeError::InvalidValue`] for an ONION_KEY_TYPE other than ntor (1) and
     /// [`DecodeError::LengthOutOfRange`] for an ONION_KEY_LEN other than 32 (C tor refuses
-    /// both); and as [`LinkSpecs::read`].
+    /// both); [`DecodeError::LengthOutOfRange`] too for a known link specifier type with the
+    /// wrong LSLEN.
     pub fn decode(plaintext: &'a [u8]) -> Result<Self, DecodeError> {
         let mut r = Reader::new(plaintext);
         let rendezvous_cookie = r.take_array()?;
@@ -366,7 +367,7 @@ impl<'a> IntroducePlaintext<'a> {
             });
         }
         let onion_key = r.take_array()?;
-        let link_specifiers = LinkSpecs::read(&mut r)?;
+        let link_specifiers = LinkSpecs::read_each(&mut r, |_| Ok(()))?;
         Ok(Self {
             rendezvous_cookie,
             extensions,

@@ -87,12 +87,13 @@
 
 use crate::HandshakeError;
 use crate::ct::{Wiped, bytes_eq, conditional_copy, declassify, is_zero};
+use crate::handshake::NtorOnionKey;
 use crate::keccak::{Chain, Domain, Job, run_chains};
 use crate::keys::{HS_CIRCUIT_KEY_MATERIAL_LEN, HsCircuitKeys};
 use core::fmt;
 use rand_core::{CryptoRng, RngCore};
 use subtle::{Choice, ConditionallySelectable};
-use zeroize::{Zeroize, ZeroizeOnDrop, Zeroizing};
+use zeroize::{Zeroize, ZeroizeOnDrop};
 
 mod primitives;
 
@@ -172,44 +173,10 @@ impl fmt::Debug for ServicePublicKey {
     }
 }
 
-/// The service's X25519 key pair for one introduction point (`KS_hss_ntor`, `KP_hss_ntor`).
-/// Wiped on drop, never printed.
-#[derive(Zeroize, ZeroizeOnDrop)]
-pub struct ServiceSecretKey {
-    secret: [u8; 32],
-    public: [u8; PUB_KEY_LEN],
-}
-
-impl ServiceSecretKey {
-    /// A fresh key from `rng`.
-    #[must_use]
-    pub fn generate<R: RngCore + CryptoRng>(rng: &mut R) -> Self {
-        let mut secret = Zeroizing::new([0u8; 32]);
-        rng.fill_bytes(&mut *secret);
-        Self::from_bytes(*secret)
-    }
-
-    /// The key pair for a stored secret scalar (clamped or not: X25519 clamps it).
-    #[must_use]
-    pub fn from_bytes(secret: [u8; 32]) -> Self {
-        let public = primitives::public_key(&secret);
-        Self { secret, public }
-    }
-
-    /// The public key `B`.
-    #[must_use]
-    pub fn public_key(&self) -> &[u8; PUB_KEY_LEN] {
-        &self.public
-    }
-}
-
-impl fmt::Debug for ServiceSecretKey {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.debug_struct("ServiceSecretKey")
-            .field("public", &self.public)
-            .finish_non_exhaustive()
-    }
-}
+/// The service's X25519 key pair for one introduction point (`KS_hss_ntor`, `KP_hss_ntor`;
+/// the descriptor's `enc-key ntor`): a Curve25519 key like a relay's ntor onion key, so the
+/// same type, [`NtorOnionKey`] (`Clone`, wiped on drop, `Debug` shows the public key only).
+pub type ServiceSecretKey = NtorOnionKey;
 
 /// What the service holds for one introduction point: that point's `AUTH_KEY` and the
 /// service's encryption key `b` for it. The subcredentials are per time period and passed to
@@ -238,7 +205,7 @@ impl ServiceKeys {
     #[must_use]
     pub fn public_key(&self, subcredential: Subcredential) -> ServicePublicKey {
         ServicePublicKey {
-            enc_key: self.enc_key.public,
+            enc_key: *self.enc_key.public_key(),
             auth_key: self.auth_key,
             subcredential,
         }
@@ -333,7 +300,7 @@ impl ClientState {
     /// and MACs it together with `header`, the exact bytes of INTRODUCE1 before ENCRYPTED.
     ///
     /// # Errors
-    /// [`HandshakeError::BadLength`] if `header`, [`ENCRYPTED_OVERHEAD`] and `plaintext` do
+    /// [`HandshakeError::Malformed`] if `header`, [`ENCRYPTED_OVERHEAD`] and `plaintext` do
     /// not fit [`MAX_INTRODUCE_BODY_LEN`]; [`HandshakeError::Failed`] if `B` is a low-order
     /// point (`EXP(B,x)` all zero).
     pub fn start<R: RngCore + CryptoRng>(
@@ -379,7 +346,7 @@ impl ClientState {
     /// Checks the service's `handshake_info` (from RENDEZVOUS2) and returns the key seed.
     ///
     /// # Errors
-    /// [`HandshakeError::BadLength`] unless `handshake_info` is [`HANDSHAKE_INFO_LEN`] bytes;
+    /// [`HandshakeError::Malformed`] unless `handshake_info` is [`HANDSHAKE_INFO_LEN`] bytes;
     /// [`HandshakeError::Failed`] if `AUTH_INPUT_MAC` does not verify or `EXP(Y,x)` is all
     /// zero (not distinguished).
     pub fn finish(self, handshake_info: &[u8]) -> Result<KeySeed, HandshakeError> {
@@ -398,7 +365,7 @@ fn start_core(
 ) -> Result<(ClientState, usize), HandshakeError> {
     let len = ENCRYPTED_OVERHEAD + plaintext.len();
     if header.len().saturating_add(len) > MAX_INTRODUCE_BODY_LEN {
-        return Err(HandshakeError::BadLength);
+        return Err(HandshakeError::Malformed);
     }
     let out = encrypted_out
         .get_mut(..len)
@@ -478,11 +445,11 @@ fn finish_core(
 ) -> Result<KeySeed, HandshakeError> {
     let handshake_info: &[u8; HANDSHAKE_INFO_LEN] = handshake_info
         .try_into()
-        .map_err(|_| HandshakeError::BadLength)?;
+        .map_err(|_| HandshakeError::Malformed)?;
     let (service_eph, auth) = handshake_info.split_at(PUB_KEY_LEN);
     let service_eph: &[u8; PUB_KEY_LEN] = service_eph
         .try_into()
-        .map_err(|_| HandshakeError::BadLength)?;
+        .map_err(|_| HandshakeError::Malformed)?;
 
     let yx = primitives::dh(&state.x, service_eph);
     let mut ok = !is_zero(&*yx);
@@ -537,7 +504,7 @@ pub struct ServiceHandshake {
 /// `plaintext_out` only once the MAC has verified.
 ///
 /// # Errors
-/// [`HandshakeError::BadLength`] if `encrypted` is shorter than [`ENCRYPTED_OVERHEAD`] or the
+/// [`HandshakeError::Malformed`] if `encrypted` is shorter than [`ENCRYPTED_OVERHEAD`] or the
 /// cell is longer than [`MAX_INTRODUCE_BODY_LEN`] (public, checked first);
 /// [`HandshakeError::BufferTooSmall`] if the plaintext would not fit `plaintext_out` (also
 /// public); [`HandshakeError::Failed`] if the MAC matches under no subcredential (or
@@ -622,33 +589,33 @@ fn respond_core(
 ) -> Result<ServiceHandshake, HandshakeError> {
     // Lengths are public: failing early on them reveals nothing.
     if header.len().saturating_add(encrypted.len()) > MAX_INTRODUCE_BODY_LEN {
-        return Err(HandshakeError::BadLength);
+        return Err(HandshakeError::Malformed);
     }
     let (client_pk, rest) = encrypted
         .split_first_chunk::<PUB_KEY_LEN>()
-        .ok_or(HandshakeError::BadLength)?;
+        .ok_or(HandshakeError::Malformed)?;
     let (ciphertext, mac) = rest
         .split_last_chunk::<MAC_LEN>()
-        .ok_or(HandshakeError::BadLength)?;
+        .ok_or(HandshakeError::Malformed)?;
     let plaintext_out = plaintext_out
         .get_mut(..ciphertext.len())
         .ok_or(HandshakeError::BufferTooSmall)?;
 
     let y = make_y();
-    let (service_eph, xy, xb) = primitives::service_dh(&y, &keys.enc_key.secret, client_pk);
+    let (service_eph, xy, xb) = primitives::service_dh(&y, keys.enc_key.secret_bytes(), client_pk);
     drop(y);
     let mut ok = !is_zero(&*xb) & !is_zero(&*xy);
 
     let intro = IntroInputs {
         auth_key: &keys.auth_key,
         client_pk,
-        service_pk: &keys.enc_key.public,
+        service_pk: keys.enc_key.public_key(),
     };
     let r = RendInputs {
         xy: &xy,
         xb: &xb,
         auth_key: &keys.auth_key,
-        service_pk: &keys.enc_key.public,
+        service_pk: keys.enc_key.public_key(),
         client_pk,
         ephemeral_pk: &service_eph,
     };
@@ -873,7 +840,7 @@ mod tests {
         assert!(ClientState::start(&mut rng, &pk, &header, &big[..room]).is_ok());
         assert_eq!(
             ClientState::start(&mut rng, &pk, &header, &big[..=room]).err(),
-            Some(HandshakeError::BadLength)
+            Some(HandshakeError::Malformed)
         );
         let mut small = [0u8; 70];
         assert_eq!(
@@ -885,12 +852,12 @@ mod tests {
         for len in [0, 63] {
             assert_eq!(
                 service_respond(&mut rng, &keys, &held, &header, &big[..len], &mut pt).err(),
-                Some(HandshakeError::BadLength)
+                Some(HandshakeError::Malformed)
             );
         }
         assert_eq!(
             service_respond(&mut rng, &keys, &held, &header, &big[..=398], &mut pt).err(),
-            Some(HandshakeError::BadLength)
+            Some(HandshakeError::Malformed)
         );
         assert_eq!(
             service_respond(&mut rng, &keys, &held, &header, &big[..80], &mut pt[..15]).err(),
@@ -903,7 +870,7 @@ mod tests {
         let (state, _) = ClientState::start(&mut rng, &pk, &header, b"").unwrap();
         assert_eq!(
             state.finish(&[0u8; 63]).err(),
-            Some(HandshakeError::BadLength)
+            Some(HandshakeError::Malformed)
         );
     }
 
@@ -924,7 +891,7 @@ mod tests {
     #[test]
     fn debug_hides_secrets() {
         let mut rng = rng();
-        let key = ServiceSecretKey::from_bytes([0xab; 32]);
+        let key = ServiceSecretKey::from_bytes(&[0xab; 32]);
         assert!(!std::format!("{key:?}").contains("171, 171"));
         let s = Subcredential::new([0xab; 32]);
         assert_eq!(std::format!("{s:?}"), "Subcredential { .. }");

@@ -37,7 +37,7 @@ fn head(b: &[u8], n: usize) -> &[u8] {
 }
 
 fn public(secret: &[u8; 32]) -> [u8; 32] {
-    *ServiceSecretKey::from_bytes(*secret).public_key()
+    *ServiceSecretKey::from_bytes(secret).public_key()
 }
 
 fn subcredentials(c: &mut Checker, case: &Value) -> Vec<Subcredential> {
@@ -322,7 +322,7 @@ fn check_case(case: &Value) -> Vec<String> {
     }
 
     // Service, from the file's INTRODUCE1 body as INTRODUCE2.
-    let keys = ServiceKeys::new(auth_key, ServiceSecretKey::from_bytes(b));
+    let keys = ServiceKeys::new(auth_key, ServiceSecretKey::from_bytes(&b));
     let Some(intro2) = c.ok("INTRODUCE2 decode", Introduce2::decode(&body)) else {
         return c.errors;
     };
@@ -440,7 +440,7 @@ fn check_reject_case(case: &Value) -> Vec<String> {
             c.eq("B (from b)", &public(&b), &big_b);
             let y = secret(&mut c, case, "y");
             let held = subcredentials(&mut c, case);
-            let keys = ServiceKeys::new(auth_key, ServiceSecretKey::from_bytes(b));
+            let keys = ServiceKeys::new(auth_key, ServiceSecretKey::from_bytes(&b));
             let mut out = [0x5au8; MAX_INTRODUCE_BODY_LEN];
             let r = hazmat::service_respond_with_y(&y, &keys, &held, &header, &encrypted, &mut out);
             if let Ok((a, _)) = r {

@@ -41,7 +41,7 @@ struct Reference {
 impl Reference {
     fn public(&self) -> ServicePublicKey {
         ServicePublicKey {
-            enc_key: *ServiceSecretKey::from_bytes(self.b).public_key(),
+            enc_key: *ServiceSecretKey::from_bytes(&self.b).public_key(),
             auth_key: self.auth_key,
             subcredential: Subcredential::new(
                 self.subcredentials
@@ -79,7 +79,7 @@ fn reference(ctx: &mut Ctx, used: usize) -> Result<Reference, String> {
         client_start_with_x(&r.x, &r.public(), &r.header, &r.plaintext, &mut out),
     )?;
     r.encrypted = out.get(..len).unwrap_or_default().to_vec();
-    let keys = ServiceKeys::new(r.auth_key, ServiceSecretKey::from_bytes(r.b));
+    let keys = ServiceKeys::new(r.auth_key, ServiceSecretKey::from_bytes(&r.b));
     let subs = r.subcredentials.map(Subcredential::new);
     let mut plaintext = [0u8; MAX_INTRODUCE_BODY_LEN];
     let (accepted, _) = lib(
@@ -93,7 +93,7 @@ fn reference(ctx: &mut Ctx, used: usize) -> Result<Reference, String> {
 
 /// The service's keys with `b` marked; its public key `B` declassified as published.
 fn marked_service(r: &Reference) -> ServiceKeys {
-    let key = ServiceSecretKey::from_bytes(marked(&r.b));
+    let key = ServiceSecretKey::from_bytes(&marked(&r.b));
     vg::public_ref(key.public_key(), why::PUBLIC_KEY);
     ServiceKeys::new(r.auth_key, key)
 }

@@ -10,7 +10,7 @@
 //! ```
 //! use onionskin::handshake::hs_ntor::{hazmat, ServiceKeys, ServiceSecretKey, Subcredential};
 //!
-//! let service = ServiceKeys::new([3; 32], ServiceSecretKey::from_bytes([5; 32]));
+//! let service = ServiceKeys::new([3; 32], ServiceSecretKey::from_bytes(&[5; 32]));
 //! let header = [0u8; 20];
 //! let mut encrypted = [0u8; 64 + 5];
 //! let pk = service.public_key(Subcredential::new([8; 32]));
