@@ -14,6 +14,7 @@
     clippy::indexing_slicing
 )]
 
+use core::net::{Ipv4Addr, SocketAddrV4};
 use onionskin::codec::{
     CellMsg, ChannelCell, ChannelCells, ChannelMsg, Command, Create2, Created2, Extend2, Extended2,
     LinkProtocol, LinkSpec, LinkSpecs, PAYLOAD_LEN, RelayCell, RelayCommand, RelayMsg,
@@ -23,7 +24,6 @@ use onionskin::relay_crypto::{ClientCircuit, ClientHop, RelayHop};
 use onionskin::{CircuitKeys, HandshakeType, KeyMaterial};
 use rand_chacha::ChaCha20Rng;
 use rand_core::{RngCore, SeedableRng};
-use std::net::{Ipv4Addr, SocketAddrV4};
 
 const LINK: LinkProtocol = LinkProtocol::V5;
 const CIRC_ID: u32 = 0x8000_0042;
@@ -86,6 +86,7 @@ impl Relay {
 }
 
 /// The client's handshake in flight, whichever it is.
+#[allow(clippy::large_enum_variant)]
 enum Pending {
     Ntor(ntor::ClientState),
     NtorV3(ntor_v3::ClientState),
@@ -295,7 +296,7 @@ fn three_hops_every_cell_recognised_at_its_hop() {
             assert_eq!(RelayCell::decode(&payload).unwrap().data(), &data[..]);
 
             let mut reply = [0u8; PAYLOAD_LEN];
-            RelayCell::new(RelayCommand::SENDME, 0, &[round as u8])
+            RelayCell::new(RelayCommand::SENDME, 0, &round.to_be_bytes())
                 .unwrap()
                 .encode_into(&mut reply, &mut rng);
             let mut back = reply;
