@@ -42,6 +42,8 @@ mod ntor;
 mod ntor_v3;
 #[path = "ct_check/paths.rs"]
 mod paths;
+#[path = "ct_check/relay_crypto.rs"]
+mod relay_crypto;
 #[path = "ct_check/self_test.rs"]
 mod self_test;
 #[path = "ct_check/tap.rs"]
