@@ -6,7 +6,8 @@
 //!
 //! For TAP, ntor, ntor-v3 and CREATE_FAST it times client create, relay respond and client
 //! finish; the primitives each relay handshake cannot avoid (its floor) and the issue-9
-//! yardsticks, interleaved with the handshakes round by round; relay throughput on one thread
+//! yardsticks, and one hop's relay-cell crypto (so a handshake reads in relay cells),
+//! interleaved with the handshakes round by round; relay throughput on one thread
 //! and on all cores; and turns the relay costs into the load of a client surge.
 //!
 //! A home-made sampler rather than criterion, so everything is one process and one run, and
@@ -24,6 +25,8 @@ mod args;
 mod calc;
 #[path = "relay_cost/cases.rs"]
 mod cases;
+#[path = "relay_cost/cells.rs"]
+mod cells;
 #[path = "relay_cost/criterion_check.rs"]
 mod criterion_check;
 #[path = "relay_cost/error.rs"]
@@ -122,6 +125,7 @@ fn run(a: &args::Args) -> Result<(), Error> {
     let mut rng = ChaCha20Rng::seed_from_u64(0x6f6e_696f_6e73_6b69);
 
     let mut ms = floor::measurements(&mut rng)?;
+    ms.extend(cells::measurements(&mut rng)?);
     for c in &cases {
         ms.extend(c.measurements(&mut rng)?);
     }

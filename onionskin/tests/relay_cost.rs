@@ -13,6 +13,8 @@ mod args;
 mod calc;
 #[path = "../benches/relay_cost/cases.rs"]
 mod cases;
+#[path = "../benches/relay_cost/cells.rs"]
+mod cells;
 #[path = "../benches/relay_cost/criterion_check.rs"]
 mod criterion_check;
 #[path = "../benches/relay_cost/error.rs"]

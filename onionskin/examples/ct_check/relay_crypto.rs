@@ -6,6 +6,9 @@
 //! whether a cell is for a hop, decided through `onionskin::ct::declassify` (a hop acts on its
 //! cells and passes the others on, which anyone watching the hop sees).
 
+// `target` runs below `HOPS`, the length of `relays`.
+#![allow(clippy::indexing_slicing)]
+
 use crate::paths::{Ctx, check_eq, why};
 use crate::vg;
 use onionskin::CircuitKeys;
