@@ -49,7 +49,7 @@ pub fn channel_cells(data: &[u8]) {
     let link = LINKS[usize::from(sel % 4)];
     let mut cells = ChannelCells::new(stream, link);
     let mut used = 0usize;
-    while let Some(cell) = cells.next() {
+    for cell in cells.by_ref() {
         let len = cell.encoded_len();
         let mut out = vec![0u8; len];
         assert_eq!(cell.encode_into(&mut out), Ok(len));

@@ -39,7 +39,8 @@ pub fn relay_side(data: &[u8]) {
     }
     let (seed, rest) = data.split_at(32);
     let (&flip, payloads) = rest.split_first().unwrap();
-    let material: [u8; 92] = core::array::from_fn(|i| seed[i % 32] ^ (i as u8).wrapping_mul(29));
+    let material: [u8; 92] =
+        core::array::from_fn(|i| seed[i % 32] ^ u8::try_from(i).unwrap_or(0).wrapping_mul(29));
     let keys = CircuitKeys::split_kh_last(&material);
 
     let mut client: ClientCircuit<1> = ClientCircuit::new();
