@@ -130,7 +130,7 @@ impl CellResult {
     }
 }
 
-/// One issue-9 target.
+/// One target the report checks a figure against.
 #[derive(Clone, Debug)]
 pub(crate) struct Target {
     pub(crate) id: &'static str,

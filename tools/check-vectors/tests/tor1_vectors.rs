@@ -14,15 +14,18 @@
     dead_code
 )]
 
-#[path = "../examples/check_vectors/tor1.rs"]
+#[path = "../src/tor1.rs"]
 mod tor1;
-#[path = "../examples/check_vectors/util.rs"]
+#[path = "../src/util.rs"]
 mod util;
 
 use serde_json::Value;
 
 fn doc() -> Value {
-    let path = format!("{}/../test-vectors/tor1.json", env!("CARGO_MANIFEST_DIR"));
+    let path = format!(
+        "{}/../../test-vectors/tor1.json",
+        env!("CARGO_MANIFEST_DIR")
+    );
     serde_json::from_str(&std::fs::read_to_string(path).unwrap()).unwrap()
 }
 
