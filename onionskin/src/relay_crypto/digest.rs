@@ -102,11 +102,15 @@ impl RunningSha1 {
 }
 
 /// A SHA3-256 hash that can be read at any point and then continued.
+///
+/// Input is buffered a block at a time and XORed into the state lane by lane, since relay
+/// payloads reach it at offsets that are not multiples of 8.
 #[derive(Clone, Zeroize, ZeroizeOnDrop)]
 pub(super) struct RunningSha3 {
     state: [u64; 25],
-    /// Bytes of the current block absorbed so far (always below `RATE`).
-    pos: usize,
+    block: [u8; RATE],
+    /// Bytes of `block` filled so far (always below `RATE` between calls).
+    filled: usize,
 }
 
 impl RunningSha3 {
@@ -114,38 +118,37 @@ impl RunningSha3 {
     pub(super) fn new(seed: &[u8]) -> Self {
         let mut h = Self {
             state: [0; 25],
-            pos: 0,
+            block: [0; RATE],
+            filled: 0,
         };
         h.update(seed);
         h
     }
 
-    fn xor_byte(&mut self, at: usize, b: u8) {
-        if let Some(lane) = self.state.get_mut(at / 8) {
-            *lane ^= u64::from(b) << (8 * (at % 8));
+    /// XORs the full block into the state (FIPS 202 B.1: lanes are little-endian) and
+    /// permutes.
+    fn absorb_block(state: &mut [u64; 25], block: &[u8; RATE]) {
+        for (lane, word) in state.iter_mut().zip(block.chunks_exact(8)) {
+            let mut le = [0u8; 8];
+            le.copy_from_slice(word);
+            *lane ^= u64::from_le_bytes(le);
         }
+        keccak::f1600(state);
     }
 
     pub(super) fn update(&mut self, mut data: &[u8]) {
         while !data.is_empty() {
-            if self.pos % 8 == 0 && data.len() >= 8 {
-                // A whole lane at once (FIPS 202 B.1: lanes are little-endian).
-                let (word, rest) = data.split_at(8);
-                let mut le = [0u8; 8];
-                le.copy_from_slice(word);
-                if let Some(lane) = self.state.get_mut(self.pos / 8) {
-                    *lane ^= u64::from_le_bytes(le);
-                }
-                self.pos += 8;
-                data = rest;
-            } else if let Some((&b, rest)) = data.split_first() {
-                self.xor_byte(self.pos, b);
-                self.pos += 1;
-                data = rest;
+            let room = self.block.get_mut(self.filled..).unwrap_or_default();
+            let take = room.len().min(data.len());
+            let (head, rest) = data.split_at(take);
+            if let Some(dst) = room.get_mut(..take) {
+                dst.copy_from_slice(head);
             }
-            if self.pos == RATE {
-                keccak::f1600(&mut self.state);
-                self.pos = 0;
+            self.filled += take;
+            data = rest;
+            if self.filled == RATE {
+                Self::absorb_block(&mut self.state, &self.block);
+                self.filled = 0;
             }
         }
     }
@@ -154,9 +157,16 @@ impl RunningSha3 {
     pub(super) fn digest(&self) -> [u8; SHA3_256_LEN] {
         let mut h = self.clone();
         // FIPS 202 6.1: the SHA-3 domain bits `01`, then pad10*1.
-        h.xor_byte(h.pos, 0x06);
-        h.xor_byte(RATE - 1, 0x80);
-        keccak::f1600(&mut h.state);
+        if let Some(rest) = h.block.get_mut(h.filled..) {
+            rest.fill(0);
+        }
+        if let Some(b) = h.block.get_mut(h.filled) {
+            *b = 0x06;
+        }
+        if let Some(b) = h.block.last_mut() {
+            *b |= 0x80;
+        }
+        Self::absorb_block(&mut h.state, &h.block);
         let mut out = [0u8; SHA3_256_LEN];
         for (o, w) in out.chunks_exact_mut(8).zip(&h.state) {
             o.copy_from_slice(&w.to_le_bytes());
