@@ -6,7 +6,7 @@
 //! builds the cell from its parts.
 
 use super::channel::{LinkProtocol, write_cell};
-use super::{Command, PAYLOAD_LEN, Reader, Writer, len_u8, len_u16};
+use super::{Command, Reader, Writer, len_u8, len_u16};
 use crate::{DecodeError, EncodeError};
 use core::iter::FusedIterator;
 use core::net::{Ipv4Addr, Ipv6Addr};
@@ -706,7 +706,3 @@ impl<'a> AuthChallenge<'a> {
         })
     }
 }
-
-/// A fixed-size body is exactly [`PAYLOAD_LEN`] bytes; views of fixed-size cells accept any
-/// length up to that, so a body cut short by the caller is read as far as it goes.
-const _: () = assert!(PAYLOAD_LEN == 509);
