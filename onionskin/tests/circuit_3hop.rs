@@ -1,6 +1,7 @@
 //! A three-hop circuit run entirely inside the crate: CREATE2 to the first relay, then two
 //! EXTEND2s carried in RELAY_EARLY cells through the relay crypto, each answered by the next
-//! relay and returned as EXTENDED2 (tor-spec 5.1, 5.1.2, 6.1). Then relay cells go to every
+//! relay and returned as EXTENDED2 (tor-spec 5.1, 5.1.2, 6.1). Every handshake goes through
+//! the one-call dispatch on both sides (`handshake::dispatch`): ntor, ntor-v3, ntor. Then relay cells go to every
 //! hop and back, each recognised at the right hop only, and one flipped bit anywhere in a
 //! payload makes the cell unrecognisable.
 //!
@@ -16,10 +17,11 @@
 
 use core::net::{Ipv4Addr, SocketAddrV4};
 use onionskin::codec::{
-    CellMsg, ChannelCell, ChannelCells, ChannelMsg, Command, Create2, Created2, Extend2, Extended2,
-    LinkProtocol, LinkSpec, LinkSpecs, PAYLOAD_LEN, RelayCell, RelayCommand, RelayMsg,
+    CellBody, CellMsg, ChannelCell, ChannelCells, ChannelMsg, Command, Create2, Created2, Extend2,
+    Extended2, LinkProtocol, LinkSpec, LinkSpecs, PAYLOAD_LEN, RelayCell, RelayCommand, RelayMsg,
 };
-use onionskin::handshake::{CircuitHandshake, ntor, ntor_v3};
+use onionskin::handshake::dispatch::{self, ClientHandshake, RelayOnionKeys, RelayTarget};
+use onionskin::handshake::{NtorOnionKey, ntor, ntor_v3};
 use onionskin::relay_crypto::{ClientCircuit, ClientHop, RelayHop};
 use onionskin::{CircuitKeys, HandshakeType, KeyMaterial};
 use rand_chacha::ChaCha20Rng;
@@ -28,8 +30,8 @@ use rand_core::{RngCore, SeedableRng};
 const LINK: LinkProtocol = LinkProtocol::V5;
 const CIRC_ID: u32 = 0x8000_0042;
 
-/// A relay: its identity, its ntor and ntor-v3 onion keys, and (once created) its hop of the
-/// circuit.
+/// A relay: its identities, its ntor and ntor-v3 onion keys, and (once created) its hop of
+/// the circuit.
 struct Relay {
     rsa_id: [u8; 20],
     ed_id: [u8; 32],
@@ -48,82 +50,57 @@ impl Relay {
             rsa_id,
             ed_id,
             port: 9000 + u16::from(n),
-            ntor: ntor::RelayKeys::new(rsa_id, ntor::RelaySecretKey::generate(rng)),
-            ntor_v3: ntor_v3::RelayKeys::new(ed_id, ntor_v3::RelaySecretKey::generate(rng)),
+            ntor: ntor::RelayKeys::new(rsa_id, NtorOnionKey::generate(rng)),
+            ntor_v3: ntor_v3::RelayKeys::new(ed_id, NtorOnionKey::generate(rng)),
             hop: None,
             keys: None,
         }
     }
 
-    /// Answers a CREATE2 body by its handshake type and keeps the circuit keys.
-    fn answer_create2(&mut self, rng: &mut ChaCha20Rng, create2: &Create2<'_>) -> Vec<u8> {
-        let (keys, reply) = match create2.htype() {
-            HandshakeType::NTOR => {
-                let (seed, reply) =
-                    ntor::Ntor::relay_respond(rng, &self.ntor, create2.hdata(), |_, _| None)
-                        .unwrap();
-                (seed.circuit_keys(), reply.to_vec())
-            }
-            HandshakeType::NTOR_V3 => {
-                let (seed, reply) = ntor_v3::NtorV3::relay_respond(
-                    rng,
-                    &self.ntor_v3,
-                    create2.hdata(),
-                    |_, out| {
-                        *out.first_mut()? = 0; // no extensions
-                        Some(1)
-                    },
-                )
+    /// Answers any create cell through the one-call relay dispatch and keeps the circuit
+    /// keys; returns the reply cell's command and body.
+    fn answer(
+        &mut self,
+        rng: &mut ChaCha20Rng,
+        command: Command,
+        body: &[u8; PAYLOAD_LEN],
+    ) -> (Command, [u8; PAYLOAD_LEN]) {
+        let onion_keys = RelayOnionKeys::new()
+            .with_ntor(&self.ntor)
+            .with_ntor_v3(&self.ntor_v3);
+        let mut reply = [0u8; PAYLOAD_LEN];
+        let answer =
+            dispatch::relay_respond(rng, &onion_keys, command, body, |_, _| Ok(()), &mut reply)
                 .unwrap();
-                (seed.circuit_keys(), reply.as_ref().to_vec())
-            }
-            other => panic!("unexpected handshake {other:?}"),
-        };
+        let keys = answer.key_seed.circuit_keys();
         self.hop = Some(RelayHop::tor1(&keys));
         self.keys = Some(keys);
-        reply
+        (answer.command, reply)
     }
 }
 
-/// The client's handshake in flight, whichever it is.
-#[allow(clippy::large_enum_variant)]
-enum Pending {
-    Ntor(ntor::ClientState),
-    NtorV3(ntor_v3::ClientState),
-}
-
-fn start(rng: &mut ChaCha20Rng, relay: &Relay, htype: HandshakeType) -> (Pending, Vec<u8>) {
-    match htype {
-        HandshakeType::NTOR => {
-            let (s, skin) = ntor::Ntor::client_start(rng, &relay.ntor.public_key(), &[]).unwrap();
-            (Pending::Ntor(s), skin.to_vec())
-        }
-        HandshakeType::NTOR_V3 => {
-            let (s, skin) =
-                ntor_v3::NtorV3::client_start(rng, &relay.ntor_v3.public_key(), &[0]).unwrap();
-            (Pending::NtorV3(s), skin.as_ref().to_vec())
-        }
+/// Starts the client's handshake with `relay` by type, through the one-call client dispatch;
+/// returns the state and the create cell's command and body.
+fn start(
+    rng: &mut ChaCha20Rng,
+    relay: &Relay,
+    htype: HandshakeType,
+) -> (ClientHandshake, Command, [u8; PAYLOAD_LEN]) {
+    let ntor_pk = relay.ntor.public_key();
+    let ntor_v3_pk = relay.ntor_v3.public_key();
+    let target = match htype {
+        HandshakeType::NTOR => RelayTarget::Ntor(&ntor_pk),
+        HandshakeType::NTOR_V3 => RelayTarget::NtorV3(&ntor_v3_pk),
         other => panic!("unexpected handshake {other:?}"),
-    }
+    };
+    let mut body = [0u8; PAYLOAD_LEN];
+    let (state, command) = ClientHandshake::start(rng, &target, &[], &mut body).unwrap();
+    (state, command, body)
 }
 
-fn finish(pending: Pending, reply: &[u8]) -> CircuitKeys {
-    let mut sm = [0u8; 64];
-    match pending {
-        Pending::Ntor(s) => ntor::Ntor::client_finish(s, reply, &mut sm)
-            .unwrap()
-            .0
-            .circuit_keys(),
-        Pending::NtorV3(s) => {
-            let (seed, n) = ntor_v3::NtorV3::client_finish(s, reply, &mut sm).unwrap();
-            assert_eq!(&sm[..n], &[0]);
-            seed.circuit_keys()
-        }
-    }
-}
-
-/// Encodes a cell for the channel, then frames and decodes it as the receiver would.
-fn over_the_wire(command: Command, body: &[u8], check: impl FnOnce(ChannelMsg<'_>)) {
+/// Encodes a cell for the channel, then frames and decodes it as the receiver would;
+/// returns what the receiver read.
+fn over_the_wire(command: Command, body: &[u8; PAYLOAD_LEN], check: impl FnOnce(ChannelMsg<'_>)) {
     let mut bytes = vec![0u8; 514 * 2];
     let n = ChannelCell::new(LINK, CIRC_ID, command, body)
         .unwrap()
@@ -132,6 +109,10 @@ fn over_the_wire(command: Command, body: &[u8], check: impl FnOnce(ChannelMsg<'_
     let mut cells = ChannelCells::new(&bytes[..n], LINK);
     let cell = cells.next().expect("one whole cell");
     assert!(cells.next().is_none() && cells.needed() == 0);
+    assert_eq!(
+        (cell.circ_id(), cell.command(), cell.body()),
+        (CIRC_ID, command, &body[..])
+    );
     check(cell.msg().unwrap());
 }
 
@@ -186,41 +167,42 @@ fn build_circuit(rng: &mut ChaCha20Rng) -> (ClientCircuit, Vec<Relay>, Vec<Circu
     let mut client: ClientCircuit = ClientCircuit::new();
     let mut client_keys = Vec::new();
 
-    // Hop 1: CREATE2 (ntor) on the channel, CREATED2 back.
-    let (pending, skin) = start(rng, &relays[0], HandshakeType::NTOR);
-    let create2 = Create2::new(HandshakeType::NTOR, &skin).unwrap();
-    let mut body = [0u8; PAYLOAD_LEN];
-    onionskin::codec::CellBody::encode_into(&create2, &mut body).unwrap();
-    let mut reply = Vec::new();
-    over_the_wire(Command::CREATE2, &body, |msg| match msg {
-        ChannelMsg::Circuit(_, CellMsg::Create2(c)) => reply = relays[0].answer_create2(rng, &c),
-        other => panic!("unexpected {other:?}"),
+    // Hop 1: CREATE2 (ntor) on the channel, CREATED2 back, both through the dispatch.
+    let (state, command, create) = start(rng, &relays[0], HandshakeType::NTOR);
+    assert_eq!(command, Command::CREATE2);
+    over_the_wire(command, &create, |msg| {
+        assert!(
+            matches!(msg, ChannelMsg::Circuit(_, CellMsg::Create2(_))),
+            "{msg:?}"
+        );
     });
-    let created2 = Created2::new(&reply).unwrap();
-    onionskin::codec::CellBody::encode_into(&created2, &mut body).unwrap();
-    let mut got = Vec::new();
-    over_the_wire(Command::CREATED2, &body, |msg| match msg {
-        ChannelMsg::Circuit(_, CellMsg::Created2(c)) => got = c.hdata().to_vec(),
-        other => panic!("unexpected {other:?}"),
+    let (reply_command, created) = relays[0].answer(rng, command, &create);
+    over_the_wire(reply_command, &created, |msg| {
+        assert!(
+            matches!(msg, ChannelMsg::Circuit(_, CellMsg::Created2(_))),
+            "{msg:?}"
+        );
     });
-    let keys = finish(pending, &got);
+    let keys = state
+        .finish(reply_command, &created)
+        .unwrap()
+        .0
+        .circuit_keys();
     client.push(ClientHop::tor1(&keys)).unwrap();
     client_keys.push(keys);
 
     // Hops 2 (ntor-v3) and 3 (ntor): EXTEND2 to the last hop, EXTENDED2 back.
     for (next, htype) in [(1usize, HandshakeType::NTOR_V3), (2, HandshakeType::NTOR)] {
-        let (pending, skin) = start(rng, &relays[next], htype);
+        let (state, command, create) = start(rng, &relays[next], htype);
+        assert_eq!(command, Command::CREATE2);
+        let create2 = Create2::decode(&create).unwrap();
         let target = &relays[next];
         let specs = [
             LinkSpec::Ipv4(SocketAddrV4::new(Ipv4Addr::LOCALHOST, target.port)),
             LinkSpec::LegacyId(&target.rsa_id),
             LinkSpec::Ed25519Id(&target.ed_id),
         ];
-        let extend2 = Extend2::new(
-            LinkSpecs::from_slice(&specs).unwrap(),
-            Create2::new(htype, &skin).unwrap(),
-        )
-        .unwrap();
+        let extend2 = Extend2::new(LinkSpecs::from_slice(&specs).unwrap(), create2).unwrap();
         let mut payload = [0u8; PAYLOAD_LEN];
         RelayCell::encode_msg_into(&RelayMsg::Extend2(extend2), 0, &mut payload, rng).unwrap();
         let last = next - 1;
@@ -232,19 +214,23 @@ fn build_circuit(rng: &mut ChaCha20Rng) -> (ClientCircuit, Vec<Relay>, Vec<Circu
             &mut payload,
         );
 
-        // The last hop reads EXTEND2 and hands the CREATE2 body to the relay it names.
+        // The last hop reads EXTEND2 and sends the CREATE2 body to the relay it names, which
+        // answers through the dispatch.
         let cell = RelayCell::decode(&payload).unwrap();
         let RelayMsg::Extend2(e) = cell.msg().unwrap() else {
             panic!("not EXTEND2")
         };
         assert_eq!(e.rsa_id(), &relays[next].rsa_id);
         assert_eq!(e.ipv4().unwrap().port(), relays[next].port);
-        let create2 = e.create2();
-        let reply = relays[next].answer_create2(rng, &create2);
+        let mut forwarded = [0u8; PAYLOAD_LEN];
+        e.create2().encode_into(&mut forwarded).unwrap();
+        let (reply_command, created) = relays[next].answer(rng, Command::CREATE2, &forwarded);
+        assert_eq!(reply_command, Command::CREATED2);
 
-        // EXTENDED2 back from the last hop.
+        // EXTENDED2 back from the last hop, carrying the CREATED2 body.
+        let created2 = Created2::decode(&created).unwrap();
         let mut back = [0u8; PAYLOAD_LEN];
-        let extended2 = RelayMsg::Extended2(Extended2::new(&reply).unwrap());
+        let extended2 = RelayMsg::Extended2(Extended2::new(created2.hdata()).unwrap());
         RelayCell::encode_msg_into(&extended2, 0, &mut back, rng).unwrap();
         assert_eq!(
             send_backward(&mut client, &mut relays, last, &mut back),
@@ -254,7 +240,16 @@ fn build_circuit(rng: &mut ChaCha20Rng) -> (ClientCircuit, Vec<Relay>, Vec<Circu
         let RelayMsg::Extended2(x) = cell.msg().unwrap() else {
             panic!("not EXTENDED2")
         };
-        let keys = finish(pending, x.hdata());
+        let mut reply = [0u8; PAYLOAD_LEN];
+        Created2::new(x.hdata())
+            .unwrap()
+            .encode_into(&mut reply)
+            .unwrap();
+        let keys = state
+            .finish(Command::CREATED2, &reply)
+            .unwrap()
+            .0
+            .circuit_keys();
         client.push(ClientHop::tor1(&keys)).unwrap();
         client_keys.push(keys);
     }
