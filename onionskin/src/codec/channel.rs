@@ -264,7 +264,9 @@ impl<'a> ChannelCell<'a> {
     /// # Errors
     /// [`DecodeError::ZeroCircId`] for a circuit command (CREATE*, CREATED*, RELAY*, DESTROY)
     /// on circuit ID 0 (C tor ignores such cells), and whatever the body's decoder reports.
-    /// Commands without a view here decode to [`ChannelMsg::Other`].
+    /// Link-level cells are decoded whatever their circuit ID (senders use 0; C tor's
+    /// `channel_tls_handle_cell` does not look at it). Commands without a view here decode to
+    /// [`ChannelMsg::Other`].
     ///
     /// ```
     /// use onionskin::codec::{ChannelCell, ChannelMsg, Command, LinkProtocol};
