@@ -1,0 +1,416 @@
+//! A client channel to a relay (tor-spec 2, 4): TLS, VERSIONS, CERTS, AUTH_CHALLENGE, NETINFO,
+//! then fixed-size cells with 4-byte circuit IDs (link protocol 4 and 5).
+//!
+//! The client does not authenticate (it sends no CERTS), as a Tor client does not.
+
+use crate::error::{Error, Result, bail, ensure};
+use crate::keyfiles::{RelayKeyFiles, hex};
+use onionskin::codec::{CellMsg, CircId, CircIdWidth, Command, PAYLOAD_LEN};
+use rustls::client::danger::{HandshakeSignatureValid, ServerCertVerified, ServerCertVerifier};
+use rustls::crypto::{CryptoProvider, WebPkiSupportedAlgorithms};
+use rustls::pki_types::{CertificateDer, ServerName, UnixTime};
+use rustls::{ClientConfig, ClientConnection, DigitallySignedStruct, SignatureScheme, StreamOwned};
+use sha1::{Digest as _, Sha1};
+use sha2::Sha256;
+use std::io::{Read, Write};
+use std::net::{Ipv4Addr, SocketAddrV4, TcpStream};
+use std::sync::Arc;
+use std::time::Duration;
+use x509_cert::der::Decode;
+
+/// Link protocols this client speaks (tor-spec 4.1): 4 and 5 both use 4-byte circuit IDs.
+const LINK_VERSIONS: [u16; 2] = [4, 5];
+/// How long a read may block before the case fails (a relay that drops a cell answers nothing).
+const READ_TIMEOUT: Duration = Duration::from_secs(5);
+/// A relay's CERTS cell is about 2 KB; anything far larger is not a relay.
+const MAX_VAR_CELL: usize = 16 * 1024;
+
+/// Accepts the relay's self-signed certificate (tor-spec 2: the TLS certificates carry no
+/// authority; the CERTS cell does) but still checks the handshake signature, so the peer
+/// holds the key of the certificate that CERTS must then name.
+#[derive(Debug)]
+struct RelayCertVerifier {
+    algorithms: WebPkiSupportedAlgorithms,
+}
+
+impl ServerCertVerifier for RelayCertVerifier {
+    fn verify_server_cert(
+        &self,
+        _end_entity: &CertificateDer<'_>,
+        _intermediates: &[CertificateDer<'_>],
+        _server_name: &ServerName<'_>,
+        _ocsp_response: &[u8],
+        _now: UnixTime,
+    ) -> std::result::Result<ServerCertVerified, rustls::Error> {
+        Ok(ServerCertVerified::assertion())
+    }
+
+    fn verify_tls12_signature(
+        &self,
+        message: &[u8],
+        cert: &CertificateDer<'_>,
+        dss: &DigitallySignedStruct,
+    ) -> std::result::Result<HandshakeSignatureValid, rustls::Error> {
+        rustls::crypto::verify_tls12_signature(message, cert, dss, &self.algorithms)
+    }
+
+    fn verify_tls13_signature(
+        &self,
+        message: &[u8],
+        cert: &CertificateDer<'_>,
+        dss: &DigitallySignedStruct,
+    ) -> std::result::Result<HandshakeSignatureValid, rustls::Error> {
+        rustls::crypto::verify_tls13_signature(message, cert, dss, &self.algorithms)
+    }
+
+    fn supported_verify_schemes(&self) -> Vec<SignatureScheme> {
+        self.algorithms.supported_schemes()
+    }
+}
+
+/// The TLS configuration for every relay link.
+fn tls_config() -> Result<Arc<ClientConfig>> {
+    let provider = Arc::new(rustls::crypto::ring::default_provider());
+    let verifier = RelayCertVerifier {
+        algorithms: provider.signature_verification_algorithms,
+    };
+    let config = ClientConfig::builder_with_provider(Arc::<CryptoProvider>::clone(&provider))
+        .with_safe_default_protocol_versions()?
+        .dangerous()
+        .with_custom_certificate_verifier(Arc::new(verifier))
+        .with_no_client_auth();
+    Ok(Arc::new(config))
+}
+
+/// One cell as received: circuit ID (0 for channel cells), command, body.
+#[derive(Debug)]
+pub(crate) struct RawCell {
+    pub(crate) circ_id: u32,
+    pub(crate) command: Command,
+    pub(crate) body: Vec<u8>,
+}
+
+impl RawCell {
+    /// The body of a fixed-size cell.
+    pub(crate) fn fixed_body(&self) -> Result<&[u8; PAYLOAD_LEN]> {
+        self.body
+            .as_slice()
+            .try_into()
+            .map_err(|_| Error::new(format!("{:?} is not a fixed-size cell", self.command)))
+    }
+
+    /// The body decoded by the crate's codec.
+    pub(crate) fn msg(&self) -> Result<CellMsg<'_>> {
+        Ok(CellMsg::decode(self.command, self.fixed_body()?)?)
+    }
+}
+
+/// What the link handshake established about the relay.
+#[derive(Debug)]
+pub(crate) struct LinkFacts {
+    /// The negotiated link protocol.
+    pub(crate) version: u16,
+    /// Cert types in the CERTS cell, in order.
+    pub(crate) cert_types: Vec<u8>,
+    /// The fingerprint taken from the type-2 (RSA identity) certificate.
+    pub(crate) fingerprint: [u8; 20],
+}
+
+/// An open channel to one relay.
+pub(crate) struct Channel {
+    tls: StreamOwned<ClientConnection, TcpStream>,
+    facts: LinkFacts,
+}
+
+impl std::fmt::Debug for Channel {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Channel")
+            .field("facts", &self.facts)
+            .finish_non_exhaustive()
+    }
+}
+
+impl Channel {
+    /// Connects to the relay at `addr` and runs the link handshake, checking that the CERTS
+    /// cell names the identities in `keys`.
+    ///
+    /// # Errors
+    /// Any TLS or protocol failure, and a CERTS cell whose identities are not the relay's.
+    pub(crate) fn open(addr: SocketAddrV4, keys: &RelayKeyFiles) -> Result<Self> {
+        let tcp = TcpStream::connect(addr)?;
+        tcp.set_read_timeout(Some(READ_TIMEOUT))?;
+        tcp.set_nodelay(true)?;
+        // An IP address as server name: rustls then sends no SNI, as Tor clients do not.
+        let name = ServerName::IpAddress(std::net::IpAddr::V4(*addr.ip()).into());
+        let conn = ClientConnection::new(tls_config()?, name)?;
+        let mut chan = Self {
+            tls: StreamOwned::new(conn, tcp),
+            facts: LinkFacts {
+                version: 0,
+                cert_types: Vec::new(),
+                fingerprint: [0; 20],
+            },
+        };
+        chan.handshake(addr, keys)?;
+        Ok(chan)
+    }
+
+    /// What the link handshake found.
+    pub(crate) fn facts(&self) -> &LinkFacts {
+        &self.facts
+    }
+
+    fn handshake(&mut self, addr: SocketAddrV4, keys: &RelayKeyFiles) -> Result<()> {
+        // VERSIONS always travels with a 2-byte circuit ID (tor-spec 4.1).
+        let mut versions = vec![0, 0, Command::VERSIONS.0];
+        versions.extend_from_slice(&u16::try_from(2 * LINK_VERSIONS.len()).unwrap_or(0).to_be_bytes());
+        for v in LINK_VERSIONS {
+            versions.extend_from_slice(&v.to_be_bytes());
+        }
+        self.tls.write_all(&versions)?;
+        self.tls.flush()?;
+
+        let mut head = [0u8; 5];
+        self.tls.read_exact(&mut head)?;
+        let [_, _, command, l0, l1] = head;
+        ensure!(command == Command::VERSIONS.0, "expected VERSIONS, got command {command}");
+        let theirs = self.read_exact_vec(usize::from(u16::from_be_bytes([l0, l1])))?;
+        let version = theirs
+            .chunks_exact(2)
+            .map(|c| u16::from_be_bytes([c[0], c[1]]))
+            .filter(|v| LINK_VERSIONS.contains(v))
+            .max()
+            .ok_or_else(|| Error::new("no common link protocol"))?;
+        self.facts.version = version;
+
+        // CERTS, AUTH_CHALLENGE, NETINFO, with padding cells possibly in between.
+        let mut seen_certs = false;
+        loop {
+            let cell = self.recv_any()?;
+            match cell.command {
+                Command::CERTS => {
+                    self.check_certs(&cell.body, keys)?;
+                    seen_certs = true;
+                }
+                Command::AUTH_CHALLENGE | Command::VPADDING | Command::PADDING => {}
+                Command::NETINFO => {
+                    ensure!(seen_certs, "NETINFO before CERTS");
+                    check_netinfo(cell.fixed_body()?, *addr.ip())?;
+                    break;
+                }
+                other => bail!("unexpected {other:?} during the link handshake"),
+            }
+        }
+        // Our NETINFO: timestamp 0 (clients need not reveal their clock), the relay's address,
+        // and our one address.
+        let mut body = [0u8; PAYLOAD_LEN];
+        let mut netinfo = Vec::with_capacity(16);
+        netinfo.extend_from_slice(&0u32.to_be_bytes());
+        netinfo.extend_from_slice(&[4, 4]);
+        netinfo.extend_from_slice(&addr.ip().octets());
+        netinfo.extend_from_slice(&[1, 4, 4]);
+        netinfo.extend_from_slice(&Ipv4Addr::LOCALHOST.octets());
+        body[..netinfo.len()].copy_from_slice(&netinfo);
+        self.send_raw(0, Command::NETINFO, &body)
+    }
+
+    /// Checks the CERTS cell (tor-spec 4.2): the RSA identity certificate (type 2) must hash to
+    /// the relay's fingerprint, the RSA-to-Ed25519 cross-certificate (type 7) and the signing
+    /// key certificate (type 4) must name its Ed25519 identity, and the link certificate
+    /// (type 5) must cover the certificate the TLS handshake presented.
+    fn check_certs(&mut self, body: &[u8], keys: &RelayKeyFiles) -> Result<()> {
+        let tls_cert = self
+            .tls
+            .conn
+            .peer_certificates()
+            .and_then(|c| c.first())
+            .ok_or_else(|| Error::new("no TLS peer certificate"))?
+            .as_ref()
+            .to_vec();
+        let (&n, mut rest) = body.split_first().ok_or_else(|| Error::new("empty CERTS"))?;
+        let mut types = Vec::new();
+        let mut checked = 0u8;
+        for _ in 0..n {
+            ensure!(rest.len() >= 3, "CERTS truncated");
+            let (head, tail) = rest.split_at(3);
+            let len = usize::from(u16::from_be_bytes([head[1], head[2]]));
+            ensure!(tail.len() >= len, "CERTS entry truncated");
+            let (cert, tail) = tail.split_at(len);
+            rest = tail;
+            types.push(head[0]);
+            match head[0] {
+                2 => {
+                    let x509 = x509_cert::Certificate::from_der(cert)
+                        .map_err(|e| Error::new(format!("type-2 certificate: {e}")))?;
+                    let spki = &x509.tbs_certificate.subject_public_key_info;
+                    let rsa = spki.subject_public_key.raw_bytes();
+                    let fp: [u8; 20] = Sha1::digest(rsa).into();
+                    ensure!(
+                        fp == keys.node_id,
+                        "CERTS identity {} is not the relay's fingerprint {}",
+                        hex(&fp),
+                        hex(&keys.node_id)
+                    );
+                    self.facts.fingerprint = fp;
+                    checked |= 1;
+                }
+                7 => {
+                    ensure!(
+                        cert.get(..32) == Some(&keys.ed25519_id[..]),
+                        "type-7 cross-certificate names another Ed25519 identity"
+                    );
+                    checked |= 2;
+                }
+                4 => {
+                    ensure!(
+                        ed25519_cert_signer(cert)? == Some(keys.ed25519_id),
+                        "type-4 certificate is not signed by the relay's Ed25519 identity"
+                    );
+                    checked |= 4;
+                }
+                5 => {
+                    let tls_digest: [u8; 32] = Sha256::digest(&tls_cert).into();
+                    ensure!(
+                        cert.get(7..39) == Some(&tls_digest[..]),
+                        "type-5 link certificate does not cover the TLS certificate"
+                    );
+                    checked |= 8;
+                }
+                _ => {}
+            }
+        }
+        ensure!(
+            checked == 15,
+            "CERTS lacks one of types 2, 4, 5, 7 (has {types:?})"
+        );
+        self.facts.cert_types = types;
+        Ok(())
+    }
+
+    /// A fresh circuit ID with the most significant bit set, as the side that opened the link
+    /// must use (tor-spec 5.1.1).
+    pub(crate) fn new_circ_id() -> Result<CircId> {
+        let id = rand_core::RngCore::next_u32(&mut rand_core::OsRng) | 0x8000_0000;
+        CircId::new(id).ok_or_else(|| Error::new("zero circuit ID"))
+    }
+
+    /// Sends a fixed-size cell whose body the crate's codec encodes.
+    ///
+    /// # Errors
+    /// An encoding or I/O failure.
+    pub(crate) fn send_msg(&mut self, circ_id: CircId, msg: &CellMsg<'_>) -> Result<()> {
+        let mut cell = [0u8; 4 + 1 + PAYLOAD_LEN];
+        let n = msg.encode_cell(circ_id, CircIdWidth::Wide, &mut cell)?;
+        self.tls.write_all(cell.get(..n).unwrap_or(&cell))?;
+        Ok(self.tls.flush()?)
+    }
+
+    /// Sends a fixed-size cell with a body built elsewhere (RELAY, RELAY_EARLY, NETINFO).
+    ///
+    /// # Errors
+    /// An I/O failure.
+    pub(crate) fn send_raw(
+        &mut self,
+        circ_id: u32,
+        command: Command,
+        body: &[u8; PAYLOAD_LEN],
+    ) -> Result<()> {
+        let mut cell = Vec::with_capacity(4 + 1 + PAYLOAD_LEN);
+        cell.extend_from_slice(&circ_id.to_be_bytes());
+        cell.push(command.0);
+        cell.extend_from_slice(body);
+        self.tls.write_all(&cell)?;
+        Ok(self.tls.flush()?)
+    }
+
+    /// Receives the next cell that is not padding.
+    ///
+    /// # Errors
+    /// An I/O failure or timeout, or an oversized variable-length cell.
+    pub(crate) fn recv(&mut self) -> Result<RawCell> {
+        loop {
+            let cell = self.recv_any()?;
+            if !matches!(cell.command, Command::PADDING | Command::VPADDING) {
+                return Ok(cell);
+            }
+        }
+    }
+
+    fn recv_any(&mut self) -> Result<RawCell> {
+        let mut head = [0u8; 5];
+        self.tls.read_exact(&mut head)?;
+        let [c0, c1, c2, c3, command] = head;
+        let command = Command(command);
+        let len = if command.is_variable_length() {
+            let mut len = [0u8; 2];
+            self.tls.read_exact(&mut len)?;
+            let len = usize::from(u16::from_be_bytes(len));
+            ensure!(len <= MAX_VAR_CELL, "variable-length cell of {len} bytes");
+            len
+        } else {
+            PAYLOAD_LEN
+        };
+        Ok(RawCell {
+            circ_id: u32::from_be_bytes([c0, c1, c2, c3]),
+            command,
+            body: self.read_exact_vec(len)?,
+        })
+    }
+
+    fn read_exact_vec(&mut self, len: usize) -> Result<Vec<u8>> {
+        let mut buf = vec![0u8; len];
+        self.tls.read_exact(&mut buf)?;
+        Ok(buf)
+    }
+}
+
+impl Drop for Channel {
+    fn drop(&mut self) {
+        // Give the relay a moment to act on a DESTROY before the link closes, or it logs the
+        // close (reason CHANNEL_CLOSED) instead of the reason sent.
+        std::thread::sleep(Duration::from_millis(30));
+        self.tls.conn.send_close_notify();
+        let _ = self.tls.flush();
+    }
+}
+
+/// The key that signed an Ed25519 certificate (tor-spec cert-spec 2.2), from its
+/// "signed-with-ed25519-key" extension (type 4), if it has one.
+fn ed25519_cert_signer(cert: &[u8]) -> Result<Option<[u8; 32]>> {
+    // VERSION, CERT_TYPE, EXPIRATION_DATE (4), CERT_KEY_TYPE, CERTIFIED_KEY (32), N_EXTENSIONS
+    let n = *cert.get(39).ok_or_else(|| Error::new("Ed25519 certificate truncated"))?;
+    let mut rest = cert.get(40..).unwrap_or_default();
+    for _ in 0..n {
+        ensure!(rest.len() >= 4, "Ed25519 certificate extension truncated");
+        let len = usize::from(u16::from_be_bytes([rest[0], rest[1]]));
+        let ext_type = rest[2];
+        let data = rest.get(4..4 + len).ok_or_else(|| Error::new("extension truncated"))?;
+        if ext_type == 4 {
+            return Ok(data.try_into().ok());
+        }
+        rest = rest.get(4 + len..).unwrap_or_default();
+    }
+    Ok(None)
+}
+
+/// Checks the relay's NETINFO (tor-spec 4.5): it must see us at 127.0.0.1 and list its own
+/// address.
+fn check_netinfo(body: &[u8; PAYLOAD_LEN], relay_ip: Ipv4Addr) -> Result<()> {
+    let mut r = onionskin::codec::Reader::new(body);
+    let _time = r.take_u32()?;
+    let (ty, len) = (r.take_u8()?, r.take_u8()?);
+    let other = r.take(usize::from(len))?;
+    ensure!(
+        ty == 4 && other == Ipv4Addr::LOCALHOST.octets(),
+        "relay's NETINFO sees us at type {ty} {other:?}"
+    );
+    let n = r.take_u8()?;
+    let mut found = false;
+    for _ in 0..n {
+        let (ty, len) = (r.take_u8()?, r.take_u8()?);
+        let addr = r.take(usize::from(len))?;
+        found |= ty == 4 && addr == relay_ip.octets();
+    }
+    ensure!(found, "relay's NETINFO does not list {relay_ip}");
+    Ok(())
+}

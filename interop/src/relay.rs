@@ -1,0 +1,229 @@
+//! A throwaway C tor relay on 127.0.0.1: its torrc, its start, its readiness, its stop.
+//!
+//! Every relay keeps all its traffic on loopback: it listens on 127.0.0.1 only, publishes
+//! nothing, and knows no directory but a fake authority on 127.0.0.1 that nobody serves
+//! (`UseDefaultFallbackDirs 0` drops the public fallbacks compiled into tor).
+
+use crate::error::{Error, Result, bail};
+use crate::keyfiles::RelayKeyFiles;
+use std::fmt::Write as _;
+use std::fs;
+use std::net::{Ipv4Addr, SocketAddrV4, TcpListener, TcpStream};
+use std::os::unix::fs::{DirBuilderExt, PermissionsExt};
+use std::path::{Path, PathBuf};
+use std::process::{Child, Command, Stdio};
+use std::sync::atomic::{AtomicU32, Ordering};
+use std::thread::sleep;
+use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
+
+/// How long a relay may take to build its descriptor (about 1 s on loopback).
+const READY_TIMEOUT: Duration = Duration::from_secs(30);
+/// The info-log line C tor writes once its keys and descriptor exist
+/// (`router_rebuild_descriptor`).
+const READY_LINE: &str = "Rebuilding relay descriptor";
+
+/// A running C tor relay. Dropping it kills the process by its PID, waits for it and removes
+/// its directory, on success, on error and on panic alike.
+#[derive(Debug)]
+pub(crate) struct TorRelay {
+    child: Child,
+    dir: PathBuf,
+    or_port: u16,
+    nickname: String,
+    keys: RelayKeyFiles,
+}
+
+/// Picks `n` distinct free TCP ports on 127.0.0.1, holding each until all are chosen.
+fn free_ports(n: usize) -> Result<Vec<u16>> {
+    let listeners = (0..n)
+        .map(|_| TcpListener::bind((Ipv4Addr::LOCALHOST, 0)))
+        .collect::<std::io::Result<Vec<_>>>()?;
+    listeners
+        .iter()
+        .map(|l| Ok(l.local_addr()?.port()))
+        .collect()
+}
+
+/// A fresh directory of mode 700 (tor refuses a DataDirectory others can read).
+fn fresh_dir(nickname: &str) -> Result<PathBuf> {
+    static COUNTER: AtomicU32 = AtomicU32::new(0);
+    let nanos = SystemTime::now()
+        .duration_since(UNIX_EPOCH)
+        .map_or(0, |d| d.subsec_nanos());
+    let dir = std::env::temp_dir().join(format!(
+        "onionskin-interop-{}-{}-{nanos:x}-{nickname}",
+        std::process::id(),
+        COUNTER.fetch_add(1, Ordering::Relaxed),
+    ));
+    fs::DirBuilder::new().mode(0o700).create(&dir)?;
+    fs::set_permissions(&dir, fs::Permissions::from_mode(0o700))?;
+    Ok(dir)
+}
+
+/// 40 hex digits that name no real key (for the fake authority's v3ident and fingerprint).
+fn random_hex40() -> String {
+    let mut bytes = [0u8; 20];
+    rand_core::RngCore::fill_bytes(&mut rand_core::OsRng, &mut bytes);
+    bytes.iter().fold(String::new(), |mut s, b| {
+        let _ = write!(s, "{b:02X}");
+        s
+    })
+}
+
+/// The torrc of a loopback-only relay.
+fn torrc(data: &Path, log: &Path, nickname: &str, or_port: u16, auth_ports: [u16; 2]) -> String {
+    let [auth_or, auth_dir] = auth_ports;
+    format!(
+        "DataDirectory {data}\n\
+         ORPort 127.0.0.1:{or_port}\n\
+         Address 127.0.0.1\n\
+         AssumeReachable 1\n\
+         PublishServerDescriptor 0\n\
+         SocksPort 0\n\
+         ExitRelay 0\n\
+         ExitPolicy reject *:*\n\
+         DirCache 1\n\
+         Nickname {nickname}\n\
+         ContactInfo none\n\
+         Log info file {log}\n\
+         # No public directories: a fake authority nobody listens on, and no default fallbacks.\n\
+         DirAuthority fakeauth orport={auth_or} no-v2 v3ident={v3ident} 127.0.0.1:{auth_dir} {fp}\n\
+         UseDefaultFallbackDirs 0\n\
+         # Loopback is a private address; without this a relay refuses to extend to its neighbours.\n\
+         ExtendAllowPrivateAddresses 1\n",
+        data = data.display(),
+        log = log.display(),
+        v3ident = random_hex40(),
+        fp = random_hex40(),
+    )
+}
+
+impl TorRelay {
+    /// Starts `tor` as a relay called `nickname` on a free port of 127.0.0.1 and waits until
+    /// it is ready.
+    ///
+    /// # Errors
+    /// If tor cannot be started, exits, or is not ready within 30 s (the log's tail is in the
+    /// error); its key files cannot be read.
+    pub(crate) fn start(tor: &Path, nickname: &str) -> Result<Self> {
+        let dir = fresh_dir(nickname)?;
+        let data = dir.join("data");
+        fs::DirBuilder::new().mode(0o700).create(&data)?;
+        let log = dir.join("info.log");
+        let ports = free_ports(3)?;
+        let (or_port, auth_ports) = match ports.as_slice() {
+            &[a, b, c] => (a, [b, c]),
+            _ => bail!("port allocation returned {} ports", ports.len()),
+        };
+        let conf = dir.join("torrc");
+        fs::write(&conf, torrc(&data, &log, nickname, or_port, auth_ports))?;
+        let child = Command::new(tor)
+            .arg("-f")
+            .arg(&conf)
+            // No torrc-defaults from /etc: this torrc is the whole configuration.
+            .arg("--defaults-torrc")
+            .arg(dir.join("no-defaults"))
+            .stdin(Stdio::null())
+            .stdout(Stdio::null())
+            .stderr(Stdio::null())
+            .spawn()
+            .map_err(|e| Error::new(format!("cannot run {}: {e}", tor.display())))?;
+        // From here on, Drop stops the process whatever happens.
+        let mut relay = Self {
+            child,
+            dir,
+            or_port,
+            nickname: nickname.to_owned(),
+            keys: RelayKeyFiles::default(),
+        };
+        relay.wait_ready()?;
+        relay.keys = RelayKeyFiles::read(&data.join("keys"), &data.join("fingerprint"))?;
+        Ok(relay)
+    }
+
+    /// Waits for the readiness log line, then for the ORPort to accept a connection.
+    fn wait_ready(&mut self) -> Result<()> {
+        let log = self.dir.join("info.log");
+        let start = Instant::now();
+        loop {
+            if let Some(status) = self.child.try_wait()? {
+                bail!(
+                    "tor exited with {status} before it was ready; log tail:\n{}",
+                    self.log_tail()
+                );
+            }
+            let ready = fs::read_to_string(&log).is_ok_and(|s| s.contains(READY_LINE));
+            if ready && TcpStream::connect(self.addr()).is_ok() {
+                return Ok(());
+            }
+            if start.elapsed() > READY_TIMEOUT {
+                bail!(
+                    "tor not ready after {READY_TIMEOUT:?}; log tail:\n{}",
+                    self.log_tail()
+                );
+            }
+            sleep(Duration::from_millis(50));
+        }
+    }
+
+    /// The last lines of the relay's info log, for error messages.
+    pub(crate) fn log_tail(&self) -> String {
+        let text = fs::read_to_string(self.dir.join("info.log")).unwrap_or_default();
+        let lines: Vec<&str> = text.lines().collect();
+        lines[lines.len().saturating_sub(15)..].join("\n")
+    }
+
+    /// Whether the info log contains `needle` (C tor's own account of what it did).
+    pub(crate) fn log_contains(&self, needle: &str) -> bool {
+        fs::read_to_string(self.dir.join("info.log")).is_ok_and(|s| s.contains(needle))
+    }
+
+    /// The relay's ORPort.
+    pub(crate) fn addr(&self) -> SocketAddrV4 {
+        SocketAddrV4::new(Ipv4Addr::LOCALHOST, self.or_port)
+    }
+
+    /// The relay's nickname.
+    pub(crate) fn nickname(&self) -> &str {
+        &self.nickname
+    }
+
+    /// The relay's key files, as read once it was ready.
+    pub(crate) fn keys(&self) -> &RelayKeyFiles {
+        &self.keys
+    }
+
+    /// The process ID (for the report).
+    pub(crate) fn pid(&self) -> u32 {
+        self.child.id()
+    }
+}
+
+impl Drop for TorRelay {
+    fn drop(&mut self) {
+        // SIGKILL by PID: this child only, never a search by name.
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+        let _ = fs::remove_dir_all(&self.dir);
+    }
+}
+
+/// The version `tor --version` reports, as (major, minor, micro, patch).
+///
+/// # Errors
+/// If tor cannot be run or prints no version.
+pub(crate) fn tor_version(tor: &Path) -> Result<[u32; 4]> {
+    let out = Command::new(tor).arg("--version").output()?;
+    let text = String::from_utf8_lossy(&out.stdout);
+    let word = text
+        .split_whitespace()
+        .skip_while(|w| *w != "version")
+        .nth(1)
+        .ok_or_else(|| Error::new(format!("no version in `tor --version`: {text}")))?;
+    let mut parts = [0u32; 4];
+    for (slot, piece) in parts.iter_mut().zip(word.trim_end_matches('.').split('.')) {
+        let digits: String = piece.chars().take_while(char::is_ascii_digit).collect();
+        *slot = digits.parse().unwrap_or(0);
+    }
+    Ok(parts)
+}
