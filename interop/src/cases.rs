@@ -1,14 +1,14 @@
 //! The cases: each one drives real relays and returns a line of evidence, or an error.
 
 use crate::channel::Channel;
-use crate::circuit::{Circuit, KeyFlip, Outcome, Target, descriptor_line};
+use crate::circuit::{Circuit, Incoming, KeyFlip, Outcome, Target, descriptor_line};
 use crate::error::{Error, Result, bail, ensure};
 use crate::keyfiles::{RelayKeyFiles, hex};
 use crate::relay::TorRelay;
 use base64::Engine as _;
 use base64::engine::{DecodePaddingMode, GeneralPurpose, GeneralPurposeConfig};
-use onionskin::codec::DestroyReason;
 use onionskin::codec::extension::{CongestionControlRequest, ExtensionList};
+use onionskin::codec::{DestroyReason, RelayCommand};
 use onionskin::handshake::fast::CreateFast;
 use onionskin::handshake::ntor::Ntor;
 use onionskin::handshake::ntor_v3::NtorV3;
@@ -71,7 +71,10 @@ pub(crate) const CASES: &[Case] = &[
     ("negative: ntor with a wrong NODEID", wrong_node_id),
     ("3 hops: ntor, ntor-v3 (cc), ntor-v3 (00)", three_hops_a),
     ("3 hops: ntor-v3 (cc), ntor, ntor-v3 (00)", three_hops_b),
-    ("relay side: the relay's key files answer the crate's client", relay_side),
+    (
+        "relay side: the relay's key files answer the crate's client",
+        relay_side,
+    ),
 ];
 
 /// A circuit's first hop on a fresh link to relay `i`.
@@ -191,7 +194,9 @@ fn ntor_v3_empty(net: &Network) -> Result<String> {
     );
     let proof = prove_hop(&mut circ, 0, relay)?;
     circ.destroy()?;
-    Ok(format!("CREATED2, server message {sm:02x?}; {proof}; DESTROY"))
+    Ok(format!(
+        "CREATED2, server message {sm:02x?}; {proof}; DESTROY"
+    ))
 }
 
 fn ntor_v3_cc(net: &Network) -> Result<String> {
@@ -213,7 +218,9 @@ fn ntor_v3_cc(net: &Network) -> Result<String> {
     }
     let proof = prove_hop(&mut circ, 0, relay)?;
     circ.destroy()?;
-    Ok(format!("CREATED2, server message {sm:02x?} (sendme_inc {granted:?}); {proof}; DESTROY"))
+    Ok(format!(
+        "CREATED2, server message {sm:02x?} (sendme_inc {granted:?}); {proof}; DESTROY"
+    ))
 }
 
 fn ntor_v3_zero_byte(net: &Network) -> Result<String> {
@@ -241,7 +248,12 @@ fn create_fast(net: &Network) -> Result<String> {
 }
 
 fn tap_public(relay: &TorRelay) -> Result<tap::RelayPublicKey> {
-    Ok(relay.keys().tap_relay_keys()?.current().public_key().clone())
+    Ok(relay
+        .keys()
+        .tap_relay_keys()?
+        .current()
+        .public_key()
+        .clone())
 }
 
 fn tap_create2(net: &Network) -> Result<String> {
@@ -290,33 +302,22 @@ fn flipped(net: &Network, which: KeyFlip) -> Result<String> {
     let (mut circ, outcome) =
         first_hop::<Ntor>(net, 0, &relay.keys().ntor_public(), &[], Some(which))?;
     added(outcome)?;
-    match which {
-        // The relay cannot recognize our cell: it tears the circuit down.
-        KeyFlip::Df | KeyFlip::Kf => {
-            let err = match circ.fetch_own_descriptor(0, 1) {
-                Ok(_) => bail!("the fetch succeeded with a corrupted {which:?}"),
-                Err(e) => e,
-            };
-            ensure!(
-                err.to_string().contains("DESTROY (DestroyReason::PROTOCOL)")
-                    || err.to_string().contains("PROTOCOL"),
-                "expected a DESTROY (PROTOCOL), got: {err}"
-            );
-            Ok(format!("relay destroyed the circuit: {err}"))
-        }
-        // The relay answers, but we cannot recognize its cell.
-        KeyFlip::Db | KeyFlip::Kb => {
-            let err = match circ.fetch_own_descriptor(0, 1) {
-                Ok(_) => bail!("the fetch succeeded with a corrupted {which:?}"),
-                Err(e) => e,
-            };
-            ensure!(
-                err.to_string().contains("no hop recognizes"),
-                "expected an unrecognized reply, got: {err}"
-            );
+    circ.send_relay(0, RelayCommand::BEGIN_DIR, 1, &[])?;
+    let answer = circ.recv_relay()?;
+    match (which, answer) {
+        // The relay cannot recognize our cell, so it tears the circuit down
+        // (C tor `circuit_receive_relay_cell`: unrecognized at the last hop).
+        (KeyFlip::Df | KeyFlip::Kf, Incoming::Destroyed(DestroyReason::PROTOCOL)) => Ok(format!(
+            "BEGIN_DIR with a corrupted {which:?}: relay answered DESTROY (PROTOCOL)"
+        )),
+        // The relay answers, but its cell fails our digest check.
+        (KeyFlip::Db | KeyFlip::Kb, Incoming::Unrecognized) => {
             circ.destroy()?;
-            Ok(format!("reply refused: {err}"))
+            Ok(format!(
+                "BEGIN_DIR answered, but with a corrupted {which:?} no hop recognizes the reply"
+            ))
         }
+        (_, other) => bail!("with a corrupted {which:?}, got {other:?}"),
     }
 }
 
@@ -393,7 +394,11 @@ fn three_hops(net: &Network, path: [(usize, HopKind); 3]) -> Result<String> {
     for (i, kind) in path {
         let relay = net.relay(i)?;
         let extend = circ.len() > 0;
-        built.push(format!("{} {}", relay.nickname(), add_kind(&mut circ, relay, kind, extend)?));
+        built.push(format!(
+            "{} {}",
+            relay.nickname(),
+            add_kind(&mut circ, relay, kind, extend)?
+        ));
     }
     // Each hop's keys proven by a directory stream to that hop.
     for (hop, (i, _)) in path.iter().enumerate() {
@@ -409,14 +414,22 @@ fn three_hops(net: &Network, path: [(usize, HopKind); 3]) -> Result<String> {
 fn three_hops_a(net: &Network) -> Result<String> {
     three_hops(
         net,
-        [(0, HopKind::Ntor), (1, HopKind::NtorV3Cc), (2, HopKind::NtorV3Empty)],
+        [
+            (0, HopKind::Ntor),
+            (1, HopKind::NtorV3Cc),
+            (2, HopKind::NtorV3Empty),
+        ],
     )
 }
 
 fn three_hops_b(net: &Network) -> Result<String> {
     three_hops(
         net,
-        [(2, HopKind::NtorV3Cc), (0, HopKind::Ntor), (1, HopKind::NtorV3Empty)],
+        [
+            (2, HopKind::NtorV3Cc),
+            (0, HopKind::Ntor),
+            (1, HopKind::NtorV3Empty),
+        ],
     )
 }
 
@@ -439,7 +452,8 @@ fn both_sides<H: CircuitHandshake>(
     let mut sm = vec![0u8; 512];
     let (client_seed, n) = H::client_finish(state, reply.as_ref(), &mut sm)?;
     sm.truncate(n);
-    let (c, r): (CircuitKeys, CircuitKeys) = (client_seed.circuit_keys(), relay_seed.circuit_keys());
+    let (c, r): (CircuitKeys, CircuitKeys) =
+        (client_seed.circuit_keys(), relay_seed.circuit_keys());
     ensure!(c == r, "client and relay derived different keys");
     Ok(sm)
 }
@@ -494,8 +508,10 @@ fn relay_side(net: &Network) -> Result<String> {
     ensure!(sm == [0], "crate relay's message {sm:02x?}");
     both_sides::<Tap>(&tap_public, &files.tap_relay_keys()?, &[])?;
     both_sides::<CreateFast>(&(), &(), &[])?;
-    Ok("ntor, ntor-v3, TAP and CREATE_FAST answered by the crate with keys loaded from \
+    Ok(
+        "ntor, ntor-v3, TAP and CREATE_FAST answered by the crate with keys loaded from \
         secret_onion_key_ntor, ed25519_master_id_public_key, secret_id_key and \
         secret_onion_key, for the keys the relay published; both ends agree"
-        .to_owned())
+            .to_owned(),
+    )
 }

@@ -5,7 +5,7 @@
 
 use crate::error::{Error, Result, bail, ensure};
 use crate::keyfiles::{RelayKeyFiles, hex};
-use onionskin::codec::{CellMsg, CircId, CircIdWidth, Command, PAYLOAD_LEN};
+use onionskin::codec::{CellMsg, CircId, CircIdWidth, Command, PAYLOAD_LEN, Reader, Writer};
 use rustls::client::danger::{HandshakeSignatureValid, ServerCertVerified, ServerCertVerifier};
 use rustls::crypto::{CryptoProvider, WebPkiSupportedAlgorithms};
 use rustls::pki_types::{CertificateDer, ServerName, UnixTime};
@@ -70,6 +70,9 @@ impl ServerCertVerifier for RelayCertVerifier {
 
 /// The TLS configuration for every relay link.
 fn tls_config() -> Result<Arc<ClientConfig>> {
+    // `ring` has no post-quantum key exchange, hence the deprecation; these links stay on
+    // loopback and carry nothing secret, and `ring` builds without cmake.
+    #[allow(deprecated)]
     let provider = Arc::new(rustls::crypto::ring::default_provider());
     let verifier = RelayCertVerifier {
         algorithms: provider.signature_verification_algorithms,
@@ -163,7 +166,11 @@ impl Channel {
     fn handshake(&mut self, addr: SocketAddrV4, keys: &RelayKeyFiles) -> Result<()> {
         // VERSIONS always travels with a 2-byte circuit ID (tor-spec 4.1).
         let mut versions = vec![0, 0, Command::VERSIONS.0];
-        versions.extend_from_slice(&u16::try_from(2 * LINK_VERSIONS.len()).unwrap_or(0).to_be_bytes());
+        versions.extend_from_slice(
+            &u16::try_from(2 * LINK_VERSIONS.len())
+                .unwrap_or(0)
+                .to_be_bytes(),
+        );
         for v in LINK_VERSIONS {
             versions.extend_from_slice(&v.to_be_bytes());
         }
@@ -173,14 +180,20 @@ impl Channel {
         let mut head = [0u8; 5];
         self.tls.read_exact(&mut head)?;
         let [_, _, command, l0, l1] = head;
-        ensure!(command == Command::VERSIONS.0, "expected VERSIONS, got command {command}");
+        ensure!(
+            command == Command::VERSIONS.0,
+            "expected VERSIONS, got command {command}"
+        );
         let theirs = self.read_exact_vec(usize::from(u16::from_be_bytes([l0, l1])))?;
-        let version = theirs
-            .chunks_exact(2)
-            .map(|c| u16::from_be_bytes([c[0], c[1]]))
-            .filter(|v| LINK_VERSIONS.contains(v))
-            .max()
-            .ok_or_else(|| Error::new("no common link protocol"))?;
+        let mut r = Reader::new(&theirs);
+        let mut version = None;
+        while r.remaining() >= 2 {
+            let v = r.take_u16()?;
+            if LINK_VERSIONS.contains(&v) {
+                version = version.max(Some(v));
+            }
+        }
+        let version = version.ok_or_else(|| Error::new("no common link protocol"))?;
         self.facts.version = version;
 
         // CERTS, AUTH_CHALLENGE, NETINFO, with padding cells possibly in between.
@@ -204,13 +217,13 @@ impl Channel {
         // Our NETINFO: timestamp 0 (clients need not reveal their clock), the relay's address,
         // and our one address.
         let mut body = [0u8; PAYLOAD_LEN];
-        let mut netinfo = Vec::with_capacity(16);
-        netinfo.extend_from_slice(&0u32.to_be_bytes());
-        netinfo.extend_from_slice(&[4, 4]);
-        netinfo.extend_from_slice(&addr.ip().octets());
-        netinfo.extend_from_slice(&[1, 4, 4]);
-        netinfo.extend_from_slice(&Ipv4Addr::LOCALHOST.octets());
-        body[..netinfo.len()].copy_from_slice(&netinfo);
+        let mut w = Writer::new(&mut body);
+        w.put_u32(0)?;
+        w.put(&[4, 4])?;
+        w.put(&addr.ip().octets())?;
+        w.put(&[1, 4, 4])?;
+        w.put(&Ipv4Addr::LOCALHOST.octets())?;
+        let _len = w.finish_with_padding();
         self.send_raw(0, Command::NETINFO, &body)
     }
 
@@ -227,18 +240,16 @@ impl Channel {
             .ok_or_else(|| Error::new("no TLS peer certificate"))?
             .as_ref()
             .to_vec();
-        let (&n, mut rest) = body.split_first().ok_or_else(|| Error::new("empty CERTS"))?;
+        let mut r = Reader::new(body);
+        let n = r.take_u8()?;
         let mut types = Vec::new();
         let mut checked = 0u8;
         for _ in 0..n {
-            ensure!(rest.len() >= 3, "CERTS truncated");
-            let (head, tail) = rest.split_at(3);
-            let len = usize::from(u16::from_be_bytes([head[1], head[2]]));
-            ensure!(tail.len() >= len, "CERTS entry truncated");
-            let (cert, tail) = tail.split_at(len);
-            rest = tail;
-            types.push(head[0]);
-            match head[0] {
+            let cert_type = r.take_u8()?;
+            let len = r.take_u16()?;
+            let cert = r.take(usize::from(len))?;
+            types.push(cert_type);
+            match cert_type {
                 2 => {
                     let x509 = x509_cert::Certificate::from_der(cert)
                         .map_err(|e| Error::new(format!("type-2 certificate: {e}")))?;
@@ -378,17 +389,18 @@ impl Drop for Channel {
 /// "signed-with-ed25519-key" extension (type 4), if it has one.
 fn ed25519_cert_signer(cert: &[u8]) -> Result<Option<[u8; 32]>> {
     // VERSION, CERT_TYPE, EXPIRATION_DATE (4), CERT_KEY_TYPE, CERTIFIED_KEY (32), N_EXTENSIONS
-    let n = *cert.get(39).ok_or_else(|| Error::new("Ed25519 certificate truncated"))?;
-    let mut rest = cert.get(40..).unwrap_or_default();
+    let mut r = Reader::new(cert);
+    r.take(39)?;
+    let n = r.take_u8()?;
     for _ in 0..n {
-        ensure!(rest.len() >= 4, "Ed25519 certificate extension truncated");
-        let len = usize::from(u16::from_be_bytes([rest[0], rest[1]]));
-        let ext_type = rest[2];
-        let data = rest.get(4..4 + len).ok_or_else(|| Error::new("extension truncated"))?;
+        // ExtLength, ExtType, ExtFlags, ExtData
+        let len = r.take_u16()?;
+        let ext_type = r.take_u8()?;
+        let _flags = r.take_u8()?;
+        let data = r.take(usize::from(len))?;
         if ext_type == 4 {
             return Ok(data.try_into().ok());
         }
-        rest = rest.get(4 + len..).unwrap_or_default();
     }
     Ok(None)
 }
@@ -396,7 +408,7 @@ fn ed25519_cert_signer(cert: &[u8]) -> Result<Option<[u8; 32]>> {
 /// Checks the relay's NETINFO (tor-spec 4.5): it must see us at 127.0.0.1 and list its own
 /// address.
 fn check_netinfo(body: &[u8; PAYLOAD_LEN], relay_ip: Ipv4Addr) -> Result<()> {
-    let mut r = onionskin::codec::Reader::new(body);
+    let mut r = Reader::new(body);
     let _time = r.take_u32()?;
     let (ty, len) = (r.take_u8()?, r.take_u8()?);
     let other = r.take(usize::from(len))?;

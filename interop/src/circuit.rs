@@ -7,8 +7,8 @@ use crate::error::{Error, Result, bail, ensure};
 use aes::cipher::{KeyIvInit, StreamCipher};
 use onionskin::codec::{
     CellBody, CellMsg, CircId, Command, Create, Create2, CreateFast, Destroy, DestroyReason,
-    Extend2, Extended2, LinkSpec, LinkSpecs, PAYLOAD_LEN, RELAY_PAYLOAD_LEN, RelayCommand,
-    RelayMsg, RelayMsgBody,
+    Extend2, Extended2, LinkSpec, LinkSpecs, PAYLOAD_LEN, RELAY_PAYLOAD_LEN, Reader, RelayCommand,
+    RelayMsg, RelayMsgBody, Writer,
 };
 use onionskin::handshake::{CircuitHandshake, HandshakeType};
 use onionskin::{HandshakeError, KeyMaterial};
@@ -125,6 +125,9 @@ pub(crate) enum Incoming {
     },
     /// A DESTROY cell.
     Destroyed(DestroyReason),
+    /// A relay cell that no hop recognizes: `recognized` not zero or the digest wrong after
+    /// every layer (what a wrong Db or Kb produces).
+    Unrecognized,
 }
 
 /// How a relay is reached and named in EXTEND2.
@@ -229,9 +232,10 @@ impl Circuit {
         skin: &[u8],
     ) -> Result<std::result::Result<Vec<u8>, DestroyReason>> {
         let msg = if htype == HandshakeType::FAST {
-            CellMsg::CreateFast(CreateFast::new(skin.try_into().map_err(|_| {
-                Error::new("CREATE_FAST skin of the wrong length")
-            })?))
+            CellMsg::CreateFast(CreateFast::new(
+                skin.try_into()
+                    .map_err(|_| Error::new("CREATE_FAST skin of the wrong length"))?,
+            ))
         } else {
             CellMsg::Create2(Create2::new(htype, skin)?)
         };
@@ -309,21 +313,21 @@ impl Circuit {
         ensure!(hop < self.hops.len(), "no hop {hop}");
         ensure!(data.len() <= RELAY_PAYLOAD_LEN, "relay data too long");
         let mut payload = [0u8; PAYLOAD_LEN];
-        payload[0] = command.0;
-        payload[3..5].copy_from_slice(&stream.to_be_bytes());
-        let len = u16::try_from(data.len()).map_err(|_| Error::new("relay data too long"))?;
-        payload[9..11].copy_from_slice(&len.to_be_bytes());
-        let end = RELAY_HEADER_LEN + data.len();
-        payload[RELAY_HEADER_LEN..end].copy_from_slice(data);
+        let mut w = Writer::new(&mut payload);
+        w.put_u8(command.0)?;
+        w.put_u16(0)?; // recognized
+        w.put_u16(stream)?;
+        w.put_u32(0)?; // digest, filled in below
+        w.put_u16(u16::try_from(data.len()).map_err(|_| Error::new("relay data too long"))?)?;
+        w.put(data)?;
         // Padding: four zero bytes, then random (tor-spec 6.1).
-        if let Some(pad) = payload.get_mut(end + 4..) {
-            rand_core::RngCore::fill_bytes(&mut rand_core::OsRng, pad);
-        }
+        w.put_u32(0)?;
+        let pad = w.reserve(PAYLOAD_LEN - RELAY_HEADER_LEN - data.len() - 4)?;
+        rand_core::RngCore::fill_bytes(&mut rand_core::OsRng, pad);
         let layers = self.hops.get_mut(..=hop).unwrap_or_default();
         if let Some(target) = layers.last_mut() {
             target.fwd_digest.update(payload);
-            let digest = target.fwd_digest.clone().finalize();
-            payload[5..9].copy_from_slice(&digest[..4]);
+            payload[5..9].copy_from_slice(&digest4(&target.fwd_digest));
         }
         for layer in layers.iter_mut().rev() {
             layer.fwd_cipher.apply_keystream(&mut payload);
@@ -342,11 +346,13 @@ impl Circuit {
     /// recognizes it: `recognized` zero and the running digest matching (tor-spec 6.1).
     ///
     /// # Errors
-    /// A cell that no hop recognizes (wrong Db or Kb), an I/O failure or timeout.
+    /// A cell other than RELAY or DESTROY, an I/O failure or timeout.
     pub(crate) fn recv_relay(&mut self) -> Result<Incoming> {
         let cell = self.recv_on_circuit()?;
         if cell.command == Command::DESTROY {
-            return Ok(Incoming::Destroyed(Destroy::decode(cell.fixed_body()?)?.reason()));
+            return Ok(Incoming::Destroyed(
+                Destroy::decode(cell.fixed_body()?)?.reason(),
+            ));
         }
         ensure!(
             cell.command == Command::RELAY,
@@ -363,20 +369,28 @@ impl Circuit {
             zeroed[5..9].fill(0);
             let mut digest = hop.bwd_digest.clone();
             digest.update(zeroed);
-            if digest.clone().finalize()[..4] != payload[5..9] {
+            if digest4(&digest) != payload[5..9] {
                 continue;
             }
             hop.bwd_digest = digest;
-            let len = usize::from(u16::from_be_bytes([payload[9], payload[10]]));
-            ensure!(len <= RELAY_PAYLOAD_LEN, "relay length {len} too long");
+            let mut r = Reader::new(&payload);
+            let command = RelayCommand(r.take_u8()?);
+            let _recognized = r.take_u16()?;
+            let stream = r.take_u16()?;
+            let _digest = r.take_array::<4>()?;
+            let len = r.take_u16()?;
+            ensure!(
+                usize::from(len) <= RELAY_PAYLOAD_LEN,
+                "relay length {len} too long"
+            );
             return Ok(Incoming::Relay {
                 hop: i,
-                command: RelayCommand(payload[0]),
-                stream: u16::from_be_bytes([payload[3], payload[4]]),
-                data: payload[RELAY_HEADER_LEN..RELAY_HEADER_LEN + len].to_vec(),
+                command,
+                stream,
+                data: r.take(usize::from(len))?.to_vec(),
             });
         }
-        bail!("a relay cell that no hop recognizes (digest or decryption failed)")
+        Ok(Incoming::Unrecognized)
     }
 
     fn recv_on_circuit(&mut self) -> Result<RawCell> {
@@ -462,18 +476,13 @@ impl Circuit {
         let msg = CellMsg::Destroy(Destroy::new(DestroyReason::NONE));
         self.chan.send_msg(self.id, &msg)
     }
+}
 
-    /// Waits for the relay to destroy the circuit, and returns the reason.
-    ///
-    /// # Errors
-    /// Anything else arriving first, or a timeout.
-    pub(crate) fn expect_destroy(&mut self) -> Result<DestroyReason> {
-        match self.recv_relay() {
-            Ok(Incoming::Destroyed(reason)) => Ok(reason),
-            Ok(other) => bail!("expected DESTROY, got {other:?}"),
-            Err(e) => Err(e.context("expected DESTROY")),
-        }
-    }
+/// The first four bytes of a running digest's current value (the relay header's digest).
+fn digest4(running: &Sha1) -> [u8; 4] {
+    let full: [u8; 20] = running.clone().finalize().into();
+    let [a, b, c, d, ..] = full;
+    [a, b, c, d]
 }
 
 /// The value of the first `keyword` line of a descriptor.

@@ -169,13 +169,9 @@ impl TorRelay {
     /// The last lines of the relay's info log, for error messages.
     pub(crate) fn log_tail(&self) -> String {
         let text = fs::read_to_string(self.dir.join("info.log")).unwrap_or_default();
-        let lines: Vec<&str> = text.lines().collect();
-        lines[lines.len().saturating_sub(15)..].join("\n")
-    }
-
-    /// Whether the info log contains `needle` (C tor's own account of what it did).
-    pub(crate) fn log_contains(&self, needle: &str) -> bool {
-        fs::read_to_string(self.dir.join("info.log")).is_ok_and(|s| s.contains(needle))
+        let mut tail: Vec<&str> = text.lines().rev().take(15).collect();
+        tail.reverse();
+        tail.join("\n")
     }
 
     /// The relay's ORPort.
