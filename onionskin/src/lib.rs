@@ -36,6 +36,7 @@ pub mod handshake;
 pub mod kdf;
 pub mod keys;
 pub mod relay;
+pub mod relay_crypto;
 
 pub use error::{DecodeError, EncodeError, HandshakeError};
 pub use handshake::{HandshakeType, KeyMaterial};
