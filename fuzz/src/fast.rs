@@ -30,7 +30,7 @@ pub const KEY_MATERIAL: [u8; 72] = hex(concat!(
 /// mask (zero-padded to 20 bytes) that changes the skin on its way to the relay. The relay
 /// answers with `Y` drawn from the harness RNG; the client accepts exactly when the mask is
 /// zero, and then both hold the same keys. Any other length goes to the relay as the skin
-/// and must give [`HandshakeError::BadLength`].
+/// and must give [`HandshakeError::Malformed`].
 pub fn relay_respond(data: &[u8]) {
     let Some(x) = data
         .first_chunk::<HASH_LEN>()
@@ -38,7 +38,7 @@ pub fn relay_respond(data: &[u8]) {
     else {
         let r =
             CreateFast::relay_respond(&mut support::rng(support::RELAY), &(), data, |_, _| None);
-        assert_eq!(r.err(), Some(HandshakeError::BadLength));
+        assert_eq!(r.err(), Some(HandshakeError::Malformed));
         return;
     };
     let mask = data.get(HASH_LEN..).unwrap_or_default();
@@ -88,7 +88,7 @@ pub fn client_finish(data: &[u8]) {
             seed.expand_into(&mut material).expect("72 bytes");
             assert_eq!(material, KEY_MATERIAL);
         }
-        Err(e) if reply.len() != REPLY_LEN => assert_eq!(e, HandshakeError::BadLength),
+        Err(e) if reply.len() != REPLY_LEN => assert_eq!(e, HandshakeError::Malformed),
         Err(e) => {
             assert!(reply != REPLY, "client rejected the relay's reply");
             assert_eq!(e, HandshakeError::Failed);

@@ -11,7 +11,7 @@
 //! `X` that is not a low-order point starts a valid handshake. So "the relay never accepts a
 //! mutated copy of a valid skin" is not a property ntor has, and the target asserts what is:
 //!
-//! * a changed length gives [`HandshakeError::BadLength`], a changed NODEID
+//! * a changed length gives [`HandshakeError::Malformed`], a changed NODEID
 //!   [`HandshakeError::WrongRelay`], and a KEYID changed to a key the relay does not hold
 //!   [`HandshakeError::Failed`] (a KEYID changed to the relay's *other* onion key is a valid
 //!   skin for that key);
@@ -92,7 +92,7 @@ fn respond(
 /// the junk key's stand-in) decides it.
 fn expected(skin: &[u8], policy: UnknownKeyPolicy) -> Result<(), HandshakeError> {
     let Ok(skin) = <&[u8; ONION_SKIN_LEN]>::try_from(skin) else {
-        return Err(HandshakeError::BadLength);
+        return Err(HandshakeError::Malformed);
     };
     let (node_id, rest) = skin.split_first_chunk::<20>().unwrap_or((&[0; 20], &[]));
     let (key_id, x) = rest.split_at(32);
@@ -203,7 +203,7 @@ pub fn client_finish(data: &[u8]) {
             seed.expand_into(&mut material).expect("92 bytes");
             assert_eq!(material, KEY_MATERIAL);
         }
-        Err(e) if reply.len() != REPLY_LEN => assert_eq!(e, HandshakeError::BadLength),
+        Err(e) if reply.len() != REPLY_LEN => assert_eq!(e, HandshakeError::Malformed),
         Err(e) => {
             assert!(reply != REPLY, "client rejected the relay's reply");
             assert_eq!(e, HandshakeError::Failed);

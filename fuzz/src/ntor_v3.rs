@@ -153,7 +153,7 @@ fn expected_sm(cm: &[u8]) -> Option<Vec<u8>> {
     })
 }
 
-/// Runs the relay on `skin` and checks its verdict: [`HandshakeError::BadLength`] outside
+/// Runs the relay on `skin` and checks its verdict: [`HandshakeError::Malformed`] outside
 /// the public length bounds; [`HandshakeError::Failed`], with the callback never called,
 /// unless `authentic` names the message the skin authentically carries; for an authentic
 /// skin, the callback sees exactly that message and the relay succeeds exactly when the
@@ -171,7 +171,7 @@ fn check_relay(skin: &[u8], authentic: Option<&[u8]>) -> Option<(KeySeed, Reply)
     );
     let verdict = result.as_ref().map(|_| ()).map_err(|e| *e);
     if !(ONION_SKIN_OVERHEAD..=MAX_ONION_SKIN_LEN).contains(&skin.len()) {
-        assert_eq!(verdict, Err(HandshakeError::BadLength));
+        assert_eq!(verdict, Err(HandshakeError::Malformed));
         assert!(seen.is_none(), "callback ran on a skin of the wrong length");
         return None;
     }
@@ -265,7 +265,7 @@ fn mutated(mask: &[u8]) {
 fn round_trip_cm(cm: &[u8], relay_key: &RelayPublicKey) {
     let start = ClientState::start(&mut support::rng(support::CLIENT), relay_key, cm);
     if cm.len() > MAX_CLIENT_MESSAGE_LEN {
-        assert_eq!(start.err(), Some(HandshakeError::BadLength));
+        assert_eq!(start.err(), Some(HandshakeError::Malformed));
         return;
     }
     let (state, skin) = start.expect("a client message that fits");
@@ -307,7 +307,7 @@ pub fn client_finish(data: &[u8]) {
                 .expect("an XOF never runs out");
             assert_eq!(stream, KEYSTREAM);
         }
-        Err(e) if reply.len() < REPLY_OVERHEAD => assert_eq!(e, HandshakeError::BadLength),
+        Err(e) if reply.len() < REPLY_OVERHEAD => assert_eq!(e, HandshakeError::Malformed),
         Err(e) if reply.len() - REPLY_OVERHEAD > sm.len() => {
             assert_eq!(e, HandshakeError::BufferTooSmall);
         }

@@ -256,7 +256,7 @@ struct Expected {
 
 fn expected_relay(skin: &[u8]) -> Result<Expected, HandshakeError> {
     let Ok(skin) = <&[u8; ONION_SKIN_LEN]>::try_from(skin) else {
-        return Err(HandshakeError::BadLength);
+        return Err(HandshakeError::Malformed);
     };
     let (c, tail) = skin.split_at(MODULUS_LEN);
     let o = oracle();
@@ -430,7 +430,7 @@ pub fn client_finish(data: &[u8]) {
             .map(|kdf| kdf[20..92].to_vec())
             .ok_or(HandshakeError::Failed)
     } else {
-        Err(HandshakeError::BadLength)
+        Err(HandshakeError::Malformed)
     };
     let got = result.map(|seed| {
         let mut keys = [0u8; 72];

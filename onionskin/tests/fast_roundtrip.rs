@@ -87,12 +87,12 @@ fn generic_trait_round_trip() {
     );
     assert_eq!(
         CreateFast::relay_respond(&mut r, &(), &[0; 19], |_, _| None).map(|_| ()),
-        Err(HandshakeError::BadLength)
+        Err(HandshakeError::Malformed)
     );
     let (state, _) = ClientState::start(&mut r);
     assert_eq!(
         CreateFast::client_finish(state, &[0; 41], &mut []).map(|_| ()),
-        Err(HandshakeError::BadLength)
+        Err(HandshakeError::Malformed)
     );
 }
 

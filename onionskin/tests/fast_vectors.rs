@@ -82,7 +82,7 @@ fn reject_vectors() {
             Err(_) => CreateFast::client_finish(state, &reply, &mut []).map(|_| ()),
         };
         let want = if id.ends_with("truncated") {
-            HandshakeError::BadLength
+            HandshakeError::Malformed
         } else {
             HandshakeError::Failed
         };

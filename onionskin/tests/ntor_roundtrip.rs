@@ -73,13 +73,13 @@ fn generic_trait_round_trip() {
         long.resize(len, 0);
         assert_eq!(
             Ntor::relay_respond(&mut r, &keys, &long, |_, _| None).map(|_| ()),
-            Err(HandshakeError::BadLength)
+            Err(HandshakeError::Malformed)
         );
     }
     let (_, reply) = ntor::relay_respond(&mut r, &keys, &skin).unwrap();
     assert_eq!(
         Ntor::client_finish(state, &reply[..63], &mut []).map(|_| ()),
-        Err(HandshakeError::BadLength)
+        Err(HandshakeError::Malformed)
     );
 }
 

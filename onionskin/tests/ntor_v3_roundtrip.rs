@@ -207,7 +207,7 @@ fn generic_layer() {
     let too_long = [0u8; MAX_CLIENT_MESSAGE_LEN + 1];
     assert_eq!(
         NtorV3::client_start(&mut rng, &relay.public_key(), &too_long).err(),
-        Some(HandshakeError::BadLength)
+        Some(HandshakeError::Malformed)
     );
 }
 

@@ -142,7 +142,7 @@ fn reject_vectors_with_the_right_error() {
         let want = if id.ends_with("wrong_node_id") {
             HandshakeError::WrongRelay
         } else if id.ends_with("_truncated") {
-            HandshakeError::BadLength
+            HandshakeError::Malformed
         } else {
             HandshakeError::Failed
         };

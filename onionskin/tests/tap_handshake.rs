@@ -126,7 +126,7 @@ fn reject_vectors() {
                 let want = if skin.len() == tap::ONION_SKIN_LEN {
                     HandshakeError::Failed
                 } else {
-                    HandshakeError::BadLength
+                    HandshakeError::Malformed
                 };
                 assert_eq!(r.err(), Some(want), "{id}");
                 if let Ok(s) = <[u8; 186]>::try_from(skin.as_slice()) {
@@ -142,7 +142,7 @@ fn reject_vectors() {
                 let want = if reply.len() == tap::REPLY_LEN {
                     HandshakeError::Failed
                 } else {
-                    HandshakeError::BadLength
+                    HandshakeError::Malformed
                 };
                 assert_eq!(
                     Tap::client_finish(state, &reply, &mut []).err(),
@@ -207,7 +207,7 @@ fn generic_layer_lengths_and_messages() {
     let (state, skin) = Tap::client_start(&mut rng, key.public_key(), b"").unwrap();
     assert_eq!(
         Tap::relay_respond(&mut rng, &keys, &skin[..185], |_, _| None).err(),
-        Some(HandshakeError::BadLength)
+        Some(HandshakeError::Malformed)
     );
     let mut called = false;
     let (relay_seed, reply) = Tap::relay_respond(&mut rng, &keys, &skin, |_, _| {
@@ -221,7 +221,7 @@ fn generic_layer_lengths_and_messages() {
     let state2 = hazmat::client_state_from_secret(&[1; 40]);
     assert_eq!(
         Tap::client_finish(state2, &long, &mut []).err(),
-        Some(HandshakeError::BadLength)
+        Some(HandshakeError::Malformed)
     );
     let (client_seed, n) = Tap::client_finish(state, &reply, &mut []).unwrap();
     assert_eq!(n, 0);
