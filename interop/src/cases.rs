@@ -7,20 +7,26 @@ use crate::keyfiles::{RelayKeyFiles, hex};
 use crate::relay::TorRelay;
 use base64::Engine as _;
 use base64::engine::{DecodePaddingMode, GeneralPurpose, GeneralPurposeConfig};
-use onionskin::codec::extension::{CongestionControlRequest, ExtensionList};
-use onionskin::codec::{DestroyReason, RelayCommand};
-use onionskin::handshake::fast::CreateFast;
+use onionskin::codec::extension::{
+    CircuitExtension, CongestionControlResponse, ExtensionList, ExtensionWriter,
+};
+use onionskin::codec::{DestroyReason, PAYLOAD_LEN, RelayCommand};
+use onionskin::handshake::dispatch::{self, ClientHandshake, RelayOnionKeys, RelayTarget};
 use onionskin::handshake::ntor::Ntor;
 use onionskin::handshake::ntor_v3::NtorV3;
 use onionskin::handshake::tap::{self, Tap};
-use onionskin::handshake::{CircuitHandshake, ntor, ntor_v3};
-use onionskin::{CircuitKeys, KeyMaterial};
+use onionskin::handshake::{HandshakeType, NtorOnionKey, ntor, ntor_v3};
+use onionskin::{HandshakeError, KeyMaterial};
+use rand_core::{OsRng, RngCore};
 
 /// Descriptor keys are base64 without padding; accept it either way.
 const BASE64: GeneralPurpose = GeneralPurpose::new(
     &base64::alphabet::STANDARD,
     GeneralPurposeConfig::new().with_decode_padding_mode(DecodePaddingMode::Indifferent),
 );
+
+/// The congestion-control request (proposal 324), as a typed extension list.
+const CC_REQUEST: &[CircuitExtension<'static>] = &[CircuitExtension::CongestionControlRequest];
 
 /// The relays and what is known about the tor binary.
 #[derive(Debug)]
@@ -56,13 +62,20 @@ pub(crate) type Case = (&'static str, fn(&Network) -> Result<String>);
 /// Every case, in the order they run.
 pub(crate) const CASES: &[Case] = &[
     ("link handshake: VERSIONS, CERTS identity, NETINFO", link),
-    ("ntor: CREATE2, BEGIN_DIR, descriptor fetch", ntor_case),
+    (
+        "ntor, one-call API: CREATE2, BEGIN_DIR, descriptor fetch",
+        ntor_dispatch,
+    ),
+    (
+        "ntor, generic API: CREATE2, BEGIN_DIR, descriptor fetch",
+        ntor_generic,
+    ),
     ("ntor-v3, no extensions (00)", ntor_v3_empty),
     ("ntor-v3, congestion-control request", ntor_v3_cc),
     ("ntor-v3, zero-byte message refused", ntor_v3_zero_byte),
     ("CREATE_FAST", create_fast),
-    ("TAP in CREATE2", tap_create2),
     ("TAP in CREATE", tap_create),
+    ("TAP in CREATE2", tap_create2),
     ("negative: Df bit flipped", |n| flipped(n, KeyFlip::Df)),
     ("negative: Kf bit flipped", |n| flipped(n, KeyFlip::Kf)),
     ("negative: Db bit flipped", |n| flipped(n, KeyFlip::Db)),
@@ -77,18 +90,22 @@ pub(crate) const CASES: &[Case] = &[
     ),
 ];
 
-/// A circuit's first hop on a fresh link to relay `i`.
-fn first_hop<H: CircuitHandshake>(
+/// A fresh link to relay `i` and an empty circuit on it.
+fn fresh_circuit(net: &Network, i: usize) -> Result<Circuit> {
+    let relay = net.relay(i)?;
+    Circuit::new(Channel::open(relay.addr(), relay.keys())?)
+}
+
+/// A circuit's first hop to relay `i` through the one-call API.
+fn first_hop(
     net: &Network,
     i: usize,
-    relay_key: &H::RelayPublicKey,
-    message: &[u8],
+    target: &RelayTarget<'_>,
+    extensions: &[CircuitExtension<'_>],
     flip: Option<KeyFlip>,
 ) -> Result<(Circuit, Outcome)> {
-    let relay = net.relay(i)?;
-    let chan = Channel::open(relay.addr(), relay.keys())?;
-    let mut circ = Circuit::new(chan)?;
-    let outcome = circ.add_hop::<H>(relay_key, message, None, flip)?;
+    let mut circ = fresh_circuit(net, i)?;
+    let outcome = circ.create(target, extensions, flip)?;
     Ok((circ, outcome))
 }
 
@@ -154,27 +171,23 @@ fn link(net: &Network) -> Result<String> {
     ))
 }
 
-fn ntor_case(net: &Network) -> Result<String> {
+fn ntor_dispatch(net: &Network) -> Result<String> {
     let relay = net.relay(0)?;
-    let (mut circ, outcome) = first_hop::<Ntor>(net, 0, &relay.keys().ntor_public(), &[], None)?;
+    let key = relay.keys().ntor_public();
+    let (mut circ, outcome) = first_hop(net, 0, &RelayTarget::Ntor(&key), &[], None)?;
     added(outcome)?;
     let proof = prove_hop(&mut circ, 0, relay)?;
     circ.destroy()?;
     Ok(format!("CREATED2; {proof}; DESTROY"))
 }
 
-/// The extension list with nothing in it: the single byte `00`.
-fn no_extensions() -> Result<Vec<u8>> {
-    let mut out = [0u8; 8];
-    let n = ExtensionList::encode(&[], &mut out)?;
-    Ok(out.get(..n).unwrap_or_default().to_vec())
-}
-
-/// The extension list holding the congestion-control request (proposal 324).
-fn cc_request() -> Result<Vec<u8>> {
-    let mut out = [0u8; 8];
-    let n = ExtensionList::encode(&[CongestionControlRequest.to_extension()], &mut out)?;
-    Ok(out.get(..n).unwrap_or_default().to_vec())
+fn ntor_generic(net: &Network) -> Result<String> {
+    let relay = net.relay(0)?;
+    let mut circ = fresh_circuit(net, 0)?;
+    added(circ.add_hop::<Ntor>(&relay.keys().ntor_public(), &[], None)?)?;
+    let proof = prove_hop(&mut circ, 0, relay)?;
+    circ.destroy()?;
+    Ok(format!("CREATED2; {proof}; DESTROY"))
 }
 
 /// The relay's `sendme_inc`, if its message grants congestion control.
@@ -186,11 +199,11 @@ fn cc_granted(server_message: &[u8]) -> Result<Option<u8>> {
 fn ntor_v3_empty(net: &Network) -> Result<String> {
     let relay = net.relay(0)?;
     let key = relay.keys().ntor_v3_public();
-    let (mut circ, outcome) = first_hop::<NtorV3>(net, 0, &key, &no_extensions()?, None)?;
+    let (mut circ, outcome) = first_hop(net, 0, &RelayTarget::NtorV3(&key), &[], None)?;
     let sm = added(outcome)?;
     ensure!(
-        ExtensionList::decode_exact(&sm)?.iter().next().is_none(),
-        "relay's message {sm:02x?} is not an empty extension list"
+        sm == [0],
+        "relay's message {sm:02x?} is not the empty extension list"
     );
     let proof = prove_hop(&mut circ, 0, relay)?;
     circ.destroy()?;
@@ -202,7 +215,7 @@ fn ntor_v3_empty(net: &Network) -> Result<String> {
 fn ntor_v3_cc(net: &Network) -> Result<String> {
     let relay = net.relay(0)?;
     let key = relay.keys().ntor_v3_public();
-    let (mut circ, outcome) = first_hop::<NtorV3>(net, 0, &key, &cc_request()?, None)?;
+    let (mut circ, outcome) = first_hop(net, 0, &RelayTarget::NtorV3(&key), CC_REQUEST, None)?;
     let sm = added(outcome)?;
     let granted = cc_granted(&sm)?;
     if net.grants_cc_without_consensus() {
@@ -225,10 +238,20 @@ fn ntor_v3_cc(net: &Network) -> Result<String> {
 
 fn ntor_v3_zero_byte(net: &Network) -> Result<String> {
     let relay = net.relay(0)?;
-    let key = relay.keys().ntor_v3_public();
-    // C tor parses the client message as an extension list, which needs its count byte.
-    let (_circ, outcome) = first_hop::<NtorV3>(net, 0, &key, &[], None)?;
-    expect_destroyed(outcome, DestroyReason::PROTOCOL)
+    // The typed API cannot send a zero-byte message (no extensions is `00`); the hazmat
+    // entry point takes raw bytes. C tor parses the message as an extension list, which
+    // needs its count byte, and refuses the handshake.
+    let mut x = [0u8; 32];
+    OsRng.fill_bytes(&mut x);
+    let mut skin = [0u8; ntor_v3::MAX_ONION_SKIN_LEN];
+    let (_state, len, _) =
+        ntor_v3::hazmat::client_start_with_x(&x, &relay.keys().ntor_v3_public(), &[], &mut skin)?;
+    let mut circ = fresh_circuit(net, 0)?;
+    let skin = skin.get(..len).unwrap_or_default();
+    match circ.create2_raw(HandshakeType::NTOR_V3, skin)? {
+        Err(DestroyReason::PROTOCOL) => Ok("DESTROY (PROTOCOL)".to_owned()),
+        other => bail!("expected DESTROY (PROTOCOL), got {other:?}"),
+    }
 }
 
 fn expect_destroyed(outcome: Outcome, expected: DestroyReason) -> Result<String> {
@@ -240,7 +263,7 @@ fn expect_destroyed(outcome: Outcome, expected: DestroyReason) -> Result<String>
 
 fn create_fast(net: &Network) -> Result<String> {
     let relay = net.relay(0)?;
-    let (mut circ, outcome) = first_hop::<CreateFast>(net, 0, &(), &[], None)?;
+    let (mut circ, outcome) = first_hop(net, 0, &RelayTarget::Fast, &[], None)?;
     added(outcome)?;
     let proof = prove_hop(&mut circ, 0, relay)?;
     circ.destroy()?;
@@ -248,63 +271,43 @@ fn create_fast(net: &Network) -> Result<String> {
 }
 
 fn tap_public(relay: &TorRelay) -> Result<tap::RelayPublicKey> {
-    Ok(relay
-        .keys()
-        .tap_relay_keys()?
-        .current()
-        .public_key()
-        .clone())
+    Ok(relay.keys().tap_relay_keys()?.public_key())
 }
 
-fn tap_create2(net: &Network) -> Result<String> {
-    let relay = net.relay(0)?;
-    let (mut circ, outcome) = first_hop::<Tap>(net, 0, &tap_public(relay)?, &[], None)?;
+/// TAP's verdict: refused with DESTROY (PROTOCOL) by tor 0.4.9 and later; keys proven by a
+/// descriptor fetch on a tor that still speaks it.
+fn tap_verdict(net: &Network, mut circ: Circuit, outcome: Outcome) -> Result<String> {
     if !net.speaks_tap() {
+        let version = net.version.map(|v| v.to_string()).join(".");
         return expect_destroyed(outcome, DestroyReason::PROTOCOL)
-            .map(|s| format!("{s}: tor {:?} no longer accepts TAP", net.version));
+            .map(|s| format!("{s}: tor {version} no longer accepts TAP"));
     }
     added(outcome)?;
-    let proof = prove_hop(&mut circ, 0, relay)?;
+    let proof = prove_hop(&mut circ, 0, net.relay(0)?)?;
     circ.destroy()?;
-    Ok(format!("CREATED2; {proof}; DESTROY"))
+    Ok(format!("answered; {proof}; DESTROY"))
 }
 
 fn tap_create(net: &Network) -> Result<String> {
-    let relay = net.relay(0)?;
-    let chan = Channel::open(relay.addr(), relay.keys())?;
-    let mut circ = Circuit::new(chan)?;
-    let (state, skin) = tap::ClientState::start(&mut rand_core::OsRng, &tap_public(relay)?);
-    let reply = circ.send_legacy_create(&skin)?;
-    if !net.speaks_tap() {
-        return match reply {
-            Err(DestroyReason::PROTOCOL) => Ok(format!(
-                "DESTROY (PROTOCOL): tor {:?} no longer accepts TAP",
-                net.version
-            )),
-            other => bail!("expected DESTROY (PROTOCOL), got {other:?}"),
-        };
-    }
-    let reply: [u8; tap::REPLY_LEN] = match reply {
-        Ok(r) => r
-            .try_into()
-            .map_err(|_| Error::new("CREATED of the wrong length"))?,
-        Err(reason) => bail!("relay answered DESTROY ({reason:?})"),
-    };
-    // The legacy cell goes through the inherent API: finish, then the crate's key split.
-    circ.push_hop(&state.finish(&reply)?.circuit_keys());
-    let proof = prove_hop(&mut circ, 0, relay)?;
-    circ.destroy()?;
-    Ok(format!("CREATED; {proof}; DESTROY"))
+    let key = tap_public(net.relay(0)?)?;
+    let (circ, outcome) = first_hop(net, 0, &RelayTarget::Tap(&key), &[], None)?;
+    tap_verdict(net, circ, outcome)
+}
+
+fn tap_create2(net: &Network) -> Result<String> {
+    let key = tap_public(net.relay(0)?)?;
+    let mut circ = fresh_circuit(net, 0)?;
+    let outcome = circ.add_hop::<Tap>(&key, &[], None)?;
+    tap_verdict(net, circ, outcome)
 }
 
 fn flipped(net: &Network, which: KeyFlip) -> Result<String> {
     let relay = net.relay(0)?;
-    let (mut circ, outcome) =
-        first_hop::<Ntor>(net, 0, &relay.keys().ntor_public(), &[], Some(which))?;
+    let key = relay.keys().ntor_public();
+    let (mut circ, outcome) = first_hop(net, 0, &RelayTarget::Ntor(&key), &[], Some(which))?;
     added(outcome)?;
     circ.send_relay(0, RelayCommand::BEGIN_DIR, 1, &[])?;
-    let answer = circ.recv_relay()?;
-    match (which, answer) {
+    match (which, circ.recv_relay()?) {
         // The relay cannot recognize our cell, so it tears the circuit down
         // (C tor `circuit_receive_relay_cell`: unrecognized at the last hop).
         (KeyFlip::Df | KeyFlip::Kf, Incoming::Destroyed(DestroyReason::PROTOCOL)) => Ok(format!(
@@ -323,11 +326,13 @@ fn flipped(net: &Network, which: KeyFlip) -> Result<String> {
 
 fn unknown_keyid(net: &Network) -> Result<String> {
     let relay = net.relay(0)?;
-    let stranger = ntor::RelaySecretKey::generate(&mut rand_core::OsRng);
+    let stranger = NtorOnionKey::generate(&mut OsRng);
     let key = ntor::RelayPublicKey::new(relay.keys().node_id, *stranger.public_key());
-    let (_circ, outcome) = first_hop::<Ntor>(net, 0, &key, &[], None)?;
+    let (_circ, outcome) = first_hop(net, 0, &RelayTarget::Ntor(&key), &[], None)?;
     match outcome {
-        Outcome::FinishFailed(e) => Ok(format!("CREATED2 answered; client finish: {e}")),
+        Outcome::FinishFailed(HandshakeError::Failed) => {
+            Ok("CREATED2 answered; the client's finish: handshake failed".to_owned())
+        }
         other => bail!("expected the client's finish to fail, got {other:?}"),
     }
 }
@@ -337,7 +342,7 @@ fn wrong_node_id(net: &Network) -> Result<String> {
     let mut id = relay.keys().node_id;
     id[0] ^= 0x80;
     let key = ntor::RelayPublicKey::new(id, relay.keys().ntor_public);
-    let (_circ, outcome) = first_hop::<Ntor>(net, 0, &key, &[], None)?;
+    let (_circ, outcome) = first_hop(net, 0, &RelayTarget::Ntor(&key), &[], None)?;
     expect_destroyed(outcome, DestroyReason::PROTOCOL)
 }
 
@@ -357,47 +362,48 @@ enum HopKind {
     NtorV3Cc,
 }
 
-fn add_kind(circ: &mut Circuit, relay: &TorRelay, kind: HopKind, extend: bool) -> Result<String> {
-    let t = target(relay);
-    let t = extend.then_some(&t);
+/// Adds relay `relay` as the next hop: through the one-call API (CREATE2) for the first
+/// hop, through the generic API (EXTEND2) after that.
+fn add_kind(circ: &mut Circuit, relay: &TorRelay, kind: HopKind) -> Result<String> {
+    let keys = relay.keys();
+    let (ntor_key, v3_key) = (keys.ntor_public(), keys.ntor_v3_public());
+    let extensions = match kind {
+        HopKind::NtorV3Cc => CC_REQUEST,
+        HopKind::Ntor | HopKind::NtorV3Empty => &[],
+    };
+    let outcome = if circ.len() == 0 {
+        let target = match kind {
+            HopKind::Ntor => RelayTarget::Ntor(&ntor_key),
+            HopKind::NtorV3Empty | HopKind::NtorV3Cc => RelayTarget::NtorV3(&v3_key),
+        };
+        circ.create(&target, extensions, None)?
+    } else {
+        let t = target(relay);
+        match kind {
+            HopKind::Ntor => circ.add_hop::<Ntor>(&ntor_key, &[], Some(&t))?,
+            HopKind::NtorV3Empty | HopKind::NtorV3Cc => {
+                circ.add_hop::<NtorV3>(&v3_key, extensions, Some(&t))?
+            }
+        }
+    };
+    let sm = added(outcome)?;
     Ok(match kind {
-        HopKind::Ntor => {
-            added(circ.add_hop::<Ntor>(&relay.keys().ntor_public(), &[], t, None)?)?;
-            "ntor".to_owned()
-        }
-        HopKind::NtorV3Empty => {
-            let sm = added(circ.add_hop::<NtorV3>(
-                &relay.keys().ntor_v3_public(),
-                &no_extensions()?,
-                t,
-                None,
-            )?)?;
-            format!("ntor-v3 (00 -> {sm:02x?})")
-        }
-        HopKind::NtorV3Cc => {
-            let sm = added(circ.add_hop::<NtorV3>(
-                &relay.keys().ntor_v3_public(),
-                &cc_request()?,
-                t,
-                None,
-            )?)?;
-            format!("ntor-v3 (cc -> sendme_inc {:?})", cc_granted(&sm)?)
-        }
+        HopKind::Ntor => "ntor".to_owned(),
+        HopKind::NtorV3Empty => format!("ntor-v3 (00 -> {sm:02x?})"),
+        HopKind::NtorV3Cc => format!("ntor-v3 (cc -> sendme_inc {:?})", cc_granted(&sm)?),
     })
 }
 
 fn three_hops(net: &Network, path: [(usize, HopKind); 3]) -> Result<String> {
     let (first, _) = path[0];
-    let chan = Channel::open(net.relay(first)?.addr(), net.relay(first)?.keys())?;
-    let mut circ = Circuit::new(chan)?;
+    let mut circ = fresh_circuit(net, first)?;
     let mut built = Vec::new();
     for (i, kind) in path {
         let relay = net.relay(i)?;
-        let extend = circ.len() > 0;
         built.push(format!(
             "{} {}",
             relay.nickname(),
-            add_kind(&mut circ, relay, kind, extend)?
+            add_kind(&mut circ, relay, kind)?
         ));
     }
     // Each hop's keys proven by a directory stream to that hop.
@@ -433,49 +439,47 @@ fn three_hops_b(net: &Network) -> Result<String> {
     )
 }
 
-/// Runs `H` with the crate on both sides: the client uses `public`, the relay `keys`;
-/// checks both ends derive the same circuit keys.
-fn both_sides<H: CircuitHandshake>(
-    public: &H::RelayPublicKey,
-    keys: &H::RelayKeys,
-    message: &[u8],
-) -> Result<Vec<u8>> {
-    let rng = &mut rand_core::OsRng;
-    let (state, skin) = H::client_start(rng, public, message)?;
-    let (relay_seed, reply) = H::relay_respond(rng, keys, skin.as_ref(), |cm, out| {
-        // Answer an extension list with an empty one, as a relay that grants nothing.
-        ExtensionList::decode_exact(cm).ok()?;
-        let first = out.first_mut()?;
-        *first = 0;
-        Some(1)
-    })?;
-    let mut sm = vec![0u8; 512];
-    let (client_seed, n) = H::client_finish(state, reply.as_ref(), &mut sm)?;
-    sm.truncate(n);
-    let (c, r): (CircuitKeys, CircuitKeys) =
-        (client_seed.circuit_keys(), relay_seed.circuit_keys());
-    ensure!(c == r, "client and relay derived different keys");
-    Ok(sm)
+/// The relay's reply extensions, as C tor 0.4.9 answers: congestion control granted with
+/// `sendme_inc` 31 when asked for, nothing otherwise.
+fn grant_cc(
+    client: &ExtensionList<'_>,
+    reply: &mut ExtensionWriter<'_>,
+) -> std::result::Result<(), HandshakeError> {
+    if client.congestion_control_request() {
+        let response = CircuitExtension::CongestionControlResponse(CongestionControlResponse {
+            sendme_inc: 31,
+        });
+        reply
+            .push(&response)
+            .map_err(|_| HandshakeError::BufferTooSmall)?;
+    }
+    Ok(())
 }
 
-fn relay_side(net: &Network) -> Result<String> {
+/// The published keys, as a client learns them: from the relay's own descriptor, fetched over
+/// a circuit.
+struct Published {
+    node_id: [u8; 20],
+    ed_id: [u8; 32],
+    ntor_onion_key: [u8; 32],
+    tap_onion_key: tap::RelayPublicKey,
+}
+
+fn published_keys(net: &Network) -> Result<Published> {
     let relay = net.relay(0)?;
-    // The published keys, as a client learns them: from the relay's own descriptor.
-    let (mut circ, outcome) = first_hop::<Ntor>(net, 0, &relay.keys().ntor_public(), &[], None)?;
+    let key = relay.keys().ntor_public();
+    let (mut circ, outcome) = first_hop(net, 0, &RelayTarget::Ntor(&key), &[], None)?;
     added(outcome)?;
     let descriptor = circ.fetch_own_descriptor(0, 1)?;
     circ.destroy()?;
-    let b64 = |kw| -> Result<Vec<u8>> {
+    let b64 = |kw| -> Result<[u8; 32]> {
         let v = descriptor_line(&descriptor, kw)
             .ok_or_else(|| Error::new(format!("descriptor has no {kw}")))?;
-        Ok(BASE64.decode(v)?)
+        BASE64
+            .decode(v)?
+            .try_into()
+            .map_err(|_| Error::new(format!("{kw} is not 32 bytes")))
     };
-    let onion_key: [u8; 32] = b64("ntor-onion-key")?
-        .try_into()
-        .map_err(|_| Error::new("ntor-onion-key length"))?;
-    let ed_id: [u8; 32] = b64("master-key-ed25519")?
-        .try_into()
-        .map_err(|_| Error::new("master-key-ed25519 length"))?;
     let fp_hex: String = descriptor_line(&descriptor, "fingerprint")
         .unwrap_or_default()
         .split_whitespace()
@@ -492,26 +496,63 @@ fn relay_side(net: &Network) -> Result<String> {
         .and_then(|rest| rest.split("-----END RSA PUBLIC KEY-----").next())
         .map(|body| format!("{body}-----END RSA PUBLIC KEY-----\n"))
         .ok_or_else(|| Error::new("descriptor has no onion-key"))?;
-    let tap_public = tap::RelayPublicKey::from_pkcs1_pem(&tap_pem)?;
+    Ok(Published {
+        node_id,
+        ed_id: b64("master-key-ed25519")?,
+        ntor_onion_key: b64("ntor-onion-key")?,
+        tap_onion_key: tap::RelayPublicKey::from_pkcs1_pem(&tap_pem)?,
+    })
+}
 
-    let files = relay.keys();
-    both_sides::<Ntor>(
-        &ntor::RelayPublicKey::new(node_id, onion_key),
-        &files.ntor_relay_keys(),
-        &[],
-    )?;
-    let sm = both_sides::<NtorV3>(
-        &ntor_v3::RelayPublicKey::new(ed_id, onion_key),
-        &files.ntor_v3_relay_keys(),
-        &cc_request()?,
-    )?;
-    ensure!(sm == [0], "crate relay's message {sm:02x?}");
-    both_sides::<Tap>(&tap_public, &files.tap_relay_keys()?, &[])?;
-    both_sides::<CreateFast>(&(), &(), &[])?;
-    Ok(
-        "ntor, ntor-v3, TAP and CREATE_FAST answered by the crate with keys loaded from \
-        secret_onion_key_ntor, ed25519_master_id_public_key, secret_id_key and \
-        secret_onion_key, for the keys the relay published; both ends agree"
-            .to_owned(),
-    )
+fn relay_side(net: &Network) -> Result<String> {
+    let published = published_keys(net)?;
+    let files = net.relay(0)?.keys();
+    let (ntor_keys, v3_keys, tap_keys) = (
+        files.ntor_relay_keys(),
+        files.ntor_v3_relay_keys(),
+        files.tap_relay_keys()?,
+    );
+    let relay = RelayOnionKeys::new()
+        .with_tap(&tap_keys)
+        .with_ntor(&ntor_keys)
+        .with_ntor_v3(&v3_keys);
+    let ntor_public = ntor::RelayPublicKey::new(published.node_id, published.ntor_onion_key);
+    let v3_public = ntor_v3::RelayPublicKey::new(published.ed_id, published.ntor_onion_key);
+    let cases: [(&str, RelayTarget<'_>, &[CircuitExtension<'_>]); 5] = [
+        ("TAP", RelayTarget::Tap(&published.tap_onion_key), &[]),
+        ("CREATE_FAST", RelayTarget::Fast, &[]),
+        ("ntor", RelayTarget::Ntor(&ntor_public), &[]),
+        ("ntor-v3 (00)", RelayTarget::NtorV3(&v3_public), &[]),
+        ("ntor-v3 (cc)", RelayTarget::NtorV3(&v3_public), CC_REQUEST),
+    ];
+    let mut done = Vec::new();
+    for (name, target, extensions) in cases {
+        let mut create = [0u8; PAYLOAD_LEN];
+        let (client, command) =
+            ClientHandshake::start(&mut OsRng, &target, extensions, &mut create)?;
+        let mut created = [0u8; PAYLOAD_LEN];
+        let answer =
+            dispatch::relay_respond(&mut OsRng, &relay, command, &create, grant_cc, &mut created)
+                .map_err(|e| Error::from(e).context(name))?;
+        let (seed, sm) = client
+            .finish(answer.command, &created)
+            .map_err(|e| Error::from(e).context(name))?;
+        ensure!(
+            seed.circuit_keys() == answer.key_seed.circuit_keys(),
+            "{name}: client and relay derived different keys"
+        );
+        let granted = cc_granted(sm.as_ref()).ok().flatten();
+        ensure!(
+            granted == (!extensions.is_empty()).then_some(31),
+            "{name}: relay's message {:02x?}",
+            sm.as_ref()
+        );
+        done.push(format!("{name} {command:?}->{:?}", answer.command));
+    }
+    Ok(format!(
+        "the crate's relay side, loaded from secret_onion_key_ntor, secret_onion_key, \
+         secret_id_key and ed25519_master_id_public_key, answered the crate's client using \
+         the published descriptor keys: {}; both ends agree",
+        done.join(", ")
+    ))
 }

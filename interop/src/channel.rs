@@ -5,7 +5,11 @@
 
 use crate::error::{Error, Result, bail, ensure};
 use crate::keyfiles::{RelayKeyFiles, hex};
-use onionskin::codec::{CellMsg, CircId, CircIdWidth, Command, PAYLOAD_LEN, Reader, Writer};
+use onionskin::DecodeError;
+use onionskin::codec::{
+    AuthChallenge, CellMsg, Certs, ChannelCell, CircId, Command, LinkProtocol, Netinfo,
+    NetinfoAddr, PAYLOAD_LEN, Versions,
+};
 use rustls::client::danger::{HandshakeSignatureValid, ServerCertVerified, ServerCertVerifier};
 use rustls::crypto::{CryptoProvider, WebPkiSupportedAlgorithms};
 use rustls::pki_types::{CertificateDer, ServerName, UnixTime};
@@ -22,8 +26,6 @@ use x509_cert::der::Decode;
 const LINK_VERSIONS: [u16; 2] = [4, 5];
 /// How long a read may block before the case fails (a relay that drops a cell answers nothing).
 const READ_TIMEOUT: Duration = Duration::from_secs(5);
-/// A relay's CERTS cell is about 2 KB; anything far larger is not a relay.
-const MAX_VAR_CELL: usize = 16 * 1024;
 
 /// Accepts the relay's self-signed certificate (tor-spec 2: the TLS certificates carry no
 /// authority; the CERTS cell does) but still checks the handshake signature, so the peer
@@ -123,6 +125,9 @@ pub(crate) struct LinkFacts {
 pub(crate) struct Channel {
     tls: StreamOwned<ClientConnection, TcpStream>,
     facts: LinkFacts,
+    link: LinkProtocol,
+    /// Bytes read from TLS and not yet framed into cells.
+    inbuf: Vec<u8>,
 }
 
 impl std::fmt::Debug for Channel {
@@ -153,6 +158,8 @@ impl Channel {
                 cert_types: Vec::new(),
                 fingerprint: [0; 20],
             },
+            link: LinkProtocol::NEGOTIATING,
+            inbuf: Vec::new(),
         };
         chan.handshake(addr, keys)?;
         Ok(chan)
@@ -165,35 +172,19 @@ impl Channel {
 
     fn handshake(&mut self, addr: SocketAddrV4, keys: &RelayKeyFiles) -> Result<()> {
         // VERSIONS always travels with a 2-byte circuit ID (tor-spec 4.1).
-        let mut versions = vec![0, 0, Command::VERSIONS.0];
-        versions.extend_from_slice(
-            &u16::try_from(2 * LINK_VERSIONS.len())
-                .unwrap_or(0)
-                .to_be_bytes(),
-        );
-        for v in LINK_VERSIONS {
-            versions.extend_from_slice(&v.to_be_bytes());
-        }
-        self.tls.write_all(&versions)?;
-        self.tls.flush()?;
-
-        let mut head = [0u8; 5];
-        self.tls.read_exact(&mut head)?;
-        let [_, _, command, l0, l1] = head;
+        let mut out = [0u8; 16];
+        let n = Versions::encode_list(&LINK_VERSIONS, &mut out)?;
+        self.write(out.get(..n).unwrap_or_default())?;
+        let cell = self.recv_any()?;
         ensure!(
-            command == Command::VERSIONS.0,
-            "expected VERSIONS, got command {command}"
+            cell.command == Command::VERSIONS,
+            "expected VERSIONS, got {:?}",
+            cell.command
         );
-        let theirs = self.read_exact_vec(usize::from(u16::from_be_bytes([l0, l1])))?;
-        let mut r = Reader::new(&theirs);
-        let mut version = None;
-        while r.remaining() >= 2 {
-            let v = r.take_u16()?;
-            if LINK_VERSIONS.contains(&v) {
-                version = version.max(Some(v));
-            }
-        }
-        let version = version.ok_or_else(|| Error::new("no common link protocol"))?;
+        let version = Versions::decode(&cell.body)?
+            .highest_common(&LINK_VERSIONS)
+            .ok_or_else(|| Error::new("no common link protocol"))?;
+        self.link = LinkProtocol::new(version);
         self.facts.version = version;
 
         // CERTS, AUTH_CHALLENGE, NETINFO, with padding cells possibly in between.
@@ -205,10 +196,13 @@ impl Channel {
                     self.check_certs(&cell.body, keys)?;
                     seen_certs = true;
                 }
-                Command::AUTH_CHALLENGE | Command::VPADDING | Command::PADDING => {}
+                Command::AUTH_CHALLENGE => {
+                    AuthChallenge::decode(&cell.body)?;
+                }
+                Command::VPADDING | Command::PADDING => {}
                 Command::NETINFO => {
                     ensure!(seen_certs, "NETINFO before CERTS");
-                    check_netinfo(cell.fixed_body()?, *addr.ip())?;
+                    check_netinfo(&Netinfo::decode(&cell.body)?, *addr.ip())?;
                     break;
                 }
                 other => bail!("unexpected {other:?} during the link handshake"),
@@ -216,15 +210,20 @@ impl Channel {
         }
         // Our NETINFO: timestamp 0 (clients need not reveal their clock), the relay's address,
         // and our one address.
-        let mut body = [0u8; PAYLOAD_LEN];
-        let mut w = Writer::new(&mut body);
-        w.put_u32(0)?;
-        w.put(&[4, 4])?;
-        w.put(&addr.ip().octets())?;
-        w.put(&[1, 4, 4])?;
-        w.put(&Ipv4Addr::LOCALHOST.octets())?;
-        let _len = w.finish_with_padding();
-        self.send_raw(0, Command::NETINFO, &body)
+        let mut out = [0u8; 5 + PAYLOAD_LEN];
+        let n = Netinfo::encode_parts(
+            self.link,
+            0,
+            NetinfoAddr::Ipv4(*addr.ip()),
+            &[NetinfoAddr::Ipv4(Ipv4Addr::LOCALHOST)],
+            &mut out,
+        )?;
+        self.write(out.get(..n).unwrap_or_default())
+    }
+
+    fn write(&mut self, bytes: &[u8]) -> Result<()> {
+        self.tls.write_all(bytes)?;
+        Ok(self.tls.flush()?)
     }
 
     /// Checks the CERTS cell (tor-spec 4.2): the RSA identity certificate (type 2) must hash to
@@ -240,14 +239,10 @@ impl Channel {
             .ok_or_else(|| Error::new("no TLS peer certificate"))?
             .as_ref()
             .to_vec();
-        let mut r = Reader::new(body);
-        let n = r.take_u8()?;
         let mut types = Vec::new();
         let mut checked = 0u8;
-        for _ in 0..n {
-            let cert_type = r.take_u8()?;
-            let len = r.take_u16()?;
-            let cert = r.take(usize::from(len))?;
+        for entry in Certs::decode(body)?.iter() {
+            let (cert_type, cert) = (entry.cert_type, entry.body);
             types.push(cert_type);
             match cert_type {
                 2 => {
@@ -310,34 +305,30 @@ impl Channel {
     /// # Errors
     /// An encoding or I/O failure.
     pub(crate) fn send_msg(&mut self, circ_id: CircId, msg: &CellMsg<'_>) -> Result<()> {
-        let mut cell = [0u8; 4 + 1 + PAYLOAD_LEN];
-        let n = msg.encode_cell(circ_id, CircIdWidth::Wide, &mut cell)?;
-        self.tls.write_all(cell.get(..n).unwrap_or(&cell))?;
-        Ok(self.tls.flush()?)
+        let mut body = [0u8; PAYLOAD_LEN];
+        msg.encode_into(&mut body)?;
+        self.send_raw(circ_id.get(), msg.command(), &body)
     }
 
-    /// Sends a fixed-size cell with a body built elsewhere (RELAY, RELAY_EARLY, NETINFO).
+    /// Sends a fixed-size cell with a body built elsewhere (RELAY, RELAY_EARLY, CREATE*).
     ///
     /// # Errors
-    /// An I/O failure.
+    /// An encoding or I/O failure.
     pub(crate) fn send_raw(
         &mut self,
         circ_id: u32,
         command: Command,
         body: &[u8; PAYLOAD_LEN],
     ) -> Result<()> {
-        let mut cell = Vec::with_capacity(4 + 1 + PAYLOAD_LEN);
-        cell.extend_from_slice(&circ_id.to_be_bytes());
-        cell.push(command.0);
-        cell.extend_from_slice(body);
-        self.tls.write_all(&cell)?;
-        Ok(self.tls.flush()?)
+        let mut out = [0u8; 5 + PAYLOAD_LEN];
+        let n = ChannelCell::new(self.link, circ_id, command, body)?.encode_into(&mut out)?;
+        self.write(out.get(..n).unwrap_or_default())
     }
 
     /// Receives the next cell that is not padding.
     ///
     /// # Errors
-    /// An I/O failure or timeout, or an oversized variable-length cell.
+    /// An I/O failure or timeout.
     pub(crate) fn recv(&mut self) -> Result<RawCell> {
         loop {
             let cell = self.recv_any()?;
@@ -347,31 +338,30 @@ impl Channel {
         }
     }
 
+    /// Frames the next cell with the crate's channel codec, reading from TLS as it needs.
     fn recv_any(&mut self) -> Result<RawCell> {
-        let mut head = [0u8; 5];
-        self.tls.read_exact(&mut head)?;
-        let [c0, c1, c2, c3, command] = head;
-        let command = Command(command);
-        let len = if command.is_variable_length() {
-            let mut len = [0u8; 2];
-            self.tls.read_exact(&mut len)?;
-            let len = usize::from(u16::from_be_bytes(len));
-            ensure!(len <= MAX_VAR_CELL, "variable-length cell of {len} bytes");
-            len
-        } else {
-            PAYLOAD_LEN
-        };
-        Ok(RawCell {
-            circ_id: u32::from_be_bytes([c0, c1, c2, c3]),
-            command,
-            body: self.read_exact_vec(len)?,
-        })
-    }
-
-    fn read_exact_vec(&mut self, len: usize) -> Result<Vec<u8>> {
-        let mut buf = vec![0u8; len];
-        self.tls.read_exact(&mut buf)?;
-        Ok(buf)
+        loop {
+            match ChannelCell::frame(&self.inbuf, self.link) {
+                Ok((cell, rest)) => {
+                    let raw = RawCell {
+                        circ_id: cell.circ_id(),
+                        command: cell.command(),
+                        body: cell.body().to_vec(),
+                    };
+                    let used = self.inbuf.len() - rest.len();
+                    self.inbuf.drain(..used);
+                    return Ok(raw);
+                }
+                Err(DecodeError::Truncated { .. }) => {
+                    let mut chunk = [0u8; 4096];
+                    let n = self.tls.read(&mut chunk)?;
+                    ensure!(n > 0, "the relay closed the link");
+                    self.inbuf
+                        .extend_from_slice(chunk.get(..n).unwrap_or_default());
+                }
+                Err(e) => return Err(e.into()),
+            }
+        }
     }
 }
 
@@ -388,41 +378,35 @@ impl Drop for Channel {
 /// The key that signed an Ed25519 certificate (tor-spec cert-spec 2.2), from its
 /// "signed-with-ed25519-key" extension (type 4), if it has one.
 fn ed25519_cert_signer(cert: &[u8]) -> Result<Option<[u8; 32]>> {
+    let truncated = || Error::new("Ed25519 certificate truncated");
     // VERSION, CERT_TYPE, EXPIRATION_DATE (4), CERT_KEY_TYPE, CERTIFIED_KEY (32), N_EXTENSIONS
-    let mut r = Reader::new(cert);
-    r.take(39)?;
-    let n = r.take_u8()?;
+    let (_, rest) = cert.split_first_chunk::<39>().ok_or_else(truncated)?;
+    let (&n, mut rest) = rest.split_first().ok_or_else(truncated)?;
     for _ in 0..n {
-        // ExtLength, ExtType, ExtFlags, ExtData
-        let len = r.take_u16()?;
-        let ext_type = r.take_u8()?;
-        let _flags = r.take_u8()?;
-        let data = r.take(usize::from(len))?;
+        // ExtLength (2), ExtType, ExtFlags, ExtData
+        let (&[l0, l1, ext_type, _flags], tail) =
+            rest.split_first_chunk::<4>().ok_or_else(truncated)?;
+        let len = usize::from(u16::from_be_bytes([l0, l1]));
+        let data = tail.get(..len).ok_or_else(truncated)?;
         if ext_type == 4 {
             return Ok(data.try_into().ok());
         }
+        rest = tail.get(len..).unwrap_or_default();
     }
     Ok(None)
 }
 
 /// Checks the relay's NETINFO (tor-spec 4.5): it must see us at 127.0.0.1 and list its own
 /// address.
-fn check_netinfo(body: &[u8; PAYLOAD_LEN], relay_ip: Ipv4Addr) -> Result<()> {
-    let mut r = Reader::new(body);
-    let _time = r.take_u32()?;
-    let (ty, len) = (r.take_u8()?, r.take_u8()?);
-    let other = r.take(usize::from(len))?;
+fn check_netinfo(netinfo: &Netinfo<'_>, relay_ip: Ipv4Addr) -> Result<()> {
     ensure!(
-        ty == 4 && other == Ipv4Addr::LOCALHOST.octets(),
-        "relay's NETINFO sees us at type {ty} {other:?}"
+        netinfo.other_addr() == NetinfoAddr::Ipv4(Ipv4Addr::LOCALHOST),
+        "relay's NETINFO sees us at {:?}",
+        netinfo.other_addr()
     );
-    let n = r.take_u8()?;
-    let mut found = false;
-    for _ in 0..n {
-        let (ty, len) = (r.take_u8()?, r.take_u8()?);
-        let addr = r.take(usize::from(len))?;
-        found |= ty == 4 && addr == relay_ip.octets();
-    }
-    ensure!(found, "relay's NETINFO does not list {relay_ip}");
+    ensure!(
+        netinfo.my_addrs().any(|a| a == NetinfoAddr::Ipv4(relay_ip)),
+        "relay's NETINFO does not list {relay_ip}"
+    );
     Ok(())
 }

@@ -1,45 +1,24 @@
 //! A client circuit over a [`Channel`]: CREATE*/EXTEND2 with the crate's handshakes and
-//! codec, tor1 relay crypto per hop (tor-spec 6.1, 6.5), and a directory fetch over
-//! RELAY_BEGIN_DIR (tor-spec 6.2).
+//! codec, the crate's tor1 relay crypto per hop (tor-spec 6.1, 6.5), and a directory fetch
+//! over RELAY_BEGIN_DIR (tor-spec 6.2).
 
 use crate::channel::{Channel, RawCell};
 use crate::error::{Error, Result, bail, ensure};
-use aes::cipher::{KeyIvInit, StreamCipher};
+use onionskin::codec::extension::CircuitExtension;
 use onionskin::codec::{
-    CellBody, CellMsg, CircId, Command, Create, Create2, CreateFast, Destroy, DestroyReason,
-    Extend2, Extended2, LinkSpec, LinkSpecs, PAYLOAD_LEN, RELAY_PAYLOAD_LEN, Reader, RelayCommand,
-    RelayMsg, RelayMsgBody, Writer,
+    CellBody, CellMsg, CircId, Command, Create2, Destroy, DestroyReason, Extend2, Extended2,
+    LinkSpec, LinkSpecs, PAYLOAD_LEN, RelayCell, RelayCommand, RelayMsg, RelayMsgBody,
 };
+use onionskin::handshake::dispatch::{ClientHandshake, RelayTarget};
 use onionskin::handshake::{CircuitHandshake, HandshakeType};
-use onionskin::{HandshakeError, KeyMaterial};
-use sha1::{Digest, Sha1};
+use onionskin::keys::CIRCUIT_KEY_MATERIAL_LEN;
+use onionskin::relay_crypto::{ClientCircuit, ClientHop};
+use onionskin::{CircuitKeys, HandshakeError, KeyMaterial};
+use rand_core::OsRng;
 use std::net::SocketAddrV4;
 
-type Aes128Ctr = ctr::Ctr128BE<aes::Aes128>;
-
-/// Relay header length (tor-spec 6.1): command, recognized, stream ID, digest, length.
-const RELAY_HEADER_LEN: usize = 11;
 /// Cap on what a directory fetch may return (a descriptor is about 2-3 KB).
 const MAX_DIR_RESPONSE: usize = 256 * 1024;
-
-/// The four tor1 keys of one hop, taken from the crate's [`onionskin::CircuitKeys`].
-#[derive(Clone)]
-pub(crate) struct HopKeys {
-    /// Forward digest seed.
-    pub(crate) df: [u8; 20],
-    /// Backward digest seed.
-    pub(crate) db: [u8; 20],
-    /// Forward AES-128 key.
-    pub(crate) kf: [u8; 16],
-    /// Backward AES-128 key.
-    pub(crate) kb: [u8; 16],
-}
-
-impl std::fmt::Debug for HopKeys {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("HopKeys").finish_non_exhaustive()
-    }
-}
 
 /// Which key a negative control corrupts (one bit of it).
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -54,53 +33,32 @@ pub(crate) enum KeyFlip {
     Kb,
 }
 
-impl HopKeys {
-    fn from_keys(keys: &onionskin::CircuitKeys) -> Self {
-        Self {
-            df: *keys.df(),
-            db: *keys.db(),
-            kf: *keys.kf(),
-            kb: *keys.kb(),
-        }
+/// `keys` with one bit of one key flipped, rebuilt through the crate's own key split.
+fn flipped_keys(keys: &CircuitKeys, which: KeyFlip) -> CircuitKeys {
+    // The ntor layout, `Df | Db | Kf | Kb | KH` (tor-spec 5.2.2).
+    let mut material = [0u8; CIRCUIT_KEY_MATERIAL_LEN];
+    let parts: [&[u8]; 5] = [keys.df(), keys.db(), keys.kf(), keys.kb(), keys.kh()];
+    for (dst, src) in material.iter_mut().zip(parts.into_iter().flatten()) {
+        *dst = *src;
     }
-
-    fn flip(&mut self, which: KeyFlip) {
-        let byte = match which {
-            KeyFlip::Df => &mut self.df[0],
-            KeyFlip::Kf => &mut self.kf[0],
-            KeyFlip::Db => &mut self.db[0],
-            KeyFlip::Kb => &mut self.kb[0],
-        };
-        *byte ^= 0x01;
+    let offset = match which {
+        KeyFlip::Df => 0,
+        KeyFlip::Db => 20,
+        KeyFlip::Kf => 40,
+        KeyFlip::Kb => 56,
+    };
+    if let Some(b) = material.get_mut(offset) {
+        *b ^= 0x01;
     }
-}
-
-/// One hop's tor1 state: running digests and AES-CTR streams, each direction its own.
-struct Hop {
-    fwd_digest: Sha1,
-    bwd_digest: Sha1,
-    fwd_cipher: Aes128Ctr,
-    bwd_cipher: Aes128Ctr,
-}
-
-impl Hop {
-    fn new(keys: &HopKeys) -> Self {
-        let iv = [0u8; 16];
-        Self {
-            fwd_digest: Sha1::new_with_prefix(keys.df),
-            bwd_digest: Sha1::new_with_prefix(keys.db),
-            fwd_cipher: Aes128Ctr::new(&keys.kf.into(), &iv.into()),
-            bwd_cipher: Aes128Ctr::new(&keys.kb.into(), &iv.into()),
-        }
-    }
+    CircuitKeys::split_kh_last(&material)
 }
 
 /// What came back for a CREATE*/EXTEND2.
 #[derive(Debug)]
 pub(crate) enum Outcome {
-    /// The hop was added; the relay's message (ntor-v3 only, else empty).
+    /// The hop was added; the relay's message (an extension list for ntor-v3, else empty).
     Added {
-        /// The relay's handshake message.
+        /// The relay's handshake message, as bytes.
         server_message: Vec<u8>,
     },
     /// The relay answered DESTROY with this reason.
@@ -145,7 +103,7 @@ pub(crate) struct Target {
 pub(crate) struct Circuit {
     chan: Channel,
     id: CircId,
-    hops: Vec<Hop>,
+    crypto: ClientCircuit,
     /// RELAY_EARLY cells left (tor-spec 5.6: at most 8 per circuit).
     early_left: u8,
 }
@@ -154,7 +112,7 @@ impl std::fmt::Debug for Circuit {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.debug_struct("Circuit")
             .field("id", &self.id)
-            .field("hops", &self.hops.len())
+            .field("hops", &self.crypto.len())
             .finish_non_exhaustive()
     }
 }
@@ -168,103 +126,112 @@ impl Circuit {
         Ok(Self {
             chan,
             id: Channel::new_circ_id()?,
-            hops: Vec::new(),
+            crypto: ClientCircuit::new(),
             early_left: 8,
         })
     }
 
     /// The number of hops built.
     pub(crate) fn len(&self) -> usize {
-        self.hops.len()
+        self.crypto.len()
     }
 
-    /// Adds a hop whose handshake was run outside [`Self::add_hop`].
-    pub(crate) fn push_hop(&mut self, keys: &onionskin::CircuitKeys) {
-        self.hops.push(Hop::new(&HopKeys::from_keys(keys)));
-    }
-
-    /// Runs handshake `H` for the next hop through the crate's generic API: CREATE_FAST or
-    /// CREATE2 for the first hop, EXTEND2 (in RELAY_EARLY) to `target` after that.
-    /// `flip` corrupts one bit of one of the derived keys (negative controls).
+    /// Adds a hop whose keys came from a handshake run elsewhere, with one key bit flipped if
+    /// `flip` says so.
     ///
     /// # Errors
-    /// I/O and encoding failures, and replies that are neither the expected CREATED* nor
-    /// DESTROY.
+    /// More hops than the crate's circuit holds.
+    pub(crate) fn push_hop(&mut self, keys: &CircuitKeys, flip: Option<KeyFlip>) -> Result<()> {
+        let keys = match flip {
+            Some(which) => flipped_keys(keys, which),
+            None => keys.clone(),
+        };
+        Ok(self.crypto.push(ClientHop::tor1(&keys))?)
+    }
+
+    /// The first hop through the crate's one-call API ([`ClientHandshake`]): it picks the
+    /// cell (CREATE, CREATE_FAST or CREATE2) for `relay`, and turns whatever comes back into
+    /// keys.
+    ///
+    /// # Errors
+    /// I/O and encoding failures, a circuit that already has hops, and replies that are
+    /// neither a CREATED* cell nor DESTROY.
+    pub(crate) fn create(
+        &mut self,
+        relay: &RelayTarget<'_>,
+        extensions: &[CircuitExtension<'_>],
+        flip: Option<KeyFlip>,
+    ) -> Result<Outcome> {
+        ensure!(self.len() == 0, "CREATE on a circuit that has hops");
+        let mut body = [0u8; PAYLOAD_LEN];
+        let (client, command) = ClientHandshake::start(&mut OsRng, relay, extensions, &mut body)?;
+        self.chan.send_raw(self.id.get(), command, &body)?;
+        let reply = self.recv_on_circuit()?;
+        if reply.command == Command::DESTROY {
+            return Ok(Outcome::Destroyed(
+                Destroy::decode(reply.fixed_body()?)?.reason(),
+            ));
+        }
+        let (seed, message) = match client.finish(reply.command, reply.fixed_body()?) {
+            Ok(done) => done,
+            Err(e) => return Ok(Outcome::FinishFailed(e)),
+        };
+        self.push_hop(&seed.circuit_keys(), flip)?;
+        Ok(Outcome::Added {
+            server_message: message.as_ref().to_vec(),
+        })
+    }
+
+    /// Runs handshake `H` for the next hop through the crate's generic API
+    /// ([`CircuitHandshake`]): CREATE2 for the first hop, EXTEND2 (in RELAY_EARLY) to
+    /// `target` after that.
+    ///
+    /// # Errors
+    /// I/O and encoding failures, and replies that are neither CREATED2/EXTENDED2 nor DESTROY.
     pub(crate) fn add_hop<H: CircuitHandshake>(
         &mut self,
         relay: &H::RelayPublicKey,
-        message: &[u8],
+        extensions: &[CircuitExtension<'_>],
         target: Option<&Target>,
-        flip: Option<KeyFlip>,
     ) -> Result<Outcome> {
-        let (state, skin) = H::client_start(&mut rand_core::OsRng, relay, message)?;
-        let skin = skin.as_ref();
-        let reply = match self.hops.last() {
-            None => self.create_first(H::HTYPE, skin)?,
-            Some(_) => {
-                let target = target.ok_or_else(|| Error::new("EXTEND2 needs a target"))?;
-                self.extend(H::HTYPE, skin, target)?
-            }
+        let (state, skin) = H::client_start(&mut OsRng, relay, extensions)?;
+        let reply = if self.len() == 0 {
+            self.create2_raw(H::HTYPE, skin.as_ref())?
+        } else {
+            let target = target.ok_or_else(|| Error::new("EXTEND2 needs a target"))?;
+            self.extend(H::HTYPE, skin.as_ref(), target)?
         };
         let reply = match reply {
             Ok(reply) => reply,
             Err(reason) => return Ok(Outcome::Destroyed(reason)),
         };
-        let mut server_message = vec![0u8; RELAY_PAYLOAD_LEN];
-        let (seed, n) = match H::client_finish(state, &reply, &mut server_message) {
+        let (seed, message) = match H::client_finish(state, &reply) {
             Ok(done) => done,
             Err(e) => return Ok(Outcome::FinishFailed(e)),
         };
-        server_message.truncate(n);
-        let mut keys = HopKeys::from_keys(&seed.circuit_keys());
-        if let Some(which) = flip {
-            keys.flip(which);
-        }
-        self.hops.push(Hop::new(&keys));
-        Ok(Outcome::Added { server_message })
+        self.push_hop(&seed.circuit_keys(), None)?;
+        Ok(Outcome::Added {
+            server_message: message.as_ref().to_vec(),
+        })
     }
 
-    /// Sends the first hop's CREATE_FAST, CREATE (TAP) or CREATE2 and returns the reply's
-    /// handshake bytes, or the DESTROY reason.
-    fn create_first(
+    /// Sends CREATE2 with handshake `htype` and `skin` as given, and returns the CREATED2
+    /// HDATA or the DESTROY reason.
+    ///
+    /// # Errors
+    /// I/O and encoding failures, unexpected replies.
+    pub(crate) fn create2_raw(
         &mut self,
         htype: HandshakeType,
         skin: &[u8],
     ) -> Result<std::result::Result<Vec<u8>, DestroyReason>> {
-        let msg = if htype == HandshakeType::FAST {
-            CellMsg::CreateFast(CreateFast::new(
-                skin.try_into()
-                    .map_err(|_| Error::new("CREATE_FAST skin of the wrong length"))?,
-            ))
-        } else {
-            CellMsg::Create2(Create2::new(htype, skin)?)
-        };
+        let msg = CellMsg::Create2(Create2::new(htype, skin)?);
         self.chan.send_msg(self.id, &msg)?;
-        self.await_created()
-    }
-
-    /// Sends TAP in the legacy CREATE cell (tor-spec 5.1) and returns the reply or the DESTROY
-    /// reason. Only for checking how a relay treats it; [`Self::add_hop`] uses CREATE2.
-    ///
-    /// # Errors
-    /// I/O failures and unexpected replies.
-    pub(crate) fn send_legacy_create(
-        &mut self,
-        skin: &[u8; onionskin::codec::TAP_ONIONSKIN_LEN],
-    ) -> Result<std::result::Result<Vec<u8>, DestroyReason>> {
-        self.chan
-            .send_msg(self.id, &CellMsg::Create(Create::tap(skin)))?;
-        self.await_created()
-    }
-
-    fn await_created(&mut self) -> Result<std::result::Result<Vec<u8>, DestroyReason>> {
         let cell = self.recv_on_circuit()?;
         Ok(match cell.msg()? {
             CellMsg::Created2(c) => Ok(c.hdata().to_vec()),
-            CellMsg::CreatedFast(c) => Ok(c.reply().to_vec()),
-            CellMsg::Created(c) => Ok(c.reply().to_vec()),
             CellMsg::Destroy(d) => Err(d.reason()),
-            other => bail!("expected CREATED*, got {:?}", other.command()),
+            other => bail!("expected CREATED2, got {:?}", other.command()),
         })
     }
 
@@ -281,10 +248,10 @@ impl Circuit {
             LinkSpec::Ed25519Id(&target.ed_id),
         ];
         let extend2 = Extend2::new(LinkSpecs::from_slice(&specs)?, Create2::new(htype, skin)?)?;
-        let mut body = [0u8; RELAY_PAYLOAD_LEN];
-        let n = RelayMsg::Extend2(extend2).encode_into(&mut body)?;
-        let last = self.hops.len() - 1;
-        self.send_relay(last, RelayCommand::EXTEND2, 0, body.get(..n).unwrap_or(&[]))?;
+        let mut payload = [0u8; PAYLOAD_LEN];
+        RelayCell::encode_msg_into(&RelayMsg::Extend2(extend2), 0, &mut payload, &mut OsRng)?;
+        let last = self.len() - 1;
+        self.send_payload(last, &mut payload, true)?;
         match self.recv_relay()? {
             Incoming::Relay {
                 hop,
@@ -297,9 +264,8 @@ impl Circuit {
         }
     }
 
-    /// Sends one relay message to hop `hop` (tor-spec 6.1): the digest over the whole payload
-    /// (digest field zero) goes into the header, then each layer's AES-CTR from that hop back
-    /// to the first. EXTEND2 goes in RELAY_EARLY (tor-spec 5.6), everything else in RELAY.
+    /// Sends one relay message to hop `hop` in a RELAY cell (tor-spec 6.1), with the crate's
+    /// relay header codec (random padding) and tor1 layers.
     ///
     /// # Errors
     /// No such hop, data too long, or an I/O failure.
@@ -310,40 +276,32 @@ impl Circuit {
         stream: u16,
         data: &[u8],
     ) -> Result<()> {
-        ensure!(hop < self.hops.len(), "no hop {hop}");
-        ensure!(data.len() <= RELAY_PAYLOAD_LEN, "relay data too long");
         let mut payload = [0u8; PAYLOAD_LEN];
-        let mut w = Writer::new(&mut payload);
-        w.put_u8(command.0)?;
-        w.put_u16(0)?; // recognized
-        w.put_u16(stream)?;
-        w.put_u32(0)?; // digest, filled in below
-        w.put_u16(u16::try_from(data.len()).map_err(|_| Error::new("relay data too long"))?)?;
-        w.put(data)?;
-        // Padding: four zero bytes, then random (tor-spec 6.1).
-        w.put_u32(0)?;
-        let pad = w.reserve(PAYLOAD_LEN - RELAY_HEADER_LEN - data.len() - 4)?;
-        rand_core::RngCore::fill_bytes(&mut rand_core::OsRng, pad);
-        let layers = self.hops.get_mut(..=hop).unwrap_or_default();
-        if let Some(target) = layers.last_mut() {
-            target.fwd_digest.update(payload);
-            payload[5..9].copy_from_slice(&digest4(&target.fwd_digest));
-        }
-        for layer in layers.iter_mut().rev() {
-            layer.fwd_cipher.apply_keystream(&mut payload);
-        }
-        let command = if command == RelayCommand::EXTEND2 {
+        RelayCell::new(command, stream, data)?.encode_into(&mut payload, &mut OsRng);
+        self.send_payload(hop, &mut payload, false)
+    }
+
+    /// Sets the digest for hop `hop`, encrypts with the layers of hops `hop`..=0 and sends, in
+    /// RELAY_EARLY (what EXTEND2 needs, tor-spec 5.6) or RELAY.
+    fn send_payload(
+        &mut self,
+        hop: usize,
+        payload: &mut [u8; PAYLOAD_LEN],
+        early: bool,
+    ) -> Result<()> {
+        self.crypto.encrypt_forward(hop, payload)?;
+        let command = if early {
             ensure!(self.early_left > 0, "no RELAY_EARLY left");
             self.early_left -= 1;
             Command::RELAY_EARLY
         } else {
             Command::RELAY
         };
-        self.chan.send_raw(self.id.get(), command, &payload)
+        self.chan.send_raw(self.id.get(), command, payload)
     }
 
-    /// Receives the next relay message or DESTROY on this circuit, peeling layers until a hop
-    /// recognizes it: `recognized` zero and the running digest matching (tor-spec 6.1).
+    /// Receives the next relay message or DESTROY on this circuit, removing layers until a
+    /// hop recognizes it (the crate's `ClientCircuit::decrypt_backward`).
     ///
     /// # Errors
     /// A cell other than RELAY or DESTROY, an I/O failure or timeout.
@@ -360,37 +318,16 @@ impl Circuit {
             cell.command
         );
         let mut payload = *cell.fixed_body()?;
-        for (i, hop) in self.hops.iter_mut().enumerate() {
-            hop.bwd_cipher.apply_keystream(&mut payload);
-            if payload[1..3] != [0, 0] {
-                continue;
-            }
-            let mut zeroed = payload;
-            zeroed[5..9].fill(0);
-            let mut digest = hop.bwd_digest.clone();
-            digest.update(zeroed);
-            if digest4(&digest) != payload[5..9] {
-                continue;
-            }
-            hop.bwd_digest = digest;
-            let mut r = Reader::new(&payload);
-            let command = RelayCommand(r.take_u8()?);
-            let _recognized = r.take_u16()?;
-            let stream = r.take_u16()?;
-            let _digest = r.take_array::<4>()?;
-            let len = r.take_u16()?;
-            ensure!(
-                usize::from(len) <= RELAY_PAYLOAD_LEN,
-                "relay length {len} too long"
-            );
-            return Ok(Incoming::Relay {
-                hop: i,
-                command,
-                stream,
-                data: r.take(usize::from(len))?.to_vec(),
-            });
-        }
-        Ok(Incoming::Unrecognized)
+        let Some((hop, _sendme_tag)) = self.crypto.decrypt_backward(&mut payload) else {
+            return Ok(Incoming::Unrecognized);
+        };
+        let relay = RelayCell::decode(&payload)?;
+        Ok(Incoming::Relay {
+            hop,
+            command: relay.command(),
+            stream: relay.stream_id(),
+            data: relay.data().to_vec(),
+        })
     }
 
     fn recv_on_circuit(&mut self) -> Result<RawCell> {
@@ -476,13 +413,6 @@ impl Circuit {
         let msg = CellMsg::Destroy(Destroy::new(DestroyReason::NONE));
         self.chan.send_msg(self.id, &msg)
     }
-}
-
-/// The first four bytes of a running digest's current value (the relay header's digest).
-fn digest4(running: &Sha1) -> [u8; 4] {
-    let full: [u8; 20] = running.clone().finalize().into();
-    let [a, b, c, d, ..] = full;
-    [a, b, c, d]
 }
 
 /// The value of the first `keyword` line of a descriptor.

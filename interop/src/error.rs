@@ -44,6 +44,7 @@ from_error!(
     onionskin::EncodeError,
     onionskin::HandshakeError,
     base64::DecodeError,
+    onionskin::relay_crypto::RelayCryptoError,
 );
 
 /// Results of this crate.

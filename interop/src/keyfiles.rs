@@ -1,7 +1,7 @@
 //! The relay's key files in `DataDirectory/keys`, read as a relay operator's tool would.
 
 use crate::error::{Error, Result, ensure};
-use onionskin::handshake::{ntor, ntor_v3, tap};
+use onionskin::handshake::{NtorOnionKey, ntor, ntor_v3, tap};
 use sha1::{Digest, Sha1};
 use std::fs;
 use std::path::Path;
@@ -75,7 +75,7 @@ impl RelayKeyFiles {
         ntor_secret.copy_from_slice(secret);
         ntor_public.copy_from_slice(public);
         ensure!(
-            ntor::RelaySecretKey::from_bytes(&ntor_secret).public_key() == &ntor_public,
+            NtorOnionKey::from_bytes(&ntor_secret).public_key() == &ntor_public,
             "secret_onion_key_ntor: the public half is not the secret's"
         );
 
@@ -105,18 +105,12 @@ impl RelayKeyFiles {
 
     /// The relay's ntor keys, loaded into the crate's relay side.
     pub(crate) fn ntor_relay_keys(&self) -> ntor::RelayKeys {
-        ntor::RelayKeys::new(
-            self.node_id,
-            ntor::RelaySecretKey::from_bytes(&self.ntor_secret),
-        )
+        ntor::RelayKeys::new(self.node_id, NtorOnionKey::from_bytes(&self.ntor_secret))
     }
 
     /// The relay's ntor-v3 keys, loaded into the crate's relay side.
     pub(crate) fn ntor_v3_relay_keys(&self) -> ntor_v3::RelayKeys {
-        ntor_v3::RelayKeys::new(
-            self.ed25519_id,
-            ntor_v3::RelaySecretKey::from_bytes(self.ntor_secret),
-        )
+        ntor_v3::RelayKeys::new(self.ed25519_id, NtorOnionKey::from_bytes(&self.ntor_secret))
     }
 
     /// The relay's TAP onion key, loaded into the crate's relay side.
@@ -126,7 +120,7 @@ impl RelayKeyFiles {
     pub(crate) fn tap_relay_keys(&self) -> Result<tap::RelayKeys> {
         let key = tap::RelaySecretKey::from_pkcs1_pem(&self.tap_onion_pem)
             .map_err(|e| Error::from(e).context("secret_onion_key"))?;
-        Ok(tap::RelayKeys::new(key, None))
+        Ok(tap::RelayKeys::new(key))
     }
 }
 
