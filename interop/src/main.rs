@@ -51,12 +51,6 @@ fn start_network(tor: &std::path::Path) -> Result<cases::Network> {
     Ok(cases::Network { relays, version })
 }
 
-/// Whether process `pid` is gone (no `/proc/<pid>`, or a zombie of someone else's).
-fn process_gone(pid: u32) -> bool {
-    std::fs::read_to_string(format!("/proc/{pid}/stat"))
-        .map_or(true, |s| s.split_whitespace().nth(2) == Some("Z"))
-}
-
 fn main() -> ExitCode {
     let started = Instant::now();
     let mut passed = 0usize;
@@ -72,6 +66,7 @@ fn main() -> ExitCode {
         }
     };
 
+    relay::remove_stale_dirs();
     let network = tor_path().and_then(|tor| {
         let net = start_network(&tor)?;
         let version = net.version.map(|v| v.to_string()).join(".");
@@ -96,14 +91,22 @@ fn main() -> ExitCode {
                 report(name, result);
             }
             let pids: Vec<u32> = net.relays.iter().map(TorRelay::pid).collect();
+            let dirs: Vec<PathBuf> = net.relays.iter().map(|r| r.dir().to_owned()).collect();
             drop(net);
-            let gone = pids.iter().all(|&pid| process_gone(pid));
+            let running: Vec<u32> = pids
+                .iter()
+                .copied()
+                .filter(|&p| !relay::process_gone(p))
+                .collect();
+            let left: Vec<&PathBuf> = dirs.iter().filter(|d| d.exists()).collect();
             report(
                 "relays stopped by PID",
-                if gone {
-                    Ok(format!("pids {pids:?} gone, DataDirectories removed"))
+                if running.is_empty() && left.is_empty() {
+                    Ok(format!("pids {pids:?} gone, their directories removed"))
                 } else {
-                    Err(Error::new(format!("some of {pids:?} still running")))
+                    Err(Error::new(format!(
+                        "still running: {running:?}; left behind: {left:?}"
+                    )))
                 },
             );
         }

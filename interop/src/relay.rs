@@ -44,6 +44,38 @@ fn free_ports(n: usize) -> Result<Vec<u16>> {
         .collect()
 }
 
+/// Prefix of every directory this check makes in the temporary directory.
+const DIR_PREFIX: &str = "onionskin-interop-";
+
+/// Removes directories left by earlier runs that were killed before they could clean up
+/// (their relays exit by themselves: `__OwningControllerProcess`). Only directories whose
+/// owning process is gone are touched.
+pub(crate) fn remove_stale_dirs() {
+    let Ok(entries) = fs::read_dir(std::env::temp_dir()) else {
+        return;
+    };
+    for entry in entries.flatten() {
+        let name = entry.file_name();
+        let Some(pid) = name
+            .to_str()
+            .and_then(|n| n.strip_prefix(DIR_PREFIX))
+            .and_then(|rest| rest.split('-').next())
+            .and_then(|pid| pid.parse::<u32>().ok())
+        else {
+            continue;
+        };
+        if pid != std::process::id() && process_gone(pid) {
+            let _ = fs::remove_dir_all(entry.path());
+        }
+    }
+}
+
+/// Whether process `pid` is gone (no `/proc/<pid>`, or only a zombie left).
+pub(crate) fn process_gone(pid: u32) -> bool {
+    fs::read_to_string(format!("/proc/{pid}/stat"))
+        .map_or(true, |s| s.split_whitespace().nth(2) == Some("Z"))
+}
+
 /// A fresh directory of mode 700 (tor refuses a DataDirectory others can read).
 fn fresh_dir(nickname: &str) -> Result<PathBuf> {
     static COUNTER: AtomicU32 = AtomicU32::new(0);
@@ -51,7 +83,7 @@ fn fresh_dir(nickname: &str) -> Result<PathBuf> {
         .duration_since(UNIX_EPOCH)
         .map_or(0, |d| d.subsec_nanos());
     let dir = std::env::temp_dir().join(format!(
-        "onionskin-interop-{}-{}-{nanos:x}-{nickname}",
+        "{DIR_PREFIX}{}-{}-{nanos:x}-{nickname}",
         std::process::id(),
         COUNTER.fetch_add(1, Ordering::Relaxed),
     ));
@@ -90,11 +122,14 @@ fn torrc(data: &Path, log: &Path, nickname: &str, or_port: u16, auth_ports: [u16
          DirAuthority fakeauth orport={auth_or} no-v2 v3ident={v3ident} 127.0.0.1:{auth_dir} {fp}\n\
          UseDefaultFallbackDirs 0\n\
          # Loopback is a private address; without this a relay refuses to extend to its neighbours.\n\
-         ExtendAllowPrivateAddresses 1\n",
+         ExtendAllowPrivateAddresses 1\n\
+         # Exit on its own if this check dies without stopping it (C tor polls this PID).\n\
+         __OwningControllerProcess {owner}\n",
         data = data.display(),
         log = log.display(),
         v3ident = random_hex40(),
         fp = random_hex40(),
+        owner = std::process::id(),
     )
 }
 
@@ -192,6 +227,11 @@ impl TorRelay {
     /// The process ID (for the report).
     pub(crate) fn pid(&self) -> u32 {
         self.child.id()
+    }
+
+    /// The relay's own directory (torrc, log, DataDirectory), removed on drop.
+    pub(crate) fn dir(&self) -> &Path {
+        &self.dir
     }
 }
 
