@@ -410,3 +410,57 @@ fn check_netinfo(netinfo: &Netinfo<'_>, relay_ip: Ipv4Addr) -> Result<()> {
     );
     Ok(())
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// An Ed25519 certificate up to its extensions, with `extensions` after it.
+    fn cert(extensions: &[(u8, &[u8])]) -> Vec<u8> {
+        let mut c = vec![1, 4, 0, 0, 0, 0, 1];
+        c.extend_from_slice(&[0xcc; 32]);
+        c.push(u8::try_from(extensions.len()).expect("few"));
+        for (ty, data) in extensions {
+            c.extend_from_slice(&u16::try_from(data.len()).expect("short").to_be_bytes());
+            c.extend_from_slice(&[*ty, 0]);
+            c.extend_from_slice(data);
+        }
+        c.extend_from_slice(&[0x55; 64]); // signature
+        c
+    }
+
+    #[test]
+    fn signer_comes_from_extension_4() {
+        let signer = [9u8; 32];
+        let c = cert(&[(7, &[1, 2, 3]), (4, &signer)]);
+        assert_eq!(ed25519_cert_signer(&c).expect("parses"), Some(signer));
+        assert_eq!(
+            ed25519_cert_signer(&cert(&[(7, &[1])])).expect("parses"),
+            None
+        );
+    }
+
+    #[test]
+    fn truncated_certificate_is_an_error() {
+        let c = cert(&[(4, &[9u8; 32])]);
+        assert!(ed25519_cert_signer(&c[..50]).is_err());
+        assert!(ed25519_cert_signer(&c[..20]).is_err());
+    }
+
+    #[test]
+    fn netinfo_must_see_us_on_loopback() {
+        let relay = Ipv4Addr::new(127, 0, 0, 1);
+        let mut out = [0u8; 514];
+        let n = Netinfo::encode_parts(
+            LinkProtocol::V5,
+            0,
+            NetinfoAddr::Ipv4(Ipv4Addr::LOCALHOST),
+            &[NetinfoAddr::Ipv4(relay)],
+            &mut out,
+        )
+        .expect("encodes");
+        let good = Netinfo::decode(&out[5..n]).expect("decodes");
+        assert!(check_netinfo(&good, relay).is_ok());
+        assert!(check_netinfo(&good, Ipv4Addr::new(127, 0, 0, 2)).is_err());
+    }
+}

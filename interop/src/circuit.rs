@@ -423,3 +423,47 @@ pub(crate) fn descriptor_line<'a>(descriptor: &'a str, keyword: &str) -> Option<
             .map(str::trim)
     })
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_flip_changes_one_bit_of_one_key() {
+        let material: [u8; CIRCUIT_KEY_MATERIAL_LEN] =
+            core::array::from_fn(|i| u8::try_from(i).expect("small"));
+        let keys = CircuitKeys::split_kh_last(&material);
+        assert!(flipped_keys(&keys, KeyFlip::Df) != keys);
+        for which in [KeyFlip::Df, KeyFlip::Db, KeyFlip::Kf, KeyFlip::Kb] {
+            let f = flipped_keys(&keys, which);
+            let diff = |a: &[u8], b: &[u8]| {
+                a.iter()
+                    .zip(b)
+                    .map(|(x, y)| (x ^ y).count_ones())
+                    .sum::<u32>()
+            };
+            let bits = [
+                diff(f.df(), keys.df()),
+                diff(f.db(), keys.db()),
+                diff(f.kf(), keys.kf()),
+                diff(f.kb(), keys.kb()),
+                diff(f.kh(), keys.kh()),
+            ];
+            let expected = match which {
+                KeyFlip::Df => [1, 0, 0, 0, 0],
+                KeyFlip::Db => [0, 1, 0, 0, 0],
+                KeyFlip::Kf => [0, 0, 1, 0, 0],
+                KeyFlip::Kb => [0, 0, 0, 1, 0],
+            };
+            assert_eq!(bits, expected, "{which:?}");
+        }
+    }
+
+    #[test]
+    fn descriptor_lines_by_keyword() {
+        let d = "router a 127.0.0.1 9001 0 0\nntor-onion-key abc=\nntor-onion-key-crosscert 1\n";
+        assert_eq!(descriptor_line(d, "ntor-onion-key"), Some("abc="));
+        assert_eq!(descriptor_line(d, "router"), Some("a 127.0.0.1 9001 0 0"));
+        assert_eq!(descriptor_line(d, "onion-key"), None);
+    }
+}

@@ -128,3 +128,47 @@ impl RelayKeyFiles {
 pub(crate) fn hex(bytes: &[u8]) -> String {
     bytes.iter().map(|b| format!("{b:02X}")).collect()
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn write(name: &str, bytes: &[u8]) -> std::path::PathBuf {
+        let path = std::env::temp_dir().join(format!(
+            "onionskin-interop-test-{}-{name}",
+            std::process::id()
+        ));
+        fs::write(&path, bytes).expect("write");
+        path
+    }
+
+    fn tagged(header: &str, body: &[u8]) -> Vec<u8> {
+        let mut bytes = vec![0u8; 32];
+        bytes[..header.len()].copy_from_slice(header.as_bytes());
+        bytes.extend_from_slice(body);
+        bytes
+    }
+
+    #[test]
+    fn tagged_key_file_reads_its_body() {
+        let path = write("good", &tagged(ED25519_PUBLIC_HEADER, &[7; 32]));
+        let key: [u8; 32] = tagged_file(&path, ED25519_PUBLIC_HEADER).expect("reads");
+        assert_eq!(key, [7; 32]);
+        let _ = fs::remove_file(path);
+    }
+
+    #[test]
+    fn tagged_key_file_refuses_wrong_header_or_length() {
+        let wrong = write("header", &tagged(NTOR_KEY_HEADER, &[7; 32]));
+        assert!(tagged_file::<32>(&wrong, ED25519_PUBLIC_HEADER).is_err());
+        let short = write("short", &tagged(ED25519_PUBLIC_HEADER, &[7; 31]));
+        assert!(tagged_file::<32>(&short, ED25519_PUBLIC_HEADER).is_err());
+        let _ = fs::remove_file(wrong);
+        let _ = fs::remove_file(short);
+    }
+
+    #[test]
+    fn hex_is_upper_case() {
+        assert_eq!(hex(&[0x0a, 0xbc]), "0ABC");
+    }
+}

@@ -251,15 +251,92 @@ impl Drop for TorRelay {
 pub(crate) fn tor_version(tor: &Path) -> Result<[u32; 4]> {
     let out = Command::new(tor).arg("--version").output()?;
     let text = String::from_utf8_lossy(&out.stdout);
+    parse_tor_version(&text)
+        .ok_or_else(|| Error::new(format!("no version in `tor --version`: {text}")))
+}
+
+/// The version in `Tor version 0.4.9.11.` (or `... 0.4.8.16 (git-...)`).
+fn parse_tor_version(text: &str) -> Option<[u32; 4]> {
     let word = text
         .split_whitespace()
         .skip_while(|w| *w != "version")
-        .nth(1)
-        .ok_or_else(|| Error::new(format!("no version in `tor --version`: {text}")))?;
+        .nth(1)?;
     let mut parts = [0u32; 4];
-    for (slot, piece) in parts.iter_mut().zip(word.trim_end_matches('.').split('.')) {
-        let digits: String = piece.chars().take_while(char::is_ascii_digit).collect();
-        *slot = digits.parse().unwrap_or(0);
+    let mut pieces = word.trim_end_matches('.').split('.');
+    for slot in &mut parts {
+        let digits: String = pieces
+            .next()?
+            .chars()
+            .take_while(char::is_ascii_digit)
+            .collect();
+        *slot = digits.parse().ok()?;
     }
-    Ok(parts)
+    Some(parts)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn torrc_keeps_the_relay_on_loopback() {
+        let conf = torrc(
+            Path::new("/d/data"),
+            Path::new("/d/info.log"),
+            "n",
+            9001,
+            [9002, 9003],
+        );
+        for required in [
+            "ORPort 127.0.0.1:9001\n",
+            "Address 127.0.0.1\n",
+            "PublishServerDescriptor 0\n",
+            "SocksPort 0\n",
+            "UseDefaultFallbackDirs 0\n",
+            "ExitPolicy reject *:*\n",
+            "ExtendAllowPrivateAddresses 1\n",
+        ] {
+            assert!(conf.contains(required), "missing {required:?}");
+        }
+        let auth = conf
+            .lines()
+            .find(|l| l.starts_with("DirAuthority "))
+            .expect("a DirAuthority line");
+        assert!(auth.contains(" 127.0.0.1:9003 "), "{auth}");
+        assert!(auth.contains("orport=9002"), "{auth}");
+        // No address other than 127.0.0.1 anywhere.
+        for word in conf.split(|c: char| c.is_whitespace() || c == ':') {
+            if word.split('.').count() == 4 && word.split('.').all(|p| p.parse::<u8>().is_ok()) {
+                assert_eq!(word, "127.0.0.1");
+            }
+        }
+    }
+
+    #[test]
+    fn tor_versions_parse() {
+        assert_eq!(
+            parse_tor_version("Tor version 0.4.9.11.\nThis build of Tor is covered by"),
+            Some([0, 4, 9, 11])
+        );
+        assert_eq!(
+            parse_tor_version("Tor version 0.4.8.16 (git-0123abcd)."),
+            Some([0, 4, 8, 16])
+        );
+        assert_eq!(parse_tor_version("no such thing"), None);
+        assert!(parse_tor_version("Tor version 0.4.8.16.").expect("parses") < [0, 4, 9, 0]);
+    }
+
+    #[test]
+    fn free_ports_are_distinct_and_nonzero() {
+        let ports = free_ports(3).expect("three ports");
+        assert_eq!(ports.len(), 3);
+        assert!(ports.iter().all(|&p| p != 0));
+        assert!(ports[0] != ports[1] && ports[1] != ports[2] && ports[0] != ports[2]);
+    }
+
+    #[test]
+    fn our_own_process_is_not_gone() {
+        assert!(!process_gone(std::process::id()));
+        assert!(process_gone(u32::MAX));
+    }
 }
