@@ -444,7 +444,7 @@ fn three_hops_b(net: &Network) -> Result<String> {
 fn grant_cc(
     client: &ExtensionList<'_>,
     reply: &mut ExtensionWriter<'_>,
-) -> std::result::Result<(), HandshakeError> {
+) -> core::result::Result<(), HandshakeError> {
     if client.congestion_control_request() {
         let response = CircuitExtension::CongestionControlResponse(CongestionControlResponse {
             sendme_inc: 31,
@@ -487,7 +487,7 @@ fn published_keys(net: &Network) -> Result<Published> {
     ensure!(fp_hex.len() == 40, "descriptor fingerprint {fp_hex:?}");
     let mut node_id = [0u8; 20];
     for (b, pair) in node_id.iter_mut().zip(fp_hex.as_bytes().chunks_exact(2)) {
-        let s = std::str::from_utf8(pair).map_err(|_| Error::new("fingerprint"))?;
+        let s = core::str::from_utf8(pair).map_err(|_| Error::new("fingerprint"))?;
         *b = u8::from_str_radix(s, 16).map_err(|_| Error::new("fingerprint hex"))?;
     }
     let tap_pem = descriptor

@@ -5,6 +5,8 @@
 
 use crate::error::{Error, Result, bail, ensure};
 use crate::keyfiles::{RelayKeyFiles, hex};
+use core::net::{Ipv4Addr, SocketAddrV4};
+use core::time::Duration;
 use onionskin::DecodeError;
 use onionskin::codec::{
     AuthChallenge, CellMsg, Certs, ChannelCell, CircId, Command, LinkProtocol, Netinfo,
@@ -17,9 +19,8 @@ use rustls::{ClientConfig, ClientConnection, DigitallySignedStruct, SignatureSch
 use sha1::{Digest as _, Sha1};
 use sha2::Sha256;
 use std::io::{Read, Write};
-use std::net::{Ipv4Addr, SocketAddrV4, TcpStream};
+use std::net::TcpStream;
 use std::sync::Arc;
-use std::time::Duration;
 use x509_cert::der::Decode;
 
 /// Link protocols this client speaks (tor-spec 4.1): 4 and 5 both use 4-byte circuit IDs.
@@ -43,7 +44,7 @@ impl ServerCertVerifier for RelayCertVerifier {
         _server_name: &ServerName<'_>,
         _ocsp_response: &[u8],
         _now: UnixTime,
-    ) -> std::result::Result<ServerCertVerified, rustls::Error> {
+    ) -> core::result::Result<ServerCertVerified, rustls::Error> {
         Ok(ServerCertVerified::assertion())
     }
 
@@ -52,7 +53,7 @@ impl ServerCertVerifier for RelayCertVerifier {
         message: &[u8],
         cert: &CertificateDer<'_>,
         dss: &DigitallySignedStruct,
-    ) -> std::result::Result<HandshakeSignatureValid, rustls::Error> {
+    ) -> core::result::Result<HandshakeSignatureValid, rustls::Error> {
         rustls::crypto::verify_tls12_signature(message, cert, dss, &self.algorithms)
     }
 
@@ -61,7 +62,7 @@ impl ServerCertVerifier for RelayCertVerifier {
         message: &[u8],
         cert: &CertificateDer<'_>,
         dss: &DigitallySignedStruct,
-    ) -> std::result::Result<HandshakeSignatureValid, rustls::Error> {
+    ) -> core::result::Result<HandshakeSignatureValid, rustls::Error> {
         rustls::crypto::verify_tls13_signature(message, cert, dss, &self.algorithms)
     }
 
@@ -130,8 +131,8 @@ pub(crate) struct Channel {
     inbuf: Vec<u8>,
 }
 
-impl std::fmt::Debug for Channel {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+impl core::fmt::Debug for Channel {
+    fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
         f.debug_struct("Channel")
             .field("facts", &self.facts)
             .finish_non_exhaustive()
@@ -149,7 +150,7 @@ impl Channel {
         tcp.set_read_timeout(Some(READ_TIMEOUT))?;
         tcp.set_nodelay(true)?;
         // An IP address as server name: rustls then sends no SNI, as Tor clients do not.
-        let name = ServerName::IpAddress(std::net::IpAddr::V4(*addr.ip()).into());
+        let name = ServerName::IpAddress(core::net::IpAddr::V4(*addr.ip()).into());
         let conn = ClientConnection::new(tls_config()?, name)?;
         let mut chan = Self {
             tls: StreamOwned::new(conn, tcp),

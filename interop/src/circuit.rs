@@ -4,6 +4,7 @@
 
 use crate::channel::{Channel, RawCell};
 use crate::error::{Error, Result, bail, ensure};
+use core::net::SocketAddrV4;
 use onionskin::codec::extension::CircuitExtension;
 use onionskin::codec::{
     CellBody, CellMsg, CircId, Command, Create2, Destroy, DestroyReason, Extend2, Extended2,
@@ -15,7 +16,6 @@ use onionskin::keys::CIRCUIT_KEY_MATERIAL_LEN;
 use onionskin::relay_crypto::{ClientCircuit, ClientHop};
 use onionskin::{CircuitKeys, HandshakeError, KeyMaterial};
 use rand_core::OsRng;
-use std::net::SocketAddrV4;
 
 /// Cap on what a directory fetch may return (a descriptor is about 2-3 KB).
 const MAX_DIR_RESPONSE: usize = 256 * 1024;
@@ -108,8 +108,8 @@ pub(crate) struct Circuit {
     early_left: u8,
 }
 
-impl std::fmt::Debug for Circuit {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+impl core::fmt::Debug for Circuit {
+    fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
         f.debug_struct("Circuit")
             .field("id", &self.id)
             .field("hops", &self.crypto.len())
@@ -224,7 +224,7 @@ impl Circuit {
         &mut self,
         htype: HandshakeType,
         skin: &[u8],
-    ) -> Result<std::result::Result<Vec<u8>, DestroyReason>> {
+    ) -> Result<core::result::Result<Vec<u8>, DestroyReason>> {
         let msg = CellMsg::Create2(Create2::new(htype, skin)?);
         self.chan.send_msg(self.id, &msg)?;
         let cell = self.recv_on_circuit()?;
@@ -240,7 +240,7 @@ impl Circuit {
         htype: HandshakeType,
         skin: &[u8],
         target: &Target,
-    ) -> Result<std::result::Result<Vec<u8>, DestroyReason>> {
+    ) -> Result<core::result::Result<Vec<u8>, DestroyReason>> {
         // tor-spec 5.1.2's recommended order: IPv4, legacy identity, Ed25519 identity.
         let specs = [
             LinkSpec::Ipv4(target.addr),

@@ -1,6 +1,6 @@
 //! One error type for the whole check: every failure ends as a line of text in the report.
 
-use std::fmt;
+use core::fmt;
 
 /// Why a step failed, in words for the report.
 #[derive(Debug)]
@@ -25,7 +25,7 @@ impl fmt::Display for Error {
     }
 }
 
-impl std::error::Error for Error {}
+impl core::error::Error for Error {}
 
 macro_rules! from_error {
     ($($t:ty),* $(,)?) => {$(
@@ -48,7 +48,7 @@ from_error!(
 );
 
 /// Results of this crate.
-pub(crate) type Result<T> = std::result::Result<T, Error>;
+pub(crate) type Result<T> = core::result::Result<T, Error>;
 
 /// Returns early with an [`Error`] made from a format string.
 macro_rules! bail {

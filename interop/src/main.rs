@@ -16,9 +16,10 @@ mod error;
 mod keyfiles;
 mod relay;
 
+use core::panic::AssertUnwindSafe;
 use error::{Error, Result};
 use relay::TorRelay;
-use std::panic::{AssertUnwindSafe, catch_unwind};
+use std::panic::catch_unwind;
 use std::path::PathBuf;
 use std::process::ExitCode;
 use std::time::Instant;

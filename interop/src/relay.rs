@@ -6,15 +6,17 @@
 
 use crate::error::{Error, Result, bail};
 use crate::keyfiles::RelayKeyFiles;
-use std::fmt::Write as _;
+use core::fmt::Write as _;
+use core::net::{Ipv4Addr, SocketAddrV4};
+use core::sync::atomic::{AtomicU32, Ordering};
+use core::time::Duration;
 use std::fs;
-use std::net::{Ipv4Addr, SocketAddrV4, TcpListener, TcpStream};
+use std::net::{TcpListener, TcpStream};
 use std::os::unix::fs::{DirBuilderExt, PermissionsExt};
 use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Stdio};
-use std::sync::atomic::{AtomicU32, Ordering};
 use std::thread::sleep;
-use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
+use std::time::{Instant, SystemTime, UNIX_EPOCH};
 
 /// How long a relay may take to build its descriptor (about 1 s on loopback).
 const READY_TIMEOUT: Duration = Duration::from_secs(30);

@@ -1,6 +1,6 @@
-//! Command-line arguments: everything after `--` in `cargo bench --bench relay_cost -- ...`.
+//! Command-line arguments: everything after `--` in `cargo run --release -p relay-cost -- ...`.
 //!
-//! `cargo bench` itself passes `--bench` (and libtest-style flags may follow habit), so unknown
+//! Habit may add `cargo bench`'s `--bench` or libtest-style flags, so unknown
 //! flags are ignored with a note on stderr instead of aborting a minute-long run.
 
 use std::path::PathBuf;
@@ -10,7 +10,7 @@ pub(crate) const HELP: &str = "\
 relay_cost: what each Tor circuit handshake costs a relay, measured in one run.
 
 USAGE:
-    cargo bench --bench relay_cost [-- OPTIONS]
+    cargo run --release -p relay-cost [-- OPTIONS]
 
 MEASUREMENT:
     --quick                         CI-speed run (a few seconds; figures are rough)
@@ -173,10 +173,7 @@ fn non_negative(name: &str, v: &str) -> Result<f64, String> {
     }
 }
 
-// Benches are built with `--cfg test` but no test harness, so this module is dead there;
-// tests/relay_cost.rs runs it.
 #[cfg(test)]
-#[allow(unused)]
 mod tests {
     use super::*;
 

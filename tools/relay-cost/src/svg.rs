@@ -391,10 +391,7 @@ fn fmt_us(x: f64) -> String {
     }
 }
 
-// Benches are built with `--cfg test` but no test harness, so this module is dead there;
-// tests/relay_cost.rs runs it.
 #[cfg(test)]
-#[allow(unused)]
 mod tests {
     use super::*;
 

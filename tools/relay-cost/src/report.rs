@@ -103,7 +103,7 @@ pub(crate) struct PrimitiveResult {
     pub(crate) batch: u64,
 }
 
-/// One issue-9 target.
+/// One target the report checks a figure against.
 #[derive(Clone, Debug)]
 pub(crate) struct Target {
     pub(crate) id: &'static str,

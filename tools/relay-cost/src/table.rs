@@ -235,7 +235,7 @@ fn write_report(o: &mut String, r: &Report) -> core::fmt::Result {
     writeln!(o)?;
     writeln!(
         o,
-        "3. Yardsticks (issue 9): relay respond in units measured in the same run"
+        "3. Yardsticks: relay respond in units measured in the same run"
     )?;
     for h in &r.handshakes {
         writeln!(
@@ -431,10 +431,7 @@ pub(crate) fn short(id: &str) -> &str {
     }
 }
 
-// Benches are built with `--cfg test` but no test harness, so this module is dead there;
-// tests/relay_cost.rs runs it.
 #[cfg(test)]
-#[allow(unused)]
 mod tests {
     use super::*;
 

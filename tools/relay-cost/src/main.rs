@@ -1,11 +1,11 @@
 //! The relay cost report: what each Tor circuit handshake costs a relay, measured in one run.
 //!
-//! `cargo bench --bench relay_cost` (about a minute; `-- --quick` for a few seconds,
+//! `cargo run --release -p relay-cost` (about a minute; `-- --quick` for a few seconds,
 //! `-- --help` for the calculator's arguments). Prints a table on stdout, progress on stderr,
 //! and writes `report.json` and `report.svg` to `<target dir>/relay_cost/`.
 //!
 //! For TAP, ntor, ntor-v3 and CREATE_FAST it times client create, relay respond and client
-//! finish; the primitives each relay handshake cannot avoid (its floor) and the issue-9
+//! finish; the primitives each relay handshake cannot avoid (its floor) and the two
 //! yardsticks, interleaved with the handshakes round by round; relay throughput on one thread
 //! and on all cores; and turns the relay costs into the load of a client surge.
 //!
@@ -18,33 +18,19 @@ use rand_chacha::ChaCha20Rng;
 use rand_core::SeedableRng;
 use std::process::ExitCode;
 
-#[path = "relay_cost/args.rs"]
 mod args;
-#[path = "relay_cost/calc.rs"]
 mod calc;
-#[path = "relay_cost/cases.rs"]
 mod cases;
-#[path = "relay_cost/criterion_check.rs"]
 mod criterion_check;
-#[path = "relay_cost/error.rs"]
 mod error;
-#[path = "relay_cost/fixtures.rs"]
 mod fixtures;
-#[path = "relay_cost/floor.rs"]
 mod floor;
-#[path = "relay_cost/json.rs"]
 mod json;
-#[path = "relay_cost/machine.rs"]
 mod machine;
-#[path = "relay_cost/report.rs"]
 mod report;
-#[path = "relay_cost/sampler.rs"]
 mod sampler;
-#[path = "relay_cost/stats.rs"]
 mod stats;
-#[path = "relay_cost/svg.rs"]
 mod svg;
-#[path = "relay_cost/table.rs"]
 mod table;
 
 use cases::{Case, Spec};
@@ -111,7 +97,7 @@ fn progress(len: u64) -> ProgressBar {
 }
 
 fn run(a: &args::Args) -> Result<(), Error> {
-    // `cargo bench` always passes `--bench`; say so only for arguments the user typed.
+    // `--bench` is what `cargo bench` passes by habit; say so only for other arguments.
     for arg in a.ignored.iter().filter(|a| *a != "--bench") {
         eprintln!("relay_cost: ignoring argument {arg:?}");
     }

@@ -2,7 +2,7 @@
 //! C tor's defences switched on one by one.
 //!
 //! ```text
-//! cargo run --release --example surge [-- --cores N] [--seed S] [--quick]
+//! cargo run --release -p surge [-- --cores N] [--seed S] [--quick]
 //! ```
 //!
 //! Measures the handshake costs on this machine, then runs the deterministic simulation of
@@ -23,11 +23,8 @@
 // A command-line tool: printing is its job.
 #![allow(clippy::print_stdout, clippy::print_stderr)]
 
-#[path = "surge/measure.rs"]
 mod measure;
-#[path = "surge/sim.rs"]
 mod sim;
-#[path = "surge/svg.rs"]
 mod svg;
 
 use core::time::Duration;

@@ -1,10 +1,10 @@
 //! The seed's claims, reproduced on small, fast configurations of the surge simulation
-//! (`examples/surge/sim.rs`, shared with `cargo run --example surge`).
+//! (`src/sim.rs`, shared with `cargo run --release -p surge`).
 //!
 //! Costs are fixed here (ntor 100 µs, TAP 1000 µs) so the outcomes do not depend on the
 //! machine; the simulation is deterministic, so these are exact reruns, not samples.
 
-#[path = "../examples/surge/sim.rs"]
+#[path = "../src/sim.rs"]
 mod sim;
 
 use core::time::Duration;

@@ -170,10 +170,7 @@ pub(crate) fn populations(s: &Scenario) -> [Population; 4] {
     ]
 }
 
-// Benches are built with `--cfg test` but no test harness, so this module is dead there;
-// tests/relay_cost.rs runs it.
 #[cfg(test)]
-#[allow(unused)]
 mod tests {
     use super::*;
 
