@@ -166,6 +166,7 @@ impl RunningSha3 {
 }
 
 #[cfg(test)]
+#[allow(clippy::cast_possible_truncation, clippy::indexing_slicing)] // test data from small indices
 mod tests {
     use super::*;
     use sha1::Digest as _;
