@@ -290,7 +290,7 @@ pub fn client_finish(data: &[u8]) {
         None => return,
     };
     let mut skin = [0u8; 131];
-    let (state, len, _) = hazmat::client_start_with_secret(&X, &public(), &CM, &mut skin)
+    let (state, len, _) = hazmat::client_start_with_x(&X, &public(), &CM, &mut skin)
         .expect("the vector's client starts");
     assert_eq!(skin.get(..len), Some(&ONION_SKIN[..]));
     let mut sm = [0u8; MAX_SERVER_MESSAGE_LEN];

@@ -289,7 +289,7 @@ fn expected_relay(skin: &[u8]) -> Result<Expected, HandshakeError> {
 fn check_relay(skin: &[u8]) -> Option<Expected> {
     let mut rng = support::rng(support::RELAY);
     let result = match skin.try_into() {
-        Ok(s) => tap::server_respond(&mut rng, relay(), s),
+        Ok(s) => tap::relay_respond(&mut rng, relay(), s),
         Err(_) => Tap::relay_respond(&mut rng, relay(), skin, |_, _| None),
     };
     match (result, expected_relay(skin)) {

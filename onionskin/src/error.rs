@@ -190,3 +190,43 @@ impl From<EncodeError> for HandshakeError {
         }
     }
 }
+
+/// Why a key file or a key in a descriptor could not be read ([`crate::key_formats`]).
+///
+/// Key material is loaded once, off the handshake path; these errors say what was wrong with
+/// the encoding, never anything about secret values.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+#[non_exhaustive]
+pub enum KeyFormatError {
+    /// The file does not start with the header C tor writes for this kind of key.
+    WrongHeader,
+    /// The input has the wrong length.
+    WrongLength {
+        /// The length this format has.
+        expected: usize,
+        /// The length found.
+        found: usize,
+    },
+    /// Not valid base64 (a character outside the alphabet, misplaced padding).
+    BadBase64,
+    /// A DER or PEM encoding that does not parse, with the codec's reason.
+    BadEncoding(DecodeError),
+    /// The file's stored public key does not belong to its secret key.
+    KeyMismatch,
+}
+
+impl fmt::Display for KeyFormatError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Self::WrongHeader => f.write_str("not the key file header C tor writes"),
+            Self::WrongLength { expected, found } => {
+                write!(f, "key is {found} bytes long, {expected} expected")
+            }
+            Self::BadBase64 => f.write_str("invalid base64"),
+            Self::BadEncoding(e) => write!(f, "invalid key encoding: {e}"),
+            Self::KeyMismatch => f.write_str("stored public key does not match the secret key"),
+        }
+    }
+}
+
+impl core::error::Error for KeyFormatError {}

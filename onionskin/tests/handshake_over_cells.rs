@@ -192,7 +192,7 @@ fn tap_over_legacy_create_and_created() {
     assert_eq!(create.handshake_type(), onionskin::HandshakeType::TAP);
     let skin_in: &[u8; 186] = create.onion_skin().handshake_data().try_into().unwrap();
     let (relay_seed, reply) =
-        tap::server_respond(&mut ChaCha20Rng::seed_from_u64(7), &keys, skin_in).unwrap();
+        tap::relay_respond(&mut ChaCha20Rng::seed_from_u64(7), &keys, skin_in).unwrap();
 
     let mut back = vec![0u8; width.cell_len()];
     Created::new(&reply)

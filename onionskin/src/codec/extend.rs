@@ -182,8 +182,9 @@ impl<'a> LinkSpec<'a> {
     /// ([`encoded_len`](Self::encoded_len)).
     ///
     /// # Errors
-    /// As [`LinkSpecs::new`] for this one specifier, and [`EncodeError::BufferTooSmall`] if it
-    /// does not fit.
+    /// [`EncodeError::BufferTooSmall`] if it does not fit; for [`LinkSpec::Unrecognized`],
+    /// [`EncodeError::InvalidValue`] for a known type and [`EncodeError::TooLong`] for more
+    /// than 255 bytes.
     ///
     /// ```
     /// use onionskin::codec::LinkSpec;

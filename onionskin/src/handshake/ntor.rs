@@ -132,7 +132,7 @@ pub type RelaySecretKey = NtorOnionKey;
 /// Everything the relay side of ntor needs: the relay's identity digest, its current ntor
 /// onion key and, during a key rotation, the previous one (C tor keeps both for a while so
 /// that clients with an older descriptor still succeed).
-#[derive(Debug)]
+#[derive(Clone, Debug)]
 pub struct RelayKeys {
     identity: [u8; NODE_ID_LEN],
     /// Current, then previous. Without a previous key the current one fills both slots, so

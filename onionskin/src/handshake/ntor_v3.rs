@@ -227,6 +227,7 @@ pub type RelaySecretKey = NtorOnionKey;
 
 /// Everything the relay needs to answer: its identity, its current onion key, optionally
 /// the previous one (still accepted after a rotation), and `VER`.
+#[derive(Clone)]
 pub struct RelayKeys {
     identity: [u8; ID_LEN],
     current: RelaySecretKey,
@@ -1022,6 +1023,7 @@ impl CircuitHandshake for NtorV3 {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::codec::extension::{CongestionControlResponse, Extension, ExtensionType};
     use rand_chacha::ChaCha20Rng;
     use rand_core::SeedableRng;
 
@@ -1029,27 +1031,74 @@ mod tests {
         ChaCha20Rng::seed_from_u64(332)
     }
 
-    fn echo(cm: &[u8], sm: &mut [u8]) -> Option<usize> {
-        sm.get_mut(..cm.len())?.copy_from_slice(cm);
-        Some(cm.len())
+    /// Answers a congestion-control request and sends every unknown field back.
+    fn echo(
+        cm: &ExtensionList<'_>,
+        sm: &mut ExtensionWriter<'_>,
+    ) -> Result<(), HandshakeError> {
+        for field in cm.typed() {
+            match field.map_err(|_| HandshakeError::Malformed)? {
+                CircuitExtension::CongestionControlRequest => {
+                    sm.push(&CircuitExtension::CongestionControlResponse(
+                        CongestionControlResponse { sendme_inc: 31 },
+                    ))?;
+                }
+                other @ CircuitExtension::Unknown(_) => sm.push(&other)?,
+                _ => {}
+            }
+        }
+        Ok(())
     }
 
     #[test]
-    fn roundtrip_with_messages() {
+    fn roundtrip_with_typed_extensions() {
         let mut rng = rng();
         let relay = RelayKeys::new([1; 32], RelaySecretKey::generate(&mut rng));
-        let (state, skin) = ClientState::start(&mut rng, &relay.public_key(), b"hello").unwrap();
-        assert_eq!(skin.len(), ONION_SKIN_OVERHEAD + 5);
+        let unknown = Extension::new(ExtensionType(0x42), b"hello").unwrap();
+        let asked = [
+            CircuitExtension::CongestionControlRequest,
+            CircuitExtension::Unknown(unknown),
+        ];
+        let (state, skin) = ClientState::start(&mut rng, &relay.public_key(), &asked).unwrap();
+        // Count byte, CC request (2), unknown field (2 + 5).
+        assert_eq!(skin.len(), ONION_SKIN_OVERHEAD + 1 + 2 + 7);
         let (rk, reply) = relay_respond(&mut rng, &relay, skin.as_ref(), echo).unwrap();
-        assert_eq!(reply.len(), REPLY_OVERHEAD + 5);
-        let mut sm = [0u8; 16];
-        let (ck, n) = state.finish(reply.as_ref(), &mut sm).unwrap();
-        assert_eq!(&sm[..n], b"hello");
+        assert_eq!(reply.len(), REPLY_OVERHEAD + 1 + 3 + 7);
+        let (ck, sm) = state.finish(reply.as_ref()).unwrap();
+        let got: std::vec::Vec<_> = sm.extensions().typed().map(Result::unwrap).collect();
+        assert_eq!(
+            got,
+            [
+                CircuitExtension::CongestionControlResponse(CongestionControlResponse {
+                    sendme_inc: 31
+                }),
+                CircuitExtension::Unknown(unknown),
+            ]
+        );
         let mut a = [0u8; 300];
         let mut b = [0u8; 300];
         ck.expand_into(&mut a).unwrap();
         rk.expand_into(&mut b).unwrap();
         assert_eq!(a, b);
+    }
+
+    #[test]
+    fn no_extensions_is_the_byte_00_both_ways() {
+        let mut rng = rng();
+        let relay = RelayKeys::new([1; 32], RelaySecretKey::generate(&mut rng));
+        let (state, skin) = ClientState::start(&mut rng, &relay.public_key(), &[]).unwrap();
+        assert_eq!(skin.len(), ONION_SKIN_OVERHEAD + 1);
+        let mut seen = None;
+        let (_, reply) = relay_respond(&mut rng, &relay, skin.as_ref(), |cm, _| {
+            seen = Some(cm.as_bytes().to_vec());
+            Ok(())
+        })
+        .unwrap();
+        assert_eq!(seen.as_deref(), Some(&[0u8][..]));
+        assert_eq!(reply.len(), REPLY_OVERHEAD + 1);
+        let (_, sm) = state.finish(reply.as_ref()).unwrap();
+        assert_eq!(sm.as_bytes(), &[0]);
+        assert!(sm.extensions().is_empty());
     }
 
     #[test]
@@ -1059,27 +1108,66 @@ mod tests {
         let old_pub = *old.public_key();
         let relay = RelayKeys::new([1; 32], RelaySecretKey::generate(&mut rng)).with_previous(old);
         let pk = RelayPublicKey::new([1; 32], old_pub);
-        let (state, skin) = ClientState::start(&mut rng, &pk, b"").unwrap();
-        let (rk, reply) = relay_respond(&mut rng, &relay, skin.as_ref(), |_, _| Some(0)).unwrap();
-        let (ck, n) = state.finish(reply.as_ref(), &mut []).unwrap();
-        assert_eq!(n, 0);
+        let (state, skin) = ClientState::start(&mut rng, &pk, &[]).unwrap();
+        let (rk, reply) = relay_respond(&mut rng, &relay, skin.as_ref(), |_, _| Ok(())).unwrap();
+        let (ck, _) = state.finish(reply.as_ref()).unwrap();
         assert_eq!(ck.circuit_keys(), rk.circuit_keys());
+    }
+
+    #[test]
+    fn public_errors_are_distinct() {
+        let mut rng = rng();
+        let relay = RelayKeys::new([1; 32], RelaySecretKey::generate(&mut rng));
+        let accept = |_: &ExtensionList<'_>, _: &mut ExtensionWriter<'_>| Ok(());
+        // Another relay's identity: refused early.
+        let other = RelayPublicKey::new([2; 32], *relay.current().public_key());
+        let (_, skin) = ClientState::start(&mut rng, &other, &[]).unwrap();
+        assert_eq!(
+            relay_respond(&mut rng, &relay, skin.as_ref(), accept).err(),
+            Some(HandshakeError::WrongRelay)
+        );
+        // An onion key the relay does not hold.
+        let stale = RelayPublicKey::new([1; 32], *RelaySecretKey::generate(&mut rng).public_key());
+        let (_, skin) = ClientState::start(&mut rng, &stale, &[]).unwrap();
+        assert_eq!(
+            relay_respond(&mut rng, &relay, skin.as_ref(), accept).err(),
+            Some(HandshakeError::UnknownOnionKey)
+        );
+        // A bad MAC: the coarse failure.
+        let (_, skin) = ClientState::start(&mut rng, &relay.public_key(), &[]).unwrap();
+        let mut bad = skin.as_bytes().to_vec();
+        if let Some(last) = bad.last_mut() {
+            *last ^= 1;
+        }
+        assert_eq!(
+            relay_respond(&mut rng, &relay, &bad, accept).err(),
+            Some(HandshakeError::Failed)
+        );
+        // The callback's error is the handshake's.
+        let (_, skin) = ClientState::start(&mut rng, &relay.public_key(), &[]).unwrap();
+        assert_eq!(
+            relay_respond(&mut rng, &relay, skin.as_ref(), |_, _| {
+                Err(HandshakeError::MessageNotSupported)
+            })
+            .err(),
+            Some(HandshakeError::MessageNotSupported)
+        );
     }
 
     #[test]
     fn lengths_are_public_errors() {
         let mut rng = rng();
         let relay = RelayKeys::new([1; 32], RelaySecretKey::generate(&mut rng));
-        let cm = [0u8; MAX_CLIENT_MESSAGE_LEN + 1];
+        let big = [0u8; 255];
+        let field = CircuitExtension::Unknown(Extension::new(ExtensionType(9), &big).unwrap());
+        // 1 + 2 * 257 bytes do not fit MAX_CLIENT_MESSAGE_LEN.
         assert_eq!(
-            ClientState::start(&mut rng, &relay.public_key(), &cm).err(),
-            Some(HandshakeError::Malformed)
+            ClientState::start(&mut rng, &relay.public_key(), &[field, field]).err(),
+            Some(HandshakeError::BufferTooSmall)
         );
-        let (_, skin) = ClientState::start(&mut rng, &relay.public_key(), &cm[1..]).unwrap();
-        assert_eq!(skin.len(), MAX_ONION_SKIN_LEN);
-        let mut small = [0u8; 130];
+        let mut small = [0u8; ONION_SKIN_OVERHEAD];
         assert_eq!(
-            ClientState::start_into(&mut rng, &relay.public_key(), b"abc", &mut small).err(),
+            ClientState::start_into(&mut rng, &relay.public_key(), &[], &mut small).err(),
             Some(HandshakeError::BufferTooSmall)
         );
         for len in [0, 127, MAX_ONION_SKIN_LEN + 1] {
@@ -1089,40 +1177,34 @@ mod tests {
                 Some(HandshakeError::Malformed)
             );
         }
-        let (state, _) = ClientState::start(&mut rng, &relay.public_key(), b"").unwrap();
+        let (state, _) = ClientState::start(&mut rng, &relay.public_key(), &[]).unwrap();
         assert_eq!(
-            state.finish(&[0u8; 63], &mut []).err(),
+            state.finish(&[0u8; 63]).err(),
             Some(HandshakeError::Malformed)
         );
     }
 
     #[test]
-    fn server_message_buffer_limits() {
+    fn server_message_room() {
         let mut rng = rng();
         let relay = RelayKeys::new([1; 32], RelaySecretKey::generate(&mut rng));
-        let (state, skin) = ClientState::start(&mut rng, &relay.public_key(), b"").unwrap();
-        // The callback is offered exactly MAX_SERVER_MESSAGE_LEN bytes.
+        let (state, skin) = ClientState::start(&mut rng, &relay.public_key(), &[]).unwrap();
+        let body = [7u8; 200];
+        let field = CircuitExtension::Unknown(Extension::new(ExtensionType(9), &body).unwrap());
+        // Two 202-byte fields fit the 432 bytes a reply has room for; a third does not.
         let (_, reply) = relay_respond(&mut rng, &relay, skin.as_ref(), |_, sm| {
-            assert_eq!(sm.len(), MAX_SERVER_MESSAGE_LEN);
-            Some(sm.len())
+            sm.push(&field)?;
+            sm.push(&field)?;
+            assert_eq!(
+                sm.push(&field),
+                Err(crate::EncodeError::BufferTooSmall { needed: 1 + 3 * 202 })
+            );
+            Ok(())
         })
         .unwrap();
-        assert_eq!(reply.len(), MAX_REPLY_LEN);
-        // A callback claiming more than it was given is refused.
-        assert_eq!(
-            relay_respond(&mut rng, &relay, skin.as_ref(), |_, sm| Some(sm.len() + 1)).err(),
-            Some(HandshakeError::BufferTooSmall)
-        );
-        assert_eq!(
-            relay_respond(&mut rng, &relay, skin.as_ref(), |_, _| None).err(),
-            Some(HandshakeError::Failed)
-        );
-        // The client checks its own buffer before any crypto.
-        let mut short = [0u8; MAX_SERVER_MESSAGE_LEN - 1];
-        assert_eq!(
-            state.finish(reply.as_ref(), &mut short).err(),
-            Some(HandshakeError::BufferTooSmall)
-        );
+        assert_eq!(reply.len(), REPLY_OVERHEAD + 1 + 2 * 202);
+        let (_, sm) = state.finish(reply.as_ref()).unwrap();
+        assert_eq!(sm.extensions().len(), 2);
     }
 
     #[test]
@@ -1130,7 +1212,7 @@ mod tests {
         let mut rng = rng();
         let pk = RelayPublicKey::new([1; 32], [0; 32]);
         assert_eq!(
-            ClientState::start(&mut rng, &pk, b"").err(),
+            ClientState::start(&mut rng, &pk, &[]).err(),
             Some(HandshakeError::Failed)
         );
     }
@@ -1153,11 +1235,11 @@ mod tests {
     #[test]
     fn debug_hides_secrets() {
         let mut rng = rng();
-        let key = RelaySecretKey::from_bytes([0xab; 32]);
+        let key = RelaySecretKey::from_bytes(&[0xab; 32]);
         let s = std::format!("{key:?}");
         assert!(!s.contains("171, 171, 171"), "{s}");
         let relay = RelayKeys::new([1; 32], key);
-        let (state, _) = ClientState::start(&mut rng, &relay.public_key(), b"").unwrap();
+        let (state, _) = ClientState::start(&mut rng, &relay.public_key(), &[]).unwrap();
         assert_eq!(std::format!("{state:?}"), "ClientState { .. }");
     }
 }

@@ -54,7 +54,6 @@
 //! ```
 
 mod comb_table;
-mod der;
 mod dh;
 mod rsa;
 

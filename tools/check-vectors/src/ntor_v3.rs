@@ -135,7 +135,7 @@ fn check_case(case: &Value) -> Vec<String> {
     for _ in 0..2 {
         let Some((state, len, t)) = c.ok(
             "client start",
-            hazmat::client_start_with_secret(&x, &pk, &cm, &mut skin),
+            hazmat::client_start_with_x(&x, &pk, &cm, &mut skin),
         ) else {
             return c.errors;
         };
@@ -151,7 +151,7 @@ fn check_case(case: &Value) -> Vec<String> {
     for _ in 0..2 {
         let seen = RefCell::new(None);
         let mut reply = [0u8; ntor_v3::MAX_REPLY_LEN];
-        let r = hazmat::relay_respond_with_secret(
+        let r = hazmat::relay_respond_with_y(
             &y,
             &keys,
             &want_skin,
@@ -194,7 +194,7 @@ fn check_case(case: &Value) -> Vec<String> {
         let mut got_sm = [0u8; ntor_v3::MAX_REPLY_LEN];
         let Some((seed, n, t)) = c.ok(
             "client finish",
-            hazmat::client_finish_traced(state, &want_reply, &mut got_sm),
+            hazmat::client_finish_with_intermediates(state, &want_reply, &mut got_sm),
         ) else {
             return c.errors;
         };
@@ -243,7 +243,7 @@ fn check_reject_case(case: &Value) -> Vec<String> {
             let skin = hex_field(&mut c, case, "onionskin");
             let called = RefCell::new(false);
             let mut reply = [0u8; ntor_v3::MAX_REPLY_LEN];
-            let result = hazmat::relay_respond_with_secret(
+            let result = hazmat::relay_respond_with_y(
                 &y,
                 &keys,
                 &skin,
@@ -273,7 +273,7 @@ fn check_reject_case(case: &Value) -> Vec<String> {
             let mut skin = [0u8; ntor_v3::MAX_ONION_SKIN_LEN];
             let Some((state, len, _)) = c.ok(
                 "client start",
-                hazmat::client_start_with_secret(&x, &public_key(&r), &cm, &mut skin),
+                hazmat::client_start_with_x(&x, &public_key(&r), &cm, &mut skin),
             ) else {
                 return c.errors;
             };

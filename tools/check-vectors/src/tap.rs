@@ -126,7 +126,7 @@ fn check_case(c: &mut Checker, case: &Value, other: Option<&Value>) {
     let keys = RelayKeys::new(secret.clone(), None);
     if let Some((seed_relay, reply)) = c.ok(
         "relay respond",
-        hazmat::server_respond_with(&keys, &skin_want, &y),
+        hazmat::relay_respond_with_y(&keys, &skin_want, &y),
     ) {
         c.eq("reply", &reply, &reply_want);
         expect(c, "kh", &reply[128..], case, "kh");
@@ -147,7 +147,7 @@ fn check_case(c: &mut Checker, case: &Value, other: Option<&Value>) {
         .and_then(|k| onion_key(c, k))
     {
         let keys = RelayKeys::new(other_key, Some(secret.clone()));
-        match hazmat::server_respond_with(&keys, &skin_want, &y) {
+        match hazmat::relay_respond_with_y(&keys, &skin_want, &y) {
             Ok((_, reply)) => c.eq("reply via previous onion key", &reply, &reply_want),
             Err(e) => c.fail(format!("previous onion key not tried: {e:?}")),
         }
@@ -234,7 +234,7 @@ fn reject_server(c: &mut Checker, case: &Value) {
     }
     let keys = RelayKeys::new(secret, None);
     let result = match <&[u8; 186]>::try_from(skin.as_slice()) {
-        Ok(s) => hazmat::server_respond_with(&keys, s, &y).map(|_| ()),
+        Ok(s) => hazmat::relay_respond_with_y(&keys, s, &y).map(|_| ()),
         // Wrong length: through the generic layer, which takes any slice.
         Err(_) => {
             let mut rng = rand_core::OsRng;

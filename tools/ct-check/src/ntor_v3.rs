@@ -60,14 +60,14 @@ fn reference(ctx: &mut Ctx, use_previous: bool) -> Result<Reference, String> {
     let mut skin = [0u8; MAX_ONION_SKIN_LEN];
     let (_, len, _) = lib(
         "ntor-v3 start (unmarked)",
-        client_start_with_secret(&r.x, &r.public(), &r.cm, &mut skin),
+        client_start_with_x(&r.x, &r.public(), &r.cm, &mut skin),
     )?;
     r.skin = skin.get(..len).unwrap_or_default().to_vec();
     let mut reply = [0u8; MAX_REPLY_LEN];
     let sm = r.sm;
     let (seed, len, _) = lib(
         "ntor-v3 relay (unmarked)",
-        relay_respond_with_secret(&r.y, &relay, &r.skin, |_, out| answer(&sm, out), &mut reply),
+        relay_respond_with_y(&r.y, &relay, &r.skin, |_, out| answer(&sm, out), &mut reply),
     )?;
     r.reply = reply.get(..len).unwrap_or_default().to_vec();
     r.keys = keys_of(seed)?;
@@ -101,7 +101,7 @@ pub(crate) fn relay_respond(ctx: &mut Ctx) -> Result<(), String> {
         let mut reply = [0u8; MAX_REPLY_LEN];
         let (seed, len, _) = lib(
             "ntor-v3 relay",
-            relay_respond_with_secret(
+            relay_respond_with_y(
                 &marked(&r.y),
                 &relay,
                 &r.skin,
@@ -151,7 +151,7 @@ pub(crate) fn relay_reject(ctx: &mut Ctx) -> Result<(), String> {
             let mut called = false;
             expect_failed(
                 what,
-                relay_respond_with_secret(
+                relay_respond_with_y(
                     &marked(&r.y),
                     &relay,
                     skin,
@@ -169,7 +169,7 @@ pub(crate) fn relay_reject(ctx: &mut Ctx) -> Result<(), String> {
         let mut reply = [0u8; MAX_REPLY_LEN];
         expect_failed(
             "ntor-v3 relay, refused by the callback",
-            relay_respond_with_secret(
+            relay_respond_with_y(
                 &marked(&r.y),
                 &relay,
                 &r.skin,
@@ -191,7 +191,7 @@ pub(crate) fn client_finish(ctx: &mut Ctx) -> Result<(), String> {
         let mut skin = [0u8; MAX_ONION_SKIN_LEN];
         let (state, len, _) = lib(
             "ntor-v3 client start",
-            client_start_with_secret(&marked(&r.x), &r.public(), &marked(&r.cm), &mut skin),
+            client_start_with_x(&marked(&r.x), &r.public(), &marked(&r.cm), &mut skin),
         )?;
         let skin = skin.get_mut(..len).unwrap_or_default();
         vg::public(skin, why::WIRE);
@@ -199,7 +199,7 @@ pub(crate) fn client_finish(ctx: &mut Ctx) -> Result<(), String> {
         let mut sm = [0u8; MAX_REPLY_LEN];
         let (seed, n, _) = lib(
             "ntor-v3 client finish",
-            client_finish_traced(state, &r.reply, &mut sm),
+            client_finish_with_intermediates(state, &r.reply, &mut sm),
         )?;
         check_eq(
             "ntor-v3 server message",
@@ -234,7 +234,7 @@ pub(crate) fn client_reject(ctx: &mut Ctx) -> Result<(), String> {
             let mut skin = [0u8; MAX_ONION_SKIN_LEN];
             let (state, _, _) = lib(
                 "ntor-v3 client start",
-                client_start_with_secret(&marked(&r.x), &r.public(), &marked(&r.cm), &mut skin),
+                client_start_with_x(&marked(&r.x), &r.public(), &marked(&r.cm), &mut skin),
             )?;
             let mut sm = [0u8; MAX_REPLY_LEN];
             expect_failed(what, ClientState::finish(state, reply, &mut sm))?;

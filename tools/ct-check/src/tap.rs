@@ -122,7 +122,7 @@ pub(crate) fn relay_respond(ctx: &mut Ctx) -> Result<(), String> {
         };
         let (seed, mut reply) = lib(
             &format!("TAP relay {}", c.id),
-            server_respond_with(&keys, &c.skin, &marked(&c.y)),
+            relay_respond_with_y(&keys, &c.skin, &marked(&c.y)),
         )?;
         vg::public(&mut reply, why::WIRE);
         check_eq("TAP reply", &mut reply, &c.reply)?;
@@ -155,7 +155,7 @@ pub(crate) fn relay_reject(ctx: &mut Ctx) -> Result<(), String> {
         let y: [u8; 40] = array(&c, "y")?;
         for previous in [None, Some(&nth(&all, ctx.runs)?.key)] {
             let keys = marked_keys(key, previous);
-            expect_failed(id, server_respond_with(&keys, &skin, &marked(&y)))?;
+            expect_failed(id, relay_respond_with_y(&keys, &skin, &marked(&y)))?;
         }
         checked += 1;
     }

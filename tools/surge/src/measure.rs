@@ -47,7 +47,7 @@ where
 
 /// Measures the handshake costs used by the simulation and says where each comes from.
 pub(crate) fn measure(quick: bool) -> Costs {
-    use onionskin::handshake::{fast::CreateFast, ntor, ntor_v3, tap};
+    use onionskin::handshake::{fast::Fast, ntor, ntor_v3, tap};
     let iters = if quick { 50 } else { 400 };
     let mut rng = ChaCha20Rng::seed_from_u64(0x5eed);
     let ntor_keys = ntor::RelayKeys::new([0x42; 20], ntor::RelaySecretKey::generate(&mut rng));
