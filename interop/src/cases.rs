@@ -16,6 +16,7 @@ use onionskin::handshake::ntor::Ntor;
 use onionskin::handshake::ntor_v3::NtorV3;
 use onionskin::handshake::tap::{self, Tap};
 use onionskin::handshake::{HandshakeType, NtorOnionKey, ntor, ntor_v3};
+use onionskin::key_formats::{self, RsaIdentity};
 use onionskin::{HandshakeError, KeyMaterial};
 use rand_core::{OsRng, RngCore};
 
@@ -131,6 +132,20 @@ fn prove_hop(circ: &mut Circuit, hop: usize, relay: &TorRelay) -> Result<String>
     ))
 }
 
+/// The PEM block that follows the line `keyword` in a descriptor.
+fn descriptor_pem(descriptor: &str, keyword: &str) -> Option<String> {
+    let mut lines = descriptor.lines().skip_while(|l| *l != keyword).skip(1);
+    let mut block = String::new();
+    for line in lines.by_ref() {
+        block.push_str(line);
+        block.push('\n');
+        if line.starts_with("-----END ") {
+            return Some(block);
+        }
+    }
+    None
+}
+
 fn check_descriptor(descriptor: &str, keys: &RelayKeyFiles, nickname: &str) -> Result<()> {
     let router = descriptor_line(descriptor, "router").unwrap_or_default();
     ensure!(
@@ -140,16 +155,23 @@ fn check_descriptor(descriptor: &str, keys: &RelayKeyFiles, nickname: &str) -> R
     let ntor_key = descriptor_line(descriptor, "ntor-onion-key")
         .ok_or_else(|| Error::new("descriptor has no ntor-onion-key"))?;
     ensure!(
-        BASE64.decode(ntor_key)? == keys.ntor_public,
+        key_formats::parse_ntor_onion_key(ntor_key)? == keys.ntor_public_key(),
         "descriptor ntor-onion-key {ntor_key} is not secret_onion_key_ntor's"
+    );
+    let signing_key = descriptor_pem(descriptor, "signing-key")
+        .ok_or_else(|| Error::new("descriptor has no signing-key"))?;
+    let identity = RsaIdentity::from_pkcs1_pem(&signing_key)?;
+    ensure!(
+        identity.as_bytes() == &keys.node_id,
+        "descriptor signing-key is {identity}, not secret_id_key's"
     );
     let fp: String = descriptor_line(descriptor, "fingerprint")
         .unwrap_or_default()
         .split_whitespace()
         .collect();
     ensure!(
-        fp == hex(&keys.node_id),
-        "descriptor fingerprint {fp} is not SHA-1 of secret_id_key"
+        fp == identity.to_string(),
+        "descriptor fingerprint {fp} is not SHA-1 of its signing-key"
     );
     let ed = descriptor_line(descriptor, "master-key-ed25519").unwrap_or_default();
     ensure!(
@@ -341,7 +363,7 @@ fn wrong_node_id(net: &Network) -> Result<String> {
     let relay = net.relay(0)?;
     let mut id = relay.keys().node_id;
     id[0] ^= 0x80;
-    let key = ntor::RelayPublicKey::new(id, relay.keys().ntor_public);
+    let key = ntor::RelayPublicKey::new(id, relay.keys().ntor_public_key());
     let (_circ, outcome) = first_hop(net, 0, &RelayTarget::Ntor(&key), &[], None)?;
     expect_destroyed(outcome, DestroyReason::PROTOCOL)
 }
@@ -472,35 +494,22 @@ fn published_keys(net: &Network) -> Result<Published> {
     added(outcome)?;
     let descriptor = circ.fetch_own_descriptor(0, 1)?;
     circ.destroy()?;
-    let b64 = |kw| -> Result<[u8; 32]> {
-        let v = descriptor_line(&descriptor, kw)
-            .ok_or_else(|| Error::new(format!("descriptor has no {kw}")))?;
-        BASE64
-            .decode(v)?
-            .try_into()
-            .map_err(|_| Error::new(format!("{kw} is not 32 bytes")))
+    let line = |kw| {
+        descriptor_line(&descriptor, kw)
+            .ok_or_else(|| Error::new(format!("descriptor has no {kw}")))
     };
-    let fp_hex: String = descriptor_line(&descriptor, "fingerprint")
-        .unwrap_or_default()
-        .split_whitespace()
-        .collect();
-    ensure!(fp_hex.len() == 40, "descriptor fingerprint {fp_hex:?}");
-    let mut node_id = [0u8; 20];
-    for (b, pair) in node_id.iter_mut().zip(fp_hex.as_bytes().chunks_exact(2)) {
-        let s = core::str::from_utf8(pair).map_err(|_| Error::new("fingerprint"))?;
-        *b = u8::from_str_radix(s, 16).map_err(|_| Error::new("fingerprint hex"))?;
-    }
-    let tap_pem = descriptor
-        .split("onion-key\n")
-        .nth(1)
-        .and_then(|rest| rest.split("-----END RSA PUBLIC KEY-----").next())
-        .map(|body| format!("{body}-----END RSA PUBLIC KEY-----\n"))
-        .ok_or_else(|| Error::new("descriptor has no onion-key"))?;
+    let ed_id: [u8; 32] = BASE64
+        .decode(line("master-key-ed25519")?)?
+        .try_into()
+        .map_err(|_| Error::new("master-key-ed25519 is not 32 bytes"))?;
+    let pem = |kw| {
+        descriptor_pem(&descriptor, kw).ok_or_else(|| Error::new(format!("descriptor has no {kw}")))
+    };
     Ok(Published {
-        node_id,
-        ed_id: b64("master-key-ed25519")?,
-        ntor_onion_key: b64("ntor-onion-key")?,
-        tap_onion_key: tap::RelayPublicKey::from_pkcs1_pem(&tap_pem)?,
+        node_id: *RsaIdentity::from_pkcs1_pem(&pem("signing-key")?)?.as_bytes(),
+        ed_id,
+        ntor_onion_key: key_formats::parse_ntor_onion_key(line("ntor-onion-key")?)?,
+        tap_onion_key: tap::RelayPublicKey::from_pkcs1_pem(&pem("onion-key")?)?,
     })
 }
 
@@ -552,7 +561,8 @@ fn relay_side(net: &Network) -> Result<String> {
     Ok(format!(
         "the crate's relay side, loaded from secret_onion_key_ntor, secret_onion_key, \
          secret_id_key and ed25519_master_id_public_key, answered the crate's client using \
-         the published descriptor keys: {}; both ends agree",
+         the keys in the relay's descriptor (signing-key, ntor-onion-key, onion-key, \
+         master-key-ed25519): {}; both ends agree",
         done.join(", ")
     ))
 }

@@ -12,12 +12,12 @@ use onionskin::codec::{
     AuthChallenge, CellMsg, Certs, ChannelCell, CircId, Command, LinkProtocol, Netinfo,
     NetinfoAddr, PAYLOAD_LEN, Versions,
 };
+use onionskin::key_formats::RsaIdentity;
 use rustls::client::danger::{HandshakeSignatureValid, ServerCertVerified, ServerCertVerifier};
 use rustls::crypto::{CryptoProvider, WebPkiSupportedAlgorithms};
 use rustls::pki_types::{CertificateDer, ServerName, UnixTime};
 use rustls::{ClientConfig, ClientConnection, DigitallySignedStruct, SignatureScheme, StreamOwned};
-use sha1::{Digest as _, Sha1};
-use sha2::Sha256;
+use sha2::{Digest as _, Sha256};
 use std::io::{Read, Write};
 use std::net::TcpStream;
 use std::sync::Arc;
@@ -250,12 +250,12 @@ impl Channel {
                     let x509 = x509_cert::Certificate::from_der(cert)
                         .map_err(|e| Error::new(format!("type-2 certificate: {e}")))?;
                     let spki = &x509.tbs_certificate.subject_public_key_info;
-                    let rsa = spki.subject_public_key.raw_bytes();
-                    let fp: [u8; 20] = Sha1::digest(rsa).into();
+                    let identity =
+                        RsaIdentity::from_pkcs1_der(spki.subject_public_key.raw_bytes())?;
+                    let fp = *identity.as_bytes();
                     ensure!(
                         fp == keys.node_id,
-                        "CERTS identity {} is not the relay's fingerprint {}",
-                        hex(&fp),
+                        "CERTS identity {identity} is not the relay's fingerprint {}",
                         hex(&keys.node_id)
                     );
                     self.facts.fingerprint = fp;

@@ -45,6 +45,7 @@ from_error!(
     onionskin::HandshakeError,
     base64::DecodeError,
     onionskin::relay_crypto::RelayCryptoError,
+    onionskin::KeyFormatError,
 );
 
 /// Results of this crate.

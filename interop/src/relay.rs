@@ -24,12 +24,27 @@ const READY_TIMEOUT: Duration = Duration::from_secs(30);
 /// (`router_rebuild_descriptor`).
 const READY_LINE: &str = "Rebuilding relay descriptor";
 
-/// A running C tor relay. Dropping it kills the process by its PID, waits for it and removes
-/// its directory, on success, on error and on panic alike.
+/// A started tor process and its directory. Dropping it kills the process by its PID, waits
+/// for it and removes the directory, on success, on error and on panic alike.
 #[derive(Debug)]
-pub(crate) struct TorRelay {
+struct ProcessGuard {
     child: Child,
     dir: PathBuf,
+}
+
+impl Drop for ProcessGuard {
+    fn drop(&mut self) {
+        // SIGKILL by PID: this child only, never a search by name.
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+        let _ = fs::remove_dir_all(&self.dir);
+    }
+}
+
+/// A running C tor relay, ready to serve, with its key files read.
+#[derive(Debug)]
+pub(crate) struct TorRelay {
+    process: ProcessGuard,
     or_port: u16,
     nickname: String,
     keys: RelayKeyFiles,
@@ -165,52 +180,56 @@ impl TorRelay {
             .stderr(Stdio::null())
             .spawn()
             .map_err(|e| Error::new(format!("cannot run {}: {e}", tor.display())))?;
-        // From here on, Drop stops the process whatever happens.
-        let mut relay = Self {
-            child,
-            dir,
+        // From here on, the guard stops the process whatever happens.
+        let mut process = ProcessGuard { child, dir };
+        wait_ready(
+            &mut process,
+            SocketAddrV4::new(Ipv4Addr::LOCALHOST, or_port),
+        )?;
+        let keys = RelayKeyFiles::read(&data.join("keys"), &data.join("fingerprint"))?;
+        Ok(Self {
+            process,
             or_port,
             nickname: nickname.to_owned(),
-            keys: RelayKeyFiles::default(),
-        };
-        relay.wait_ready()?;
-        relay.keys = RelayKeyFiles::read(&data.join("keys"), &data.join("fingerprint"))?;
-        Ok(relay)
+            keys,
+        })
     }
+}
 
-    /// Waits for the readiness log line, then for the ORPort to accept a connection.
-    fn wait_ready(&mut self) -> Result<()> {
-        let log = self.dir.join("info.log");
-        let start = Instant::now();
-        loop {
-            if let Some(status) = self.child.try_wait()? {
-                bail!(
-                    "tor exited with {status} before it was ready; log tail:\n{}",
-                    self.log_tail()
-                );
-            }
-            let ready = fs::read_to_string(&log).is_ok_and(|s| s.contains(READY_LINE));
-            if ready && TcpStream::connect(self.addr()).is_ok() {
-                return Ok(());
-            }
-            if start.elapsed() > READY_TIMEOUT {
-                bail!(
-                    "tor not ready after {READY_TIMEOUT:?}; log tail:\n{}",
-                    self.log_tail()
-                );
-            }
-            sleep(Duration::from_millis(50));
+/// Waits for the readiness log line, then for the ORPort to accept a connection.
+fn wait_ready(process: &mut ProcessGuard, addr: SocketAddrV4) -> Result<()> {
+    let log = process.dir.join("info.log");
+    let start = Instant::now();
+    loop {
+        if let Some(status) = process.child.try_wait()? {
+            bail!(
+                "tor exited with {status} before it was ready; log tail:\n{}",
+                log_tail(&log)
+            );
         }
+        let ready = fs::read_to_string(&log).is_ok_and(|s| s.contains(READY_LINE));
+        if ready && TcpStream::connect(addr).is_ok() {
+            return Ok(());
+        }
+        if start.elapsed() > READY_TIMEOUT {
+            bail!(
+                "tor not ready after {READY_TIMEOUT:?}; log tail:\n{}",
+                log_tail(&log)
+            );
+        }
+        sleep(Duration::from_millis(50));
     }
+}
 
-    /// The last lines of the relay's info log, for error messages.
-    pub(crate) fn log_tail(&self) -> String {
-        let text = fs::read_to_string(self.dir.join("info.log")).unwrap_or_default();
-        let mut tail: Vec<&str> = text.lines().rev().take(15).collect();
-        tail.reverse();
-        tail.join("\n")
-    }
+/// The last lines of a relay's info log, for error messages.
+fn log_tail(log: &Path) -> String {
+    let text = fs::read_to_string(log).unwrap_or_default();
+    let mut tail: Vec<&str> = text.lines().rev().take(15).collect();
+    tail.reverse();
+    tail.join("\n")
+}
 
+impl TorRelay {
     /// The relay's ORPort.
     pub(crate) fn addr(&self) -> SocketAddrV4 {
         SocketAddrV4::new(Ipv4Addr::LOCALHOST, self.or_port)
@@ -228,21 +247,12 @@ impl TorRelay {
 
     /// The process ID (for the report).
     pub(crate) fn pid(&self) -> u32 {
-        self.child.id()
+        self.process.child.id()
     }
 
     /// The relay's own directory (torrc, log, DataDirectory), removed on drop.
     pub(crate) fn dir(&self) -> &Path {
-        &self.dir
-    }
-}
-
-impl Drop for TorRelay {
-    fn drop(&mut self) {
-        // SIGKILL by PID: this child only, never a search by name.
-        let _ = self.child.kill();
-        let _ = self.child.wait();
-        let _ = fs::remove_dir_all(&self.dir);
+        &self.process.dir
     }
 }
 
