@@ -2,6 +2,7 @@
 
 use crate::channel::Channel;
 use crate::circuit::{Circuit, Incoming, KeyFlip, Outcome, Target, descriptor_line};
+use crate::crate_relay::{CrateRelay, CrateRelayPublic};
 use crate::error::{Error, Result, bail, ensure};
 use crate::keyfiles::{RelayKeyFiles, hex};
 use crate::relay::TorRelay;
@@ -88,6 +89,10 @@ pub(crate) const CASES: &[Case] = &[
     (
         "relay side: the relay's key files answer the crate's client",
         relay_side,
+    ),
+    (
+        "relay side: C tor extends to a relay built on the crate",
+        crate_relay,
     ),
 ];
 
@@ -372,7 +377,7 @@ fn target(relay: &TorRelay) -> Target {
     Target {
         addr: relay.addr(),
         rsa_id: relay.keys().node_id,
-        ed_id: relay.keys().ed25519_id,
+        ed_id: Some(relay.keys().ed25519_id),
     }
 }
 
@@ -564,5 +569,93 @@ fn relay_side(net: &Network) -> Result<String> {
          the keys in the relay's descriptor (signing-key, ntor-onion-key, onion-key, \
          master-key-ed25519): {}; both ends agree",
         done.join(", ")
+    ))
+}
+
+/// BEGIN_DIR to hop `hop` on stream `stream`, expecting RELAY_CONNECTED from that hop.
+fn begin_dir_connected(circ: &mut Circuit, hop: usize, stream: u16) -> Result<()> {
+    circ.send_relay(hop, RelayCommand::BEGIN_DIR, stream, &[])?;
+    match circ.recv_relay()? {
+        Incoming::Relay {
+            hop: h,
+            command: RelayCommand::CONNECTED,
+            stream: s,
+            ..
+        } if h == hop && s == stream => Ok(()),
+        other => bail!("expected RELAY_CONNECTED from hop {hop}, got {other:?}"),
+    }
+}
+
+/// Two circuits through relay 0 to a relay built on the crate: ntor, then ntor-v3 with the
+/// congestion-control request. C tor's relay makes the link to it, forwards the CREATE2 and
+/// the relay cells; the crate answers everything on that side.
+fn crate_relay_circuits(net: &Network, public: &CrateRelayPublic) -> Result<String> {
+    let target = Target {
+        addr: public.addr,
+        rsa_id: public.node_id,
+        ed_id: None,
+    };
+    let first = net.relay(0)?;
+    let first_key = first.keys().ntor_public();
+    let ntor_key = ntor::RelayPublicKey::new(public.node_id, public.onion_key);
+    let mut circ = fresh_circuit(net, 0)?;
+    added(circ.create(&RelayTarget::Ntor(&first_key), &[], None)?)?;
+    added(circ.add_hop::<Ntor>(&ntor_key, &[], Some(&target))?)?;
+    begin_dir_connected(&mut circ, 1, 1)?;
+    circ.destroy()?;
+
+    let v3_key = ntor_v3::RelayPublicKey::new(public.ntor_v3_id, public.onion_key);
+    let mut circ = fresh_circuit(net, 0)?;
+    added(circ.create(&RelayTarget::Ntor(&first_key), &[], None)?)?;
+    let sm = added(circ.add_hop::<NtorV3>(&v3_key, CC_REQUEST, Some(&target))?)?;
+    ensure!(
+        cc_granted(&sm)? == Some(31),
+        "crate relay's message {sm:02x?}"
+    );
+    begin_dir_connected(&mut circ, 1, 1)?;
+    circ.destroy()?;
+    Ok(format!(
+        "{} ntor -> crate relay ntor, then ntor-v3 (cc)",
+        first.nickname()
+    ))
+}
+
+fn crate_relay(net: &Network) -> Result<String> {
+    // The crate cannot make RSA keys; an RSA-1024 key that C tor made serves as the crate
+    // relay's identity: relay 2's TAP onion key, which identifies nothing else.
+    let identity = tap::RelaySecretKey::from_pkcs1_pem(&net.relay(2)?.keys().tap_onion_pem)?;
+    let relay = CrateRelay::start(identity, 2)?;
+    let public = relay.public().clone();
+    let client = crate_relay_circuits(net, &public);
+    let served = relay.finish();
+    let first = net.relay(0)?;
+    let tail = || format!("; relay {}'s log:\n{}", first.nickname(), first.log_tail());
+    let (client, served) = match (client, served) {
+        (Ok(c), Ok(s)) => (c, s),
+        (c, s) => bail!(
+            "client: {:?}; crate relay: {:?}{}",
+            c.err(),
+            s.err(),
+            tail()
+        ),
+    };
+    ensure!(
+        served.answered == [HandshakeType::NTOR, HandshakeType::NTOR_V3],
+        "crate relay answered {:?}",
+        served.answered
+    );
+    ensure!(
+        served.begin_dirs == 2,
+        "{} BEGIN_DIRs reached the crate relay",
+        served.begin_dirs
+    );
+    Ok(format!(
+        "{client}; C tor opened link protocol {} (sent {:?}), the crate answered CREATE2 {:?}, \
+         RELAY_BEGIN_DIR x{} with RELAY_CONNECTED, got DESTROY {:?}",
+        served.link_version,
+        served.handshake_cells,
+        served.answered,
+        served.begin_dirs,
+        served.destroys
     ))
 }

@@ -95,8 +95,8 @@ pub(crate) struct Target {
     pub(crate) addr: SocketAddrV4,
     /// RSA identity fingerprint.
     pub(crate) rsa_id: [u8; 20],
-    /// Ed25519 identity.
-    pub(crate) ed_id: [u8; 32],
+    /// Ed25519 identity, if the relay has one to prove on its link.
+    pub(crate) ed_id: Option<[u8; 32]>,
 }
 
 /// A client circuit that owns its channel.
@@ -242,11 +242,13 @@ impl Circuit {
         target: &Target,
     ) -> Result<core::result::Result<Vec<u8>, DestroyReason>> {
         // tor-spec 5.1.2's recommended order: IPv4, legacy identity, Ed25519 identity.
-        let specs = [
+        let mut specs = vec![
             LinkSpec::Ipv4(target.addr),
             LinkSpec::LegacyId(&target.rsa_id),
-            LinkSpec::Ed25519Id(&target.ed_id),
         ];
+        if let Some(ed_id) = &target.ed_id {
+            specs.push(LinkSpec::Ed25519Id(ed_id));
+        }
         let extend2 = Extend2::new(LinkSpecs::from_slice(&specs)?, Create2::new(htype, skin)?)?;
         let mut payload = [0u8; PAYLOAD_LEN];
         RelayCell::encode_msg_into(&RelayMsg::Extend2(extend2), 0, &mut payload, &mut OsRng)?;

@@ -40,6 +40,7 @@ macro_rules! from_error {
 from_error!(
     std::io::Error,
     rustls::Error,
+    std::time::SystemTimeError,
     onionskin::DecodeError,
     onionskin::EncodeError,
     onionskin::HandshakeError,

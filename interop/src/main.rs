@@ -12,6 +12,7 @@
 mod cases;
 mod channel;
 mod circuit;
+mod crate_relay;
 mod error;
 mod keyfiles;
 mod relay;

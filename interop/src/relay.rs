@@ -245,6 +245,11 @@ impl TorRelay {
         &self.keys
     }
 
+    /// The last lines of the relay's info log (C tor's own account, for error messages).
+    pub(crate) fn log_tail(&self) -> String {
+        log_tail(&self.process.dir.join("info.log"))
+    }
+
     /// The process ID (for the report).
     pub(crate) fn pid(&self) -> u32 {
         self.process.child.id()
