@@ -2,15 +2,13 @@
 
 use crate::channel::Channel;
 use crate::circuit::{Circuit, Incoming, KeyFlip, Outcome, Target, descriptor_line};
-use crate::crate_relay::{CrateRelay, CrateRelayPublic};
+use crate::crate_relay::{CrateRelay, CrateRelayPublic, grant_cc};
 use crate::error::{Error, Result, bail, ensure};
 use crate::keyfiles::{RelayKeyFiles, hex};
 use crate::relay::TorRelay;
 use base64::Engine as _;
 use base64::engine::{DecodePaddingMode, GeneralPurpose, GeneralPurposeConfig};
-use onionskin::codec::extension::{
-    CircuitExtension, CongestionControlResponse, ExtensionList, ExtensionWriter,
-};
+use onionskin::codec::extension::{CircuitExtension, ExtensionList};
 use onionskin::codec::{DestroyReason, PAYLOAD_LEN, RelayCommand};
 use onionskin::handshake::dispatch::{self, ClientHandshake, RelayOnionKeys, RelayTarget};
 use onionskin::handshake::ntor::Ntor;
@@ -464,23 +462,6 @@ fn three_hops_b(net: &Network) -> Result<String> {
             (1, HopKind::NtorV3Empty),
         ],
     )
-}
-
-/// The relay's reply extensions, as C tor 0.4.9 answers: congestion control granted with
-/// `sendme_inc` 31 when asked for, nothing otherwise.
-fn grant_cc(
-    client: &ExtensionList<'_>,
-    reply: &mut ExtensionWriter<'_>,
-) -> core::result::Result<(), HandshakeError> {
-    if client.congestion_control_request() {
-        let response = CircuitExtension::CongestionControlResponse(CongestionControlResponse {
-            sendme_inc: 31,
-        });
-        reply
-            .push(&response)
-            .map_err(|_| HandshakeError::BufferTooSmall)?;
-    }
-    Ok(())
 }
 
 /// The published keys, as a client learns them: from the relay's own descriptor, fetched over

@@ -227,8 +227,9 @@ struct Keys {
     link_der: Vec<u8>,
 }
 
-/// Grants congestion control with `sendme_inc` 31, as C tor 0.4.9 does.
-fn grant_cc(
+/// The reply extensions of a relay built on the crate, as C tor 0.4.9 answers: congestion
+/// control granted with `sendme_inc` 31 when asked for (proposal 324), nothing otherwise.
+pub(crate) fn grant_cc(
     client: &ExtensionList<'_>,
     reply: &mut ExtensionWriter<'_>,
 ) -> core::result::Result<(), HandshakeError> {
