@@ -9,7 +9,7 @@ use crate::relay::TorRelay;
 use base64::Engine as _;
 use base64::engine::{DecodePaddingMode, GeneralPurpose, GeneralPurposeConfig};
 use onionskin::codec::extension::{CircuitExtension, ExtensionList};
-use onionskin::codec::{DestroyReason, PAYLOAD_LEN, RelayCommand};
+use onionskin::codec::{Command, DestroyReason, PAYLOAD_LEN, RelayCommand};
 use onionskin::handshake::dispatch::{self, ClientHandshake, RelayOnionKeys, RelayTarget};
 use onionskin::handshake::ntor::Ntor;
 use onionskin::handshake::ntor_v3::NtorV3;
@@ -624,6 +624,11 @@ fn crate_relay(net: &Network) -> Result<String> {
         served.answered == [HandshakeType::NTOR, HandshakeType::NTOR_V3],
         "crate relay answered {:?}",
         served.answered
+    );
+    ensure!(
+        served.handshake_cells.contains(&Command::NETINFO),
+        "C tor sent {:?} before CREATE2, no NETINFO",
+        served.handshake_cells
     );
     ensure!(
         served.begin_dirs == 2,
