@@ -189,7 +189,8 @@ fn link(net: &Network) -> Result<String> {
     let chan = Channel::open(relay.addr(), relay.keys())?;
     let facts = chan.facts();
     Ok(format!(
-        "link protocol {}, CERTS types {:?}, type-2 identity {} = fingerprint",
+        "link protocol {}, CERTS types {:?}, type-2 identity {} = fingerprint, \
+         type-4/5 Ed25519 signatures good, type-5 covers the TLS certificate",
         facts.version,
         facts.cert_types,
         hex(&facts.fingerprint)

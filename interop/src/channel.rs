@@ -228,9 +228,11 @@ impl Channel {
     }
 
     /// Checks the CERTS cell (tor-spec 4.2): the RSA identity certificate (type 2) must hash to
-    /// the relay's fingerprint, the RSA-to-Ed25519 cross-certificate (type 7) and the signing
-    /// key certificate (type 4) must name its Ed25519 identity, and the link certificate
-    /// (type 5) must cover the certificate the TLS handshake presented.
+    /// the relay's fingerprint, the RSA-to-Ed25519 cross-certificate (type 7) must name its
+    /// Ed25519 identity, the signing key certificate (type 4) must be signed by that identity,
+    /// and the link certificate (type 5), signed by the signing key, must cover the
+    /// certificate the TLS handshake presented. Ed25519 signatures are verified; RSA ones
+    /// are not.
     fn check_certs(&mut self, body: &[u8], keys: &RelayKeyFiles) -> Result<()> {
         let tls_cert = self
             .tls
@@ -242,6 +244,7 @@ impl Channel {
             .to_vec();
         let mut types = Vec::new();
         let mut checked = 0u8;
+        let (mut signing_cert, mut link_cert) = (None, None);
         for entry in Certs::decode(body)?.iter() {
             let (cert_type, cert) = (entry.cert_type, entry.body);
             types.push(cert_type);
@@ -262,29 +265,35 @@ impl Channel {
                     checked |= 1;
                 }
                 7 => {
+                    // RSA->Ed25519 cross-certificate: ED25519_KEY first (its RSA signature is
+                    // not checked here).
                     ensure!(
                         cert.get(..32) == Some(&keys.ed25519_id[..]),
                         "type-7 cross-certificate names another Ed25519 identity"
                     );
                     checked |= 2;
                 }
-                4 => {
-                    ensure!(
-                        ed25519_cert_signer(cert)? == Some(keys.ed25519_id),
-                        "type-4 certificate is not signed by the relay's Ed25519 identity"
-                    );
-                    checked |= 4;
-                }
-                5 => {
-                    let tls_digest: [u8; 32] = Sha256::digest(&tls_cert).into();
-                    ensure!(
-                        cert.get(7..39) == Some(&tls_digest[..]),
-                        "type-5 link certificate does not cover the TLS certificate"
-                    );
-                    checked |= 8;
-                }
+                4 => signing_cert = Some(Ed25519Cert::parse(cert)?),
+                5 => link_cert = Some(Ed25519Cert::parse(cert)?),
                 _ => {}
             }
+        }
+        // Type 4: the identity key signs the signing key; type 5: the signing key signs the
+        // SHA-256 of the TLS certificate (tor-spec 4.2, cert-spec 2.1).
+        if let Some(c) = signing_cert {
+            ensure!(
+                c.cert_type == 4 && c.signed_with == Some(keys.ed25519_id),
+                "type-4 certificate is not signed by the relay's Ed25519 identity"
+            );
+            c.verify(&keys.ed25519_id)?;
+            let link = link_cert.ok_or_else(|| Error::new("CERTS has no type-5 certificate"))?;
+            link.verify(&c.certified)?;
+            let tls_digest: [u8; 32] = Sha256::digest(&tls_cert).into();
+            ensure!(
+                link.cert_type == 5 && link.certified == tls_digest,
+                "type-5 link certificate does not cover the TLS certificate"
+            );
+            checked |= 4 | 8;
         }
         ensure!(
             checked == 15,
@@ -376,25 +385,69 @@ impl Drop for Channel {
     }
 }
 
-/// The key that signed an Ed25519 certificate (tor-spec cert-spec 2.2), from its
-/// "signed-with-ed25519-key" extension (type 4), if it has one.
-fn ed25519_cert_signer(cert: &[u8]) -> Result<Option<[u8; 32]>> {
-    let truncated = || Error::new("Ed25519 certificate truncated");
-    // VERSION, CERT_TYPE, EXPIRATION_DATE (4), CERT_KEY_TYPE, CERTIFIED_KEY (32), N_EXTENSIONS
-    let (_, rest) = cert.split_first_chunk::<39>().ok_or_else(truncated)?;
-    let (&n, mut rest) = rest.split_first().ok_or_else(truncated)?;
-    for _ in 0..n {
-        // ExtLength (2), ExtType, ExtFlags, ExtData
-        let (&[l0, l1, ext_type, _flags], tail) =
-            rest.split_first_chunk::<4>().ok_or_else(truncated)?;
-        let len = usize::from(u16::from_be_bytes([l0, l1]));
-        let data = tail.get(..len).ok_or_else(truncated)?;
-        if ext_type == 4 {
-            return Ok(data.try_into().ok());
+/// An Ed25519 certificate (cert-spec 2.1): `VERSION | CERT_TYPE | EXPIRATION_DATE (4) |
+/// CERT_KEY_TYPE | CERTIFIED_KEY (32) | N_EXTENSIONS | EXTENSIONS | SIGNATURE (64)`.
+#[derive(Debug)]
+struct Ed25519Cert<'a> {
+    cert_type: u8,
+    certified: [u8; 32],
+    /// The "signed-with-ed25519-key" extension (type 4), if present.
+    signed_with: Option<[u8; 32]>,
+    /// Everything the signature covers.
+    signed: &'a [u8],
+    signature: [u8; 64],
+}
+
+impl<'a> Ed25519Cert<'a> {
+    fn parse(cert: &'a [u8]) -> Result<Self> {
+        let truncated = || Error::new("Ed25519 certificate truncated");
+        let split = cert.len().checked_sub(64).ok_or_else(truncated)?;
+        let (signed, signature) = cert.split_at(split);
+        let (&[version, cert_type, _, _, _, _, _], rest) =
+            signed.split_first_chunk::<7>().ok_or_else(truncated)?;
+        ensure!(version == 1, "Ed25519 certificate version {version}");
+        let (certified, rest) = rest.split_first_chunk::<32>().ok_or_else(truncated)?;
+        let (&n, mut rest) = rest.split_first().ok_or_else(truncated)?;
+        let mut signed_with = None;
+        for _ in 0..n {
+            // ExtLength (2), ExtType, ExtFlags, ExtData
+            let (&[l0, l1, ext_type, _flags], tail) =
+                rest.split_first_chunk::<4>().ok_or_else(truncated)?;
+            let len = usize::from(u16::from_be_bytes([l0, l1]));
+            let data = tail.get(..len).ok_or_else(truncated)?;
+            if ext_type == 4 {
+                signed_with = Some(data.try_into().map_err(|_| truncated())?);
+            }
+            rest = tail.get(len..).unwrap_or_default();
         }
-        rest = tail.get(len..).unwrap_or_default();
+        ensure!(
+            rest.is_empty(),
+            "bytes after the Ed25519 certificate's extensions"
+        );
+        Ok(Self {
+            cert_type,
+            certified: *certified,
+            signed_with,
+            signed,
+            signature: signature.try_into().map_err(|_| truncated())?,
+        })
     }
-    Ok(None)
+
+    /// Checks the signature with `key`.
+    fn verify(&self, key: &[u8; 32]) -> Result<()> {
+        let key = ed25519_dalek::VerifyingKey::from_bytes(key)
+            .map_err(|e| Error::new(format!("Ed25519 key: {e}")))?;
+        key.verify_strict(
+            self.signed,
+            &ed25519_dalek::Signature::from_bytes(&self.signature),
+        )
+        .map_err(|_| {
+            Error::new(format!(
+                "type-{} certificate: bad Ed25519 signature",
+                self.cert_type
+            ))
+        })
+    }
 }
 
 /// Checks the relay's NETINFO (tor-spec 4.5): it must see us at 127.0.0.1 and list its own
@@ -416,36 +469,50 @@ fn check_netinfo(netinfo: &Netinfo<'_>, relay_ip: Ipv4Addr) -> Result<()> {
 mod tests {
     use super::*;
 
-    /// An Ed25519 certificate up to its extensions, with `extensions` after it.
-    fn cert(extensions: &[(u8, &[u8])]) -> Vec<u8> {
+    /// A type-4 certificate of `certified`, signed by `signer`, with `extensions`.
+    fn cert(
+        signer: &ed25519_dalek::SigningKey,
+        certified: [u8; 32],
+        extensions: &[(u8, &[u8])],
+    ) -> Vec<u8> {
+        use ed25519_dalek::Signer as _;
         let mut c = vec![1, 4, 0, 0, 0, 0, 1];
-        c.extend_from_slice(&[0xcc; 32]);
+        c.extend_from_slice(&certified);
         c.push(u8::try_from(extensions.len()).expect("few"));
         for (ty, data) in extensions {
             c.extend_from_slice(&u16::try_from(data.len()).expect("short").to_be_bytes());
             c.extend_from_slice(&[*ty, 0]);
             c.extend_from_slice(data);
         }
-        c.extend_from_slice(&[0x55; 64]); // signature
+        let signature = signer.sign(&c);
+        c.extend_from_slice(&signature.to_bytes());
         c
     }
 
     #[test]
-    fn signer_comes_from_extension_4() {
-        let signer = [9u8; 32];
-        let c = cert(&[(7, &[1, 2, 3]), (4, &signer)]);
-        assert_eq!(ed25519_cert_signer(&c).expect("parses"), Some(signer));
-        assert_eq!(
-            ed25519_cert_signer(&cert(&[(7, &[1])])).expect("parses"),
-            None
-        );
+    fn ed25519_certificate_parses_and_verifies() {
+        let signer = ed25519_dalek::SigningKey::from_bytes(&[5; 32]);
+        let public = signer.verifying_key().to_bytes();
+        let c = cert(&signer, [0xcc; 32], &[(7, &[1, 2, 3]), (4, &public)]);
+        let parsed = Ed25519Cert::parse(&c).expect("parses");
+        assert_eq!(parsed.cert_type, 4);
+        assert_eq!(parsed.certified, [0xcc; 32]);
+        assert_eq!(parsed.signed_with, Some(public));
+        assert!(parsed.verify(&public).is_ok());
+        let other = ed25519_dalek::SigningKey::from_bytes(&[6; 32]).verifying_key();
+        assert!(parsed.verify(&other.to_bytes()).is_err());
     }
 
     #[test]
-    fn truncated_certificate_is_an_error() {
-        let c = cert(&[(4, &[9u8; 32])]);
-        assert!(ed25519_cert_signer(&c[..50]).is_err());
-        assert!(ed25519_cert_signer(&c[..20]).is_err());
+    fn tampered_or_truncated_certificate_fails() {
+        let signer = ed25519_dalek::SigningKey::from_bytes(&[5; 32]);
+        let public = signer.verifying_key().to_bytes();
+        let mut c = cert(&signer, [0xcc; 32], &[(4, &public)]);
+        c[10] ^= 1;
+        let parsed = Ed25519Cert::parse(&c).expect("still parses");
+        assert!(parsed.verify(&public).is_err());
+        assert!(Ed25519Cert::parse(&c[..50]).is_err());
+        assert!(Ed25519Cert::parse(&c[..100]).is_err());
     }
 
     #[test]
