@@ -92,6 +92,12 @@ fn main() -> ExitCode {
                     .unwrap_or_else(|_| Err(Error::new("panicked")));
                 report(name, result);
             }
+            // C tor's own complaints while the cases ran, for the reader.
+            for r in &net.relays {
+                for warning in r.warnings() {
+                    println!("note: {} warned: {warning}", r.nickname());
+                }
+            }
             let pids: Vec<u32> = net.relays.iter().map(TorRelay::pid).collect();
             let dirs: Vec<PathBuf> = net.relays.iter().map(|r| r.dir().to_owned()).collect();
             drop(net);

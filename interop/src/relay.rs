@@ -250,6 +250,21 @@ impl TorRelay {
         log_tail(&self.process.dir.join("info.log"))
     }
 
+    /// The distinct `[warn]` messages the relay logged once it was ready (its start-up
+    /// warnings about the test configuration left out), without their timestamps.
+    pub(crate) fn warnings(&self) -> Vec<String> {
+        let text = fs::read_to_string(self.process.dir.join("info.log")).unwrap_or_default();
+        let mut seen: Vec<String> = Vec::new();
+        for line in text.lines().skip_while(|l| !l.contains(READY_LINE)) {
+            if let Some((_, msg)) = line.split_once("[warn] ") {
+                if !seen.iter().any(|s| s == msg) {
+                    seen.push(msg.to_owned());
+                }
+            }
+        }
+        seen
+    }
+
     /// The process ID (for the report).
     pub(crate) fn pid(&self) -> u32 {
         self.process.child.id()
