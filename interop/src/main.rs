@@ -3,8 +3,9 @@
 //! Starts three throwaway relays (loopback only, fresh DataDirectories), runs every case
 //! against them — link handshake, each circuit handshake with its keys proven by a directory
 //! fetch through tor1 relay crypto, negative controls, 3-hop circuits, the crate's relay side
-//! with the relays' own key files — prints one line per case and `N passed, N failed`, stops
-//! the relays by PID and exits non-zero on any failure.
+//! with the relays' own key files, and a relay built on the crate that a C tor relay extends
+//! to — prints one line per case and `N passed, N failed`, stops the relays by PID and exits
+//! non-zero on any failure.
 //!
 //! Usage: `cargo run -p onionskin-interop [-- --tor /path/to/tor]` (default `/usr/sbin/tor`,
 //! or `$ONIONSKIN_INTEROP_TOR`).
