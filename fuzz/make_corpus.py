@@ -266,3 +266,38 @@ write("dispatch_relay_respond", bytes([10, 0, 3, 0, len(v3_skin)]) + v3_skin)
 write("dispatch_relay_respond", bytes([1]) + b"ntorNTORntorNTOR" + ntor_skin0)
 write("dispatch_relay_respond", bytes([1]) + bytes.fromhex(t0["onionskin"]))
 write("dispatch_relay_respond", bytes([4, 1]))
+
+# Channel cells: a link-protocol byte (0 negotiating, 1: v3, 2: v4, 3: v5) and a stream.
+# A link handshake as a relay sends it (VERSIONS framed while negotiating, then CERTS,
+# AUTH_CHALLENGE, NETINFO and PADDING on v5), each vector cell on its own link, and cuts.
+def var_cell(circ_len, cmd, body):
+    return bytes(circ_len) + bytes([cmd]) + len(body).to_bytes(2, "big") + body
+
+
+def fixed_cell(circ_len, cmd, body):
+    return bytes(circ_len) + bytes([cmd]) + body + bytes(509 - len(body))
+
+
+versions = var_cell(2, 7, bytes([0, 3, 0, 4, 0, 5]))
+certs = var_cell(4, 129, bytes([2, 7, 0, 3, 1, 2, 3, 2, 0, 0]))
+challenge = var_cell(4, 130, bytes(range(32)) + bytes([0, 2, 0, 1, 0, 3]))
+netinfo = fixed_cell(4, 8, bytes([0x5f, 0, 0, 1, 4, 4, 127, 0, 0, 1, 2, 6, 16]) + bytes(15) + bytes([1, 9, 0]))
+padding = fixed_cell(4, 0, b"")
+vpadding = var_cell(4, 128, bytes(7))
+write("channel_cells", bytes([0]) + versions)
+write("channel_cells", bytes([3]) + certs + challenge + netinfo + padding + vpadding)
+write("channel_cells", bytes([3]) + certs + challenge[:20])
+write("channel_cells", bytes([1]) + fixed_cell(2, 8, bytes([0, 0, 0, 0, 4, 4, 10, 0, 0, 1, 0])))
+for c in vectors["cells"]:
+    link = c["link_protocol"]
+    write("channel_cells", bytes([{3: 1, 4: 2, 5: 3}[link]]) + bytes.fromhex(c["cell"]))
+
+# Relay cells and relay crypto: the tor1 vectors' plaintexts; for the relay side, a key seed,
+# a bit to flip, then those plaintexts.
+tor1 = load("tor1.json")
+plaintexts = [bytes.fromhex(cell["payload"]) for case in tor1["cases"] for cell in case["cells"]]
+for p in plaintexts[:12]:
+    write("relay_cell_roundtrip", p)
+write("relay_cell_roundtrip", bytes([2, 0, 0, 0, 1, 0, 0, 0, 0, 1, 0xf3]) + bytes(498))
+for i in range(4):
+    write("relay_crypto_relay", bytes(range(i, i + 32)) + bytes([i * 37]) + b"".join(plaintexts[i * 3:i * 3 + 3]))

@@ -1,4 +1,5 @@
-//! The properties the handshake fuzz targets check, one module per handshake.
+//! The properties the handshake, channel and relay-crypto fuzz targets check, one module per
+//! handshake or layer.
 //!
 //! Each `fuzz_targets/<name>.rs` is a one-line wrapper around a function here, and
 //! `tests/fuzz_regressions.rs` in the main crate includes this file (`#[path]`) to replay the
@@ -36,10 +37,12 @@
 //!
 //! Inputs start with a mode byte (taken modulo the number of modes), then the mode's data.
 
+pub mod channel;
 pub mod fast;
 pub mod formats;
 pub mod hs_ntor;
 pub mod ntor;
 pub mod ntor_v3;
+pub mod relay_crypto;
 pub mod support;
 pub mod tap;

@@ -11,6 +11,9 @@
 //! | cell bodies ([`CellBody`]) | [`Create`], [`Created`], [`CreateFast`], [`CreatedFast`], [`Create2`], [`Created2`], [`Destroy`] | tor-spec 5.1, 5.4 |
 //! | relay message bodies ([`RelayMsgBody`]) | [`Extend`], [`Extended`], [`Extend2`], [`Extended2`], [`LinkSpec`] | tor-spec 5.1.2, 6.1 |
 //! | ntor-v3 extensions | [`extension`] | proposal 332 |
+//! | the relay header of a decrypted relay cell | [`RelayCell`] | tor-spec 6.1 |
+//! | every cell on a channel: fixed and variable-length, circuit ID 0, framing a byte stream | [`ChannelCell`], [`ChannelCells`], [`LinkProtocol`], [`ChannelMsg`] | tor-spec 3, 4 |
+//! | link cells | [`Versions`], [`Netinfo`], [`Padding`], [`Vpadding`], [`Certs`], [`AuthChallenge`] | tor-spec 4 |
 //! | onion-service messages (INTRODUCE1/2, RENDEZVOUS1/2) | [`hs`] | rend-spec-v3 3.2, 3.3, 4.2 |
 //!
 //! [`CellMsg`] and [`RelayMsg`] decode any of these by command. The byte cursors the views
@@ -66,12 +69,16 @@
 use crate::{DecodeError, EncodeError};
 
 mod cell;
+mod channel;
 mod create;
 mod extend;
 pub mod extension;
 pub mod hs;
+mod link;
+mod relay_cell;
 
 pub use cell::{Cell, CellBody, CellMsg, CircId, CircIdWidth, Command};
+pub use channel::{ChannelCell, ChannelCells, ChannelMsg, LinkProtocol, VAR_CELL_MAX_HEADER_LEN};
 pub use create::{
     Create, Create2, CreateFast, Created, Created2, CreatedFast, Destroy, DestroyReason,
     LegacyOnionSkin,
@@ -80,6 +87,11 @@ pub use extend::{
     Extend, Extend2, Extended, Extended2, LinkSpec, LinkSpecIter, LinkSpecType, LinkSpecs,
     RelayCommand, RelayMsg, RelayMsgBody,
 };
+pub use link::{
+    AUTH_CHALLENGE_LEN, AuthChallenge, CertEntry, CertIter, Certs, Netinfo, NetinfoAddr,
+    NetinfoAddrIter, Padding, Versions, Vpadding,
+};
+pub use relay_cell::{RELAY_HEADER_LEN, RELAY_PADDING_GAP, RelayCell};
 
 /// Length of a fixed-size cell's body (tor-spec 0.2 `PAYLOAD_LEN`, C tor `CELL_PAYLOAD_SIZE`).
 pub const PAYLOAD_LEN: usize = 509;

@@ -39,6 +39,7 @@ pub mod kdf;
 pub mod key_formats;
 pub mod keys;
 pub mod relay;
+pub mod relay_crypto;
 
 pub use error::{DecodeError, EncodeError, HandshakeError, KeyFormatError};
 pub use handshake::{HandshakeType, KeyMaterial};

@@ -20,7 +20,7 @@
 mod fuzz_props;
 
 use core::panic::AssertUnwindSafe;
-use fuzz_props::{fast, formats, hs_ntor, ntor, ntor_v3, tap};
+use fuzz_props::{channel, fast, formats, hs_ntor, ntor, ntor_v3, relay_crypto, tap};
 use std::panic::catch_unwind;
 use std::path::{Path, PathBuf};
 
@@ -109,6 +109,21 @@ fn ntor_v3_extensions() {
 #[test]
 fn dispatch_relay_respond() {
     replay("dispatch_relay_respond", formats::dispatch_relay_respond);
+}
+
+#[test]
+fn channel_cells() {
+    replay("channel_cells", channel::channel_cells);
+}
+
+#[test]
+fn relay_cell_roundtrip() {
+    replay("relay_cell_roundtrip", relay_crypto::relay_cell);
+}
+
+#[test]
+fn relay_crypto_relay() {
+    replay("relay_crypto_relay", relay_crypto::relay_side);
 }
 
 fn case(file: &str, index: usize) -> serde_json::Value {

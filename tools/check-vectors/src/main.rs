@@ -20,6 +20,7 @@ mod kdf_tor;
 mod ntor;
 mod ntor_v3;
 mod tap;
+mod tor1;
 mod util;
 
 use std::process::ExitCode;
@@ -59,6 +60,7 @@ fn main() -> ExitCode {
             "ntor_v3_reject" => ntor_v3::check_reject(&doc, &mut report),
             "hs_ntor" => hs_ntor::check(&doc, &mut report),
             "hs_ntor_reject" => hs_ntor::check_reject(&doc, &mut report),
+            "tor1" => tor1::check(&doc, &mut report),
             _ => false,
         };
         if !known {

@@ -235,6 +235,18 @@ pub(crate) fn all() -> Vec<Path> {
             name: "TAP client reject (g^y range, KH)",
             run: crate::tap::client_reject,
         },
+        Path {
+            name: "tor1 relay crypto, 3 hops (keys, digests, plaintext secret)",
+            run: crate::relay_crypto::tor1_circuit,
+        },
+        Path {
+            name: "tor1 relay crypto reject (Recognized 0, wrong digest)",
+            run: crate::relay_crypto::tor1_reject,
+        },
+        Path {
+            name: "onion-service relay layer (SHA3-256, AES-256-CTR)",
+            run: crate::relay_crypto::hs_layer,
+        },
     ]
 }
 

@@ -7,7 +7,8 @@
 //! For TAP, ntor, ntor-v3 and CREATE_FAST it times client create, relay respond and client
 //! finish (for hs-ntor: INTRODUCE1, the service's INTRODUCE2 with 1 and 3 subcredentials, and
 //! RENDEZVOUS2); the primitives each relay handshake cannot avoid (its floor) and the two
-//! yardsticks, interleaved with the handshakes round by round; relay throughput on one thread
+//! yardsticks, and one hop's relay-cell crypto (so a handshake reads in relay cells),
+//! interleaved with the handshakes round by round; relay throughput on one thread
 //! and on all cores; and turns the relay costs into the load of a client surge.
 //!
 //! A home-made sampler rather than criterion, so everything is one process and one run, and
@@ -22,6 +23,7 @@ use std::process::ExitCode;
 mod args;
 mod calc;
 mod cases;
+mod cells;
 mod criterion_check;
 mod error;
 mod fixtures;
@@ -112,6 +114,7 @@ fn run(a: &args::Args) -> Result<(), Error> {
     let mut rng = ChaCha20Rng::seed_from_u64(0x6f6e_696f_6e73_6b69);
 
     let mut ms = floor::measurements(&mut rng)?;
+    ms.extend(cells::measurements(&mut rng)?);
     for c in &cases {
         ms.extend(c.measurements(&mut rng)?);
     }
