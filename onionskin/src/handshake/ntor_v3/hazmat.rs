@@ -8,6 +8,7 @@
 //! handshake (phase-1 keys, `KEY_SEED`, `ENC_KEY`).
 //!
 //! ```
+//! # #[cfg(feature = "hazmat")] {
 //! use onionskin::handshake::ntor_v3::{hazmat, RelayKeys, RelaySecretKey};
 //!
 //! let relay = RelayKeys::new([3; 32], RelaySecretKey::from_bytes([5; 32]));
@@ -20,6 +21,7 @@
 //! assert_eq!(trace.msg_mac, relay_trace.msg_mac);
 //! let (_, _, client_trace) = hazmat::client_finish_traced(state, &reply[..reply_len], &mut [])?;
 //! assert_eq!(client_trace.auth, relay_trace.auth);
+//! # }
 //! # Ok::<(), onionskin::HandshakeError>(())
 //! ```
 
