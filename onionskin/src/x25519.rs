@@ -20,6 +20,8 @@ mod base;
 // `pub(crate)` for `crate::avx2`, which implements `lanes::Lanes` with AVX2 instructions.
 pub(crate) mod field51;
 mod ladder;
+// The lane algorithm runs only on the AVX2 lanes; other targets compile it for its tests.
+#[cfg(any(target_arch = "x86_64", test))]
 pub(crate) mod lanes;
 
 use field51::{Fe, batch_invert};
