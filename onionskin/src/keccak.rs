@@ -13,6 +13,15 @@
 //! Everything here is constant-time: no branch or index depends on state or input bytes,
 //! only on lengths, which are public.
 
+#[cfg(feature = "hazmat")]
+mod exposed;
+#[cfg(feature = "hazmat")]
+#[cfg_attr(docsrs, doc(cfg(feature = "hazmat")))]
+pub use exposed::{
+    InputTooLong, MAX_CHAINED_OUTPUT_LEN, MAX_INPUT_LEN, f1600_portable, f1600_x4, sha3_256,
+    sha3_then_shake_x4, shake256,
+};
+
 use zeroize::{Zeroize, ZeroizeOnDrop};
 
 /// Operations on lanes of Keccak state: one 64-bit lane, or the same lane of several states
