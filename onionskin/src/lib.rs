@@ -51,6 +51,7 @@
 //! | `std` | yes | implies `alloc` |
 //! | `alloc` | via `std` | the [`relay`] module's queue and rate limiter, which hold growing state |
 //! | `tap` | yes | TAP (RSA-1024 and DH-1024), the legacy handshake; relays that never speak it can turn it off |
+//! | `arbitrary` | no | `arbitrary::Arbitrary` generators of well-formed onion skins, handshake cells and ntor-v3 extension lists, for fuzzers of code built on this crate (implies `std`) |
 //! | `hazmat` | no | deterministic entry points that take ephemeral secrets explicitly (known-answer tests, research); never for production, since a reused ephemeral key breaks every handshake |
 //!
 //! # Security
@@ -104,6 +105,9 @@ pub mod x25519;
 #[cfg(not(feature = "hazmat"))]
 mod x25519;
 
+#[cfg(feature = "arbitrary")]
+#[cfg_attr(docsrs, doc(cfg(feature = "arbitrary")))]
+pub mod arbitrary;
 pub mod codec;
 pub mod handshake;
 pub mod kdf;

@@ -446,4 +446,27 @@ mod tests {
             }
         }
     }
+
+    /// The AVX2 lanes compute the same points as the portable lanes, where the CPU has AVX2
+    /// (and under Miri built with `-C target-feature=+avx2`, which is how Miri checks the
+    /// AVX2 code: one case there, each ladder step being thousands of interpreted intrinsics).
+    #[cfg(target_arch = "x86_64")]
+    #[test]
+    fn avx2_lanes_match_portable_lanes() {
+        let Some(avx2) = crate::avx2::Avx2::detect() else {
+            std::eprintln!("no AVX2 on this CPU: only the portable lanes are tested");
+            return;
+        };
+        let ka = super::super::clamp([7; 32]);
+        let kb = super::super::clamp([200; 32]);
+        let cases = [[fe(9), fe(9)], [fe(9), fe(0xff)], [Fe::ZERO, fe(1)]];
+        let cases = if cfg!(miri) { &cases[1..2] } else { &cases[..] };
+        for &bases in cases {
+            let want = ladder2(Portable, [&*ka, &*kb], bases);
+            let got = avx2.ladder2([&*ka, &*kb], bases);
+            for (w, g) in want.iter().zip(&got) {
+                assert_eq!(w.0.mul(&g.1).to_bytes(), g.0.mul(&w.1).to_bytes());
+            }
+        }
+    }
 }
