@@ -10,6 +10,8 @@
 //! through a method that takes an `Avx2` by value, so holding one is the proof each
 //! `unsafe` block below relies on.
 #![allow(unsafe_code)]
+// With `reference-backends` the Keccak permutation comes from the `keccak` crate.
+#![cfg_attr(feature = "reference-backends", allow(dead_code))]
 
 use core::arch::x86_64::{
     __m256i, _mm256_add_epi64, _mm256_and_si256, _mm256_andnot_si256, _mm256_blend_epi32,

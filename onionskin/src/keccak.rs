@@ -13,6 +13,10 @@
 //! Everything here is constant-time: no branch or index depends on state or input bytes,
 //! only on lengths, which are public.
 
+// With `reference-backends` the permutation comes from the `keccak` crate, and the own one
+// serves only the tests.
+#![cfg_attr(feature = "reference-backends", allow(dead_code))]
+
 #[cfg(feature = "hazmat")]
 mod exposed;
 #[cfg(feature = "hazmat")]
@@ -189,6 +193,10 @@ pub(crate) fn permute<K: KeccakLanes>(k: K, a: &mut [K::V; 25]) {
 
 /// `Keccak-f[1600]` on one state.
 pub(crate) fn f1600(state: &mut [u64; 25]) {
+    // `reference-backends`: the `keccak` crate's permutation, the one `sha3` runs on.
+    #[cfg(feature = "reference-backends")]
+    ::keccak::f1600(state);
+    #[cfg(not(feature = "reference-backends"))]
     permute(Scalar, state);
 }
 
@@ -220,7 +228,8 @@ impl Zeroize for StepInput {
 /// pass (inactive ones uselessly, at no extra cost); without it, the active ones one after
 /// another.
 pub(crate) fn absorb_f1600x4(lanes: &mut Interleaved, step: &StepInput, active: [bool; 4]) {
-    #[cfg(target_arch = "x86_64")]
+    // `reference-backends`: one state after another on the `keccak` crate's permutation.
+    #[cfg(all(target_arch = "x86_64", not(feature = "reference-backends")))]
     if let Some(avx2) = crate::avx2::Avx2::detect() {
         avx2.keccak_absorb_f1600x4(lanes, &step.input, step.keep);
         return;
