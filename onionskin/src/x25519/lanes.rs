@@ -437,7 +437,10 @@ mod tests {
     fn portable_lanes_match_radix51_ladder() {
         let ka = super::super::clamp([7; 32]);
         let kb = super::super::clamp([200; 32]);
-        for bases in [[fe(3), fe(3)], [fe(9), fe(0xff)], [Fe::ZERO, fe(1)]] {
+        let cases = [[fe(3), fe(3)], [fe(9), fe(0xff)], [Fe::ZERO, fe(1)]];
+        // Under Miri one case: each ladder takes minutes there.
+        let cases = if cfg!(miri) { &cases[1..2] } else { &cases[..] };
+        for &bases in cases {
             let want = super::super::ladder::ladder([&*ka, &*kb], bases);
             let got = ladder2(Portable, [&*ka, &*kb], bases);
             for (w, g) in want.iter().zip(&got) {
