@@ -5,6 +5,8 @@
 
 use std::path::PathBuf;
 
+use crate::calc::{Era, Model};
+
 /// The usage text printed by `--help`.
 pub(crate) const HELP: &str = "\
 relay_cost: what each Tor circuit handshake costs a relay, measured in one run.
@@ -23,17 +25,23 @@ MEASUREMENT:
                                     figures (run `cargo bench --bench handshakes` and
                                     `--bench x25519` first)
 
-CAPACITY CALCULATOR (the 2013 botnet surge):
-    --clients N                     Tor clients building circuits [default: 5000000]
-    --circuits-per-client-hour X    new circuits each client builds per hour [default: 6]
-    --tap-share F                   share of onion skins that are TAP in the mixed
-                                    population, 0..1 [default: 0.9]
-    --relays N                      relays sharing the handshakes evenly [default: 4000];
-                                    a relay carrying 1 % of the load: --relays 100
-    --hops N                        handshakes per circuit [default: 3]
+CAPACITY MODEL (calibrated; every input is printed with its source):
+    --scenario 2013|today           2013: the botnet surge on 0.2.4 relays, 2013 hardware
+                                    (TAP at 1 ms, other handshakes at this run's ratios);
+                                    today: 0.4.9 relays, this run's costs [default: 2013]
+    --clients N                     clients at which loads are shown
+    --circuits-per-client-hour X    ordinary circuits each client builds per hour
+    --exploratory-factor X          × ordinary circuits for preemptive/timeout circuits
+    --rendezvous-per-client-hour X  onion-service rendezvous per client-hour
+    --retry-factor X                rendezvous attempts per rendezvous wanted
+    --top1-share F                  share of all handshakes the top 1 % of relays carry
+    --tap-share F                   TAP share of onion skins in the mixed population, 0..1
+    --relays N                      relays in the consensus
+    --hops N                        hops of an ordinary circuit
     --fast-first-hop yes|no         first hop uses CREATE_FAST, as 2013 clients did
-                                    [default: yes]
-    --cores N                       cores of the relay being sized [default: this machine's]
+    --cores N                       cores of the modelled relay
+                                    [2013: 2; today: this machine's logical cores]
+    --handshake-cpu-share F         share of the relay's CPU left for handshakes, 0..1
 
     -h, --help                      this text
 
@@ -54,30 +62,62 @@ pub(crate) struct Args {
     pub(crate) ignored: Vec<String>,
 }
 
-/// The capacity calculator's inputs.
-#[derive(Clone, Copy, Debug, PartialEq)]
+/// The capacity model's inputs: a scenario and the values the command line overrides.
+#[derive(Clone, Copy, Debug, Default, PartialEq)]
 pub(crate) struct Scenario {
-    pub(crate) clients: f64,
-    pub(crate) circuits_per_client_hour: f64,
-    pub(crate) tap_share: f64,
-    pub(crate) relays: f64,
-    pub(crate) hops: u32,
-    pub(crate) fast_first_hop: bool,
-    /// `None`: this machine's logical cores.
+    pub(crate) era: Option<Era>,
+    pub(crate) clients: Option<f64>,
+    pub(crate) circuits_per_client_hour: Option<f64>,
+    pub(crate) exploratory_factor: Option<f64>,
+    pub(crate) rendezvous_per_client_hour: Option<f64>,
+    pub(crate) retry_factor: Option<f64>,
+    pub(crate) top1_share: Option<f64>,
+    pub(crate) tap_share: Option<f64>,
+    pub(crate) relays: Option<f64>,
+    pub(crate) hops: Option<u32>,
+    pub(crate) fast_first_hop: Option<bool>,
     pub(crate) cores: Option<u32>,
+    pub(crate) handshake_cpu_share: Option<f64>,
 }
 
-impl Default for Scenario {
-    fn default() -> Self {
-        Self {
-            clients: 5_000_000.0,
-            circuits_per_client_hour: 6.0,
-            tap_share: 0.9,
-            relays: 4000.0,
-            hops: 3,
-            fast_first_hop: true,
-            cores: None,
+impl Scenario {
+    /// The model: the scenario's defaults with the overrides applied. `machine_cores` are
+    /// today's relay cores unless `--cores` says otherwise.
+    pub(crate) fn model(&self, machine_cores: u32) -> Model {
+        let mut m = match self.era.unwrap_or(Era::Y2013) {
+            Era::Y2013 => Model::y2013(),
+            Era::Today => Model::today(machine_cores),
+        };
+        let set = |dst: &mut f64, v: Option<f64>| {
+            if let Some(v) = v {
+                *dst = v;
+            }
+        };
+        set(&mut m.clients, self.clients);
+        set(
+            &mut m.circuits_per_client_hour,
+            self.circuits_per_client_hour,
+        );
+        set(&mut m.exploratory_factor, self.exploratory_factor);
+        set(
+            &mut m.rendezvous_per_client_hour,
+            self.rendezvous_per_client_hour,
+        );
+        set(&mut m.retry_factor, self.retry_factor);
+        set(&mut m.top1_share, self.top1_share);
+        set(&mut m.tap_share, self.tap_share);
+        set(&mut m.relays, self.relays);
+        set(&mut m.handshake_cpu_share, self.handshake_cpu_share);
+        if let Some(h) = self.hops {
+            m.hops = h;
         }
+        if let Some(f) = self.fast_first_hop {
+            m.fast_first_hop = f;
+        }
+        if let Some(c) = self.cores {
+            m.cores = c;
+        }
+        m
     }
 }
 
@@ -118,33 +158,48 @@ impl Args {
                 "--rounds" => a.rounds = Some(positive(&name, &value(&name)?)?),
                 "--threads" => a.threads = Some(positive(&name, &value(&name)?)?),
                 "--out" => a.out = Some(PathBuf::from(value(&name)?)),
-                "--clients" => s.clients = non_negative(&name, &value(&name)?)?,
-                "--circuits-per-client-hour" => {
-                    s.circuits_per_client_hour = non_negative(&name, &value(&name)?)?;
+                "--scenario" => {
+                    s.era = Some(match value(&name)?.as_str() {
+                        "2013" => Era::Y2013,
+                        "today" => Era::Today,
+                        other => return Err(format!("{name} takes 2013 or today, got {other:?}")),
+                    });
                 }
-                "--tap-share" => {
-                    let f = non_negative(&name, &value(&name)?)?;
-                    if f > 1.0 {
-                        return Err(format!("{name} must be between 0 and 1, got {f}"));
-                    }
-                    s.tap_share = f;
+                "--clients" => s.clients = Some(non_negative(&name, &value(&name)?)?),
+                "--circuits-per-client-hour" => {
+                    s.circuits_per_client_hour = Some(non_negative(&name, &value(&name)?)?);
+                }
+                "--exploratory-factor" => {
+                    s.exploratory_factor = Some(non_negative(&name, &value(&name)?)?);
+                }
+                "--rendezvous-per-client-hour" => {
+                    s.rendezvous_per_client_hour = Some(non_negative(&name, &value(&name)?)?);
+                }
+                "--retry-factor" => s.retry_factor = Some(non_negative(&name, &value(&name)?)?),
+                "--top1-share" => s.top1_share = Some(fraction(&name, &value(&name)?)?),
+                "--tap-share" => s.tap_share = Some(fraction(&name, &value(&name)?)?),
+                "--handshake-cpu-share" => {
+                    s.handshake_cpu_share = Some(fraction(&name, &value(&name)?)?);
                 }
                 "--relays" => {
-                    s.relays = non_negative(&name, &value(&name)?)?;
-                    if s.relays < 1.0 {
+                    let r = non_negative(&name, &value(&name)?)?;
+                    if r < 1.0 {
                         return Err(format!("{name} must be at least 1"));
                     }
+                    s.relays = Some(r);
                 }
                 "--hops" => {
-                    s.hops = u32::try_from(positive(&name, &value(&name)?)?)
-                        .map_err(|_| format!("{name}: too large"))?;
+                    s.hops = Some(
+                        u32::try_from(positive(&name, &value(&name)?)?)
+                            .map_err(|_| format!("{name}: too large"))?,
+                    );
                 }
                 "--fast-first-hop" => {
-                    s.fast_first_hop = match value(&name)?.as_str() {
+                    s.fast_first_hop = Some(match value(&name)?.as_str() {
                         "yes" | "true" | "1" => true,
                         "no" | "false" | "0" => false,
                         other => return Err(format!("{name} takes yes or no, got {other:?}")),
-                    };
+                    });
                 }
                 "--cores" => {
                     s.cores = Some(
@@ -164,6 +219,14 @@ fn positive(name: &str, v: &str) -> Result<usize, String> {
         Ok(n) if n > 0 => Ok(n),
         _ => Err(format!("{name} takes a positive integer, got {v:?}")),
     }
+}
+
+fn fraction(name: &str, v: &str) -> Result<f64, String> {
+    let f = non_negative(name, v)?;
+    if f > 1.0 {
+        return Err(format!("{name} must be between 0 and 1, got {f}"));
+    }
+    Ok(f)
 }
 
 fn non_negative(name: &str, v: &str) -> Result<f64, String> {
@@ -208,13 +271,38 @@ mod tests {
         ])
         .unwrap();
         assert!(a.quick);
-        let s = a.scenario;
-        assert_eq!(s.clients, 5e6);
-        assert_eq!(s.circuits_per_client_hour, 6.0);
-        assert_eq!(s.tap_share, 0.9);
-        assert_eq!(s.relays, 4000.0);
-        assert_eq!(s.cores, Some(2));
-        assert!(!s.fast_first_hop);
+        let m = a.scenario.model(8);
+        assert_eq!(m.clients, 5e6);
+        assert_eq!(m.circuits_per_client_hour, 6.0);
+        assert_eq!(m.tap_share, 0.9);
+        assert_eq!(m.relays, 4000.0);
+        assert_eq!(m.cores, 2);
+        assert!(!m.fast_first_hop);
+        assert_eq!(m.era, Era::Y2013);
+    }
+
+    #[test]
+    fn scenarios() {
+        assert_eq!(parse(&[]).unwrap().scenario.model(8), Model::y2013());
+        let a = parse(&[
+            "--scenario",
+            "today",
+            "--retry-factor=2",
+            "--top1-share",
+            "0.1",
+        ])
+        .unwrap();
+        let m = a.scenario.model(8);
+        assert_eq!(
+            m,
+            Model {
+                retry_factor: 2.0,
+                top1_share: 0.1,
+                ..Model::today(8)
+            }
+        );
+        assert!(parse(&["--scenario", "1999"]).is_err());
+        assert!(parse(&["--top1-share", "2"]).is_err());
     }
 
     #[test]

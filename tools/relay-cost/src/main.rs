@@ -188,19 +188,41 @@ fn run(a: &args::Args) -> Result<(), Error> {
 /// The chart's data from the report.
 fn chart(r: &report::Report) -> svg::Chart {
     let c = &r.capacity;
+    let m = &c.model;
+    // The binding relay (top 1 %) for every population, and the others for TAP-only.
+    let mut lines = Vec::new();
+    for (i, row) in c.table.rows.iter().enumerate().rev() {
+        for cell in &row.cells {
+            let first = i + 1 == c.table.rows.len();
+            if !first && cell.population != calc::Population::TapOnly {
+                continue;
+            }
+            if let Some(k) = cell.cores_per_client {
+                lines.push(svg::Line {
+                    label: format!(
+                        "{}, {}",
+                        cell.population.label(),
+                        row.label.trim_end_matches(" relay")
+                    ),
+                    cores_per_client: k,
+                });
+            }
+        }
+    }
     svg::Chart {
         title: format!(
             "onionskin {}: what Tor circuit handshakes cost a relay",
             env!("CARGO_PKG_VERSION")
         ),
         subtitle: format!(
-            "{}, {} logical cores, {}; capacity: {} circuits/client/hour, {} hops, {} relays",
+            "{}, {} logical cores, {}; capacity ({} scenario): {} relays, top 1 % carry {:.0} %, {} handshake cores",
             r.machine.cpu_model,
             r.machine.logical_cores,
             r.machine.timestamp,
-            c.scenario.circuits_per_client_hour,
-            c.scenario.hops,
-            c.scenario.relays
+            m.era.key(),
+            m.relays,
+            100.0 * m.top1_share,
+            m.handshake_cores()
         ),
         bars: r
             .handshakes
@@ -213,19 +235,9 @@ fn chart(r: &report::Report) -> svg::Chart {
                 floor: (h.floor_us > 0.0).then_some(h.floor_us),
             })
             .collect(),
-        lines: c
-            .loads
-            .iter()
-            .filter_map(|(p, l)| {
-                let l = l.as_ref()?;
-                Some(svg::Line {
-                    label: p.label(),
-                    cores_per_client: f64::from(c.cores) / l.saturation_clients,
-                })
-            })
-            .collect(),
-        cores: f64::from(c.cores),
-        clients: c.scenario.clients,
+        lines,
+        cores: m.handshake_cores(),
+        clients: m.clients,
     }
 }
 

@@ -216,7 +216,7 @@ fn write_svg(o: &mut String, c: &Chart) -> core::fmt::Result {
 
     // Panel 2: CPU load against client count, log-log: load is linear in clients, so every
     // population is a line of slope 1 and the vertical gap between lines is their cost ratio.
-    let (l2, r2) = (80.0, W - 220.0);
+    let (l2, r2) = (80.0, W - 290.0);
     let (t2, b2) = (top2 + 20.0, top2 + panel2_h);
     writeln!(
         o,

@@ -195,3 +195,21 @@ fn deterministic() {
     other.seed = 2;
     assert_ne!(sim::run(&c), sim::run(&other), "the seed matters");
 }
+
+/// Bots that launch k times as often load the relay like k times as many bots (the surge
+/// example sets the factor from the capacity model's rendezvous and retry rates).
+#[test]
+fn bot_launch_factor_scales_bot_load() {
+    let mut fast = small(TAP_ONLY, 300);
+    fast.bot_launch_factor = 3.0;
+    let many = small(TAP_ONLY, 900);
+    let (a, b) = (sim::run(&fast), sim::run(&many));
+    assert!(
+        (a.launches_per_sec / b.launches_per_sec - 1.0).abs() < 0.1,
+        "{} vs {}",
+        a.launches_per_sec,
+        b.launches_per_sec
+    );
+    let base = sim::run(&small(TAP_ONLY, 300));
+    assert!(a.launches_per_sec > 1.8 * base.launches_per_sec);
+}
