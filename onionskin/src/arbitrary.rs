@@ -1,6 +1,6 @@
 //! Generators for other projects' fuzzers (feature `arbitrary`): well-formed onion skins,
 //! handshake cells and ntor-v3 extension lists built from a fuzzer's bytes with the
-//! [`arbitrary`](::arbitrary) crate, so that a harness spends its time past this crate's
+//! [`arbitrary`] crate, so that a harness spends its time past this crate's
 //! length and framing checks.
 //!
 //! The codec's views borrow from their input, so the generators own their encoding and hand
