@@ -30,9 +30,14 @@
 //!   comes from the input, is parsed with the crate's extension codec on the receiving side,
 //!   and must arrive unchanged.
 //!
+//! * **Parsers for embedders** ([`formats`]): C tor's key files and descriptor keys, typed
+//!   ntor-v3 extension lists and the one-call relay dispatch: whatever parses writes back to
+//!   the same bytes; everything else is a typed error.
+//!
 //! Inputs start with a mode byte (taken modulo the number of modes), then the mode's data.
 
 pub mod fast;
+pub mod formats;
 pub mod ntor;
 pub mod ntor_v3;
 pub mod support;

@@ -92,6 +92,8 @@ mod bignum;
 #[cfg(target_arch = "x86_64")]
 mod avx2;
 mod ct;
+// Strict DER and PEM/base64 readers for Tor's key files (TAP's RSA keys, RSA identities).
+mod der;
 mod error;
 // Keccak-f[1600], SHA3-256 and SHAKE-256 for ntor-v3, four permutations at a time with AVX2.
 // Public only under `hazmat` (differential tests against sha3); ntor-v3 is its real user.
@@ -111,10 +113,11 @@ pub mod arbitrary;
 pub mod codec;
 pub mod handshake;
 pub mod kdf;
+pub mod key_formats;
 pub mod keys;
 pub mod relay;
 
-pub use error::{DecodeError, EncodeError, HandshakeError};
+pub use error::{DecodeError, EncodeError, HandshakeError, KeyFormatError};
 pub use handshake::{HandshakeType, KeyMaterial};
 pub use keys::CircuitKeys;
 

@@ -95,10 +95,19 @@ pub(crate) fn keys_of<K: onionskin::KeyMaterial>(seed: K) -> Result<[u8; KEYS_LE
 
 /// Checks that a rejection path rejected, with the one error a failed handshake gives.
 pub(crate) fn expect_failed<T>(what: &str, r: Result<T, HandshakeError>) -> Result<(), String> {
+    expect_error(what, r, HandshakeError::Failed)
+}
+
+/// Checks that a handshake was rejected with `want`.
+pub(crate) fn expect_error<T>(
+    what: &str,
+    r: Result<T, HandshakeError>,
+    want: HandshakeError,
+) -> Result<(), String> {
     match r {
-        Err(HandshakeError::Failed) => Ok(()),
-        Err(e) => Err(format!("{what}: expected Failed, got {e:?}")),
-        Ok(_) => Err(format!("{what}: accepted, expected Failed")),
+        Err(e) if e == want => Ok(()),
+        Err(e) => Err(format!("{what}: expected {want:?}, got {e:?}")),
+        Ok(_) => Err(format!("{what}: accepted, expected {want:?}")),
     }
 }
 

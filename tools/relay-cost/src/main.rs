@@ -36,7 +36,7 @@ mod table;
 use cases::{Case, Spec};
 pub(crate) use error::Error;
 use floor::FloorKind;
-use onionskin::handshake::fast::CreateFast;
+use onionskin::handshake::fast::Fast;
 use onionskin::handshake::ntor::Ntor;
 use onionskin::handshake::ntor_v3::NtorV3;
 use onionskin::handshake::tap::Tap;
@@ -52,7 +52,7 @@ fn handshakes() -> Vec<Box<dyn Case>> {
                 fixtures::NTOR_V3_RELAY_MESSAGE,
             ),
         ),
-        Box::new(Spec::<CreateFast>::new(
+        Box::new(Spec::<Fast>::new(
             "CREATE_FAST",
             FloorKind::Fast,
             fixtures::create_fast,
