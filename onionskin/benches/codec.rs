@@ -31,7 +31,7 @@ struct Vectors {
 }
 
 fn vectors() -> Vectors {
-    let doc: Value = serde_json::from_str(include_str!("../../test-vectors/cells.json")).unwrap();
+    let doc: Value = serde_json::from_str(include_str!("../test-vectors/cells.json")).unwrap();
     let hex = |v: &Value| hex::decode(v.as_str().unwrap()).unwrap();
     let cells = doc["cells"]
         .as_array()

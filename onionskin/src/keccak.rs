@@ -4,14 +4,27 @@
 //! Why not the `sha3` crate: an ntor-v3 relay computes fourteen permutations per handshake,
 //! and most of them belong to hashes that do not depend on each other (`KEY_SEED`, `verify`
 //! and the phase-1 KDF; then `msg_mac`, the final KDF and the start of `AUTH`). With AVX2
-//! the permutation is written once over a lane type ([`KeccakLanes`]) and run on four
+//! the permutation is written once over a lane type (`KeccakLanes`) and run on four
 //! states side by side, which costs about 1.3 scalar permutations (0.46 µs against 0.35 µs
-//! on the reference machine); [`Job`], [`Chain`] and [`run_chains`] schedule the hashes so
+//! on the reference machine); `Job`, `Chain` and `run_chains` schedule the hashes so
 //! that they share those permutations. Without AVX2 the same schedule runs one permutation
 //! at a time.
 //!
 //! Everything here is constant-time: no branch or index depends on state or input bytes,
 //! only on lengths, which are public.
+
+// With `reference-backends` the permutation comes from the `keccak` crate, and the own one
+// serves only the tests.
+#![cfg_attr(feature = "reference-backends", allow(dead_code))]
+
+#[cfg(feature = "hazmat")]
+mod exposed;
+#[cfg(feature = "hazmat")]
+#[cfg_attr(docsrs, doc(cfg(feature = "hazmat")))]
+pub use exposed::{
+    InputTooLong, MAX_CHAINED_OUTPUT_LEN, MAX_INPUT_LEN, f1600_portable, f1600_x4, sha3_256,
+    sha3_then_shake_x4, shake256,
+};
 
 use zeroize::{Zeroize, ZeroizeOnDrop};
 
@@ -180,6 +193,10 @@ pub(crate) fn permute<K: KeccakLanes>(k: K, a: &mut [K::V; 25]) {
 
 /// `Keccak-f[1600]` on one state.
 pub(crate) fn f1600(state: &mut [u64; 25]) {
+    // `reference-backends`: the `keccak` crate's permutation, the one `sha3` runs on.
+    #[cfg(feature = "reference-backends")]
+    ::keccak::f1600(state);
+    #[cfg(not(feature = "reference-backends"))]
     permute(Scalar, state);
 }
 
@@ -211,7 +228,8 @@ impl Zeroize for StepInput {
 /// pass (inactive ones uselessly, at no extra cost); without it, the active ones one after
 /// another.
 pub(crate) fn absorb_f1600x4(lanes: &mut Interleaved, step: &StepInput, active: [bool; 4]) {
-    #[cfg(target_arch = "x86_64")]
+    // `reference-backends`: one state after another on the `keccak` crate's permutation.
+    #[cfg(all(target_arch = "x86_64", not(feature = "reference-backends")))]
     if let Some(avx2) = crate::avx2::Avx2::detect() {
         avx2.keccak_absorb_f1600x4(lanes, &step.input, step.keep);
         return;

@@ -15,11 +15,21 @@
 // Without `hazmat` this module is crate-private, and until the handshakes call into it some of
 // its entry points have no user in such builds.
 #![cfg_attr(not(feature = "hazmat"), allow(dead_code, unreachable_pub))]
+// With `reference-backends` the entry points below come from x25519-dalek, and the ladders
+// serve only `portable` and the tests.
+#![cfg_attr(feature = "reference-backends", allow(dead_code))]
+
+#[cfg(feature = "reference-backends")]
+mod reference;
+#[cfg(feature = "reference-backends")]
+pub use reference::{x25519, x25519_base, x25519_base_and_pair, x25519_pair, x25519_two_bases};
 
 mod base;
 // `pub(crate)` for `crate::avx2`, which implements `lanes::Lanes` with AVX2 instructions.
 pub(crate) mod field51;
 mod ladder;
+// The lane algorithm runs only on the AVX2 lanes; other targets compile it for its tests.
+#[cfg(any(target_arch = "x86_64", test))]
 pub(crate) mod lanes;
 
 use field51::{Fe, batch_invert};
@@ -56,6 +66,7 @@ fn ladder2(scalars: [&[u8; 32]; 2], bases: [Fe; 2]) -> [(Fe, Fe); 2] {
     ladder::ladder_pair(scalars, bases)
 }
 
+#[cfg(not(feature = "reference-backends"))]
 /// Two variable-base multiplications over one base: `(scalar_a * u, scalar_b * u)`.
 ///
 /// This is the relay's `EXP(X, y)` and `EXP(X, b)` in ntor and ntor-v3.
@@ -67,6 +78,7 @@ pub fn x25519_pair(scalar_a: &[u8; 32], scalar_b: &[u8; 32], u: &[u8; 32]) -> ([
     (ra, rb)
 }
 
+#[cfg(not(feature = "reference-backends"))]
 /// One scalar over two bases: `(scalar * u1, scalar * u2)`.
 ///
 /// This is the ntor client's `EXP(Y, x)` and `EXP(B, x)`.
@@ -80,12 +92,14 @@ pub fn x25519_two_bases(scalar: &[u8; 32], u1: &[u8; 32], u2: &[u8; 32]) -> ([u8
     (r1, r2)
 }
 
+#[cfg(not(feature = "reference-backends"))]
 /// One variable-base multiplication `scalar * u`, the plain RFC 7748 `X25519` function.
 #[must_use]
 pub fn x25519(scalar: &[u8; 32], u: &[u8; 32]) -> [u8; 32] {
     portable::x25519(scalar, u)
 }
 
+#[cfg(not(feature = "reference-backends"))]
 /// Fixed-base multiplication `scalar * 9`: the public key of `scalar`, identical to
 /// `x25519_dalek::x25519(scalar, X25519_BASEPOINT_BYTES)`.
 #[must_use]
@@ -94,6 +108,7 @@ pub fn x25519_base(scalar: &[u8; 32]) -> [u8; 32] {
     r
 }
 
+#[cfg(not(feature = "reference-backends"))]
 /// Everything an ntor or ntor-v3 relay computes with its ephemeral key `y` and onion key `b`
 /// for a client's `X`: `(Y, EXP(X, y), EXP(X, b))` = `(y * 9, y * X, b * X)`, with one field
 /// inversion shared by the three results. Identical to [`x25519_base`] and [`x25519_pair`].

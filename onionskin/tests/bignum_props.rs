@@ -182,7 +182,7 @@ proptest! {
 /// The RSA keys of test-vectors/tap.json: (n, d, p, q).
 fn vector_keys() -> Vec<[BigUint; 4]> {
     let doc: serde_json::Value =
-        serde_json::from_str(include_str!("../../test-vectors/tap.json")).unwrap();
+        serde_json::from_str(include_str!("../test-vectors/tap.json")).unwrap();
     doc["cases"]
         .as_array()
         .unwrap()

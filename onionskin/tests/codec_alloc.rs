@@ -44,7 +44,7 @@ struct Inputs {
 
 fn inputs() -> Inputs {
     let doc: serde_json::Value =
-        serde_json::from_str(include_str!("../../test-vectors/cells.json")).unwrap();
+        serde_json::from_str(include_str!("../test-vectors/cells.json")).unwrap();
     let hex = |v: &serde_json::Value| hex::decode(v.as_str().unwrap()).unwrap();
     let frames = doc["cells"]
         .as_array()

@@ -18,7 +18,7 @@ use onionskin::codec::{
 };
 use serde_json::Value;
 
-const CELLS: &str = include_str!("../../test-vectors/cells.json");
+const CELLS: &str = include_str!("../test-vectors/cells.json");
 
 fn doc() -> Value {
     serde_json::from_str(CELLS).unwrap()

@@ -15,7 +15,7 @@ use onionskin::{HandshakeError, KeyMaterial, kdf};
 use serde_json::Value;
 
 fn load(name: &str) -> Vec<Value> {
-    let path = format!("{}/../test-vectors/{name}", env!("CARGO_MANIFEST_DIR"));
+    let path = format!("{}/test-vectors/{name}", env!("CARGO_MANIFEST_DIR"));
     let doc: Value = serde_json::from_str(&std::fs::read_to_string(path).unwrap()).unwrap();
     doc["cases"].as_array().unwrap().clone()
 }

@@ -153,7 +153,7 @@ fn tap_over_create2() {
     use onionskin::handshake::tap;
     // RSA key generation is out of scope; use the onion key of the first TAP vector.
     let doc: serde_json::Value =
-        serde_json::from_str(include_str!("../../test-vectors/tap.json")).unwrap();
+        serde_json::from_str(include_str!("../test-vectors/tap.json")).unwrap();
     let der = hex::decode(
         doc["cases"][0]["onion_key"]["private_der_pkcs1"]
             .as_str()
@@ -177,7 +177,7 @@ fn tap_over_legacy_create_and_created() {
     use onionskin::codec::{Create, Created};
     use onionskin::handshake::tap;
     let doc: serde_json::Value =
-        serde_json::from_str(include_str!("../../test-vectors/tap.json")).unwrap();
+        serde_json::from_str(include_str!("../test-vectors/tap.json")).unwrap();
     let der = hex::decode(
         doc["cases"][1]["onion_key"]["private_der_pkcs1"]
             .as_str()

@@ -92,7 +92,7 @@ fn reference_auth(
 #[test]
 fn low_order_list_matches_the_vector_file() {
     let path = format!(
-        "{}/../test-vectors/ntor_reject.json",
+        "{}/test-vectors/ntor_reject.json",
         env!("CARGO_MANIFEST_DIR")
     );
     let doc: serde_json::Value =

@@ -131,7 +131,7 @@ fn c_tor_test_vector() {
 #[test]
 fn vector_file_both_sides() {
     let doc: serde_json::Value =
-        serde_json::from_str(include_str!("../../test-vectors/ntor_v3.json")).unwrap();
+        serde_json::from_str(include_str!("../test-vectors/ntor_v3.json")).unwrap();
     let cases = doc["cases"].as_array().unwrap();
     assert_eq!(cases.len(), 8);
     for case in cases {

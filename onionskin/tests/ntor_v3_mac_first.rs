@@ -187,7 +187,7 @@ fn reject_vectors_never_exposed() {
     // (a public length error): bad MAC, altered ciphertext, wrong VER, wrong NODEID (twice),
     // unknown KEYID, and X = 0 with a MAC consistent with EXP(X,b) = 0.
     let doc: serde_json::Value =
-        serde_json::from_str(include_str!("../../test-vectors/ntor_v3_reject.json")).unwrap();
+        serde_json::from_str(include_str!("../test-vectors/ntor_v3_reject.json")).unwrap();
     let mut n = 0;
     for case in doc["cases"].as_array().unwrap() {
         if case["side"] != "server" || case["id"].as_str().unwrap().ends_with("truncated") {

@@ -27,7 +27,7 @@ fn doc(text: &str) -> Vec<Value> {
 }
 
 fn positive() -> Vec<Value> {
-    doc(include_str!("../../test-vectors/tap.json"))
+    doc(include_str!("../test-vectors/tap.json"))
 }
 
 fn h(v: &Value, name: &str) -> Vec<u8> {
@@ -117,7 +117,7 @@ fn previous_onion_key_is_tried() {
 
 #[test]
 fn reject_vectors() {
-    for case in doc(include_str!("../../test-vectors/tap_reject.json")) {
+    for case in doc(include_str!("../test-vectors/tap_reject.json")) {
         let id = case["id"].as_str().unwrap();
         match case["side"].as_str().unwrap() {
             "server" => {

@@ -10,7 +10,7 @@ fn dalek(k: [u8; 32], u: [u8; 32]) -> [u8; 32] {
 }
 
 proptest! {
-    #![proptest_config(ProptestConfig::with_cases(64))]
+    #![proptest_config(ProptestConfig::with_cases(1024))]
 
     #[test]
     fn pair_matches_dalek(a in any::<[u8; 32]>(), b in any::<[u8; 32]>(), u in any::<[u8; 32]>()) {
@@ -39,7 +39,7 @@ proptest! {
 }
 
 proptest! {
-    #![proptest_config(ProptestConfig::with_cases(64))]
+    #![proptest_config(ProptestConfig::with_cases(1024))]
 
     #[test]
     fn base_and_pair_matches_dalek(y in any::<[u8; 32]>(), b in any::<[u8; 32]>(), x in any::<[u8; 32]>()) {

@@ -94,7 +94,7 @@ pub(crate) fn to_value(r: &Report) -> Value {
     let t = &c.table;
     json!({
         "schema": SCHEMA,
-        "crate": { "name": env!("CARGO_PKG_NAME"), "version": env!("CARGO_PKG_VERSION") },
+        "crate": { "name": "onionskin", "version": crate::onionskin_version() },
         "timestamp": m.timestamp,
         "unix_time": m.unix_time,
         "machine": {

@@ -45,6 +45,16 @@ use onionskin::handshake::ntor::Ntor;
 use onionskin::handshake::ntor_v3::NtorV3;
 use onionskin::handshake::tap::Tap;
 
+/// The version of the onionskin crate being measured (this program's own version is not it),
+/// read from its manifest at compile time.
+pub(crate) fn onionskin_version() -> &'static str {
+    include_str!("../../../onionskin/Cargo.toml")
+        .lines()
+        .find_map(|l| l.strip_prefix("version = \""))
+        .and_then(|v| v.strip_suffix('"'))
+        .unwrap_or("unknown")
+}
+
 /// The handshakes in the report, one line each.
 fn handshakes() -> Vec<Box<dyn Case>> {
     vec![
@@ -219,7 +229,7 @@ fn chart(r: &report::Report) -> svg::Chart {
     svg::Chart {
         title: format!(
             "onionskin {}: what Tor circuit handshakes cost a relay",
-            env!("CARGO_PKG_VERSION")
+            onionskin_version()
         ),
         subtitle: format!(
             "{}, {} logical cores, {}; capacity ({} scenario): {} relays, top 1 % carry {:.0} %, {} handshake cores",

@@ -112,7 +112,7 @@ fn write_report(o: &mut String, r: &Report) -> core::fmt::Result {
     writeln!(
         o,
         "onionskin {} relay cost report, {}{}",
-        env!("CARGO_PKG_VERSION"),
+        crate::onionskin_version(),
         m.timestamp,
         if r.quick {
             " (--quick: rough figures)"

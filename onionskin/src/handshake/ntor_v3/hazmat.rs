@@ -13,6 +13,7 @@
 //! message and writes the relay's message, returning its length, or `None` to refuse.
 //!
 //! ```
+//! # #[cfg(feature = "hazmat")] {
 //! use onionskin::handshake::ntor_v3::{hazmat, RelayKeys, RelaySecretKey};
 //!
 //! let relay = RelayKeys::new([3; 32], RelaySecretKey::from_bytes(&[5; 32]));
@@ -26,6 +27,7 @@
 //! let (_, _, client_trace) =
 //!     hazmat::client_finish_with_intermediates(state, &reply[..reply_len], &mut [])?;
 //! assert_eq!(client_trace.auth, relay_trace.auth);
+//! # }
 //! # Ok::<(), onionskin::HandshakeError>(())
 //! ```
 

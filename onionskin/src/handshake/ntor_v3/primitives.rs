@@ -35,10 +35,11 @@ const T_AUTH: &[u8] = b"ntor3-curve25519-sha3_256-1:auth_final";
 
 /// `ENCAP(t)` plus the inputs of the longest hash of each kind must fit a [`Job`]: checked
 /// here, so that no input is ever cut short.
-const fn encap(len: usize) -> usize {
-    8 + len
-}
 const _: () = {
+    // Inside the block: Rust 1.85 counts a use in an anonymous const as no use at all.
+    const fn encap(len: usize) -> usize {
+        8 + len
+    }
     let phase1 = encap(T_MSGKDF.len()) + 4 * 32 + PROTOID.len() + encap(MAX_VERIFICATION_LEN);
     let mac = encap(T_MSGMAC.len()) + encap(32) + 3 * 32 + MAX_CLIENT_MESSAGE_LEN;
     let seed = encap(T_KEY_SEED.len()) + 6 * 32 + PROTOID.len() + encap(MAX_VERIFICATION_LEN);
