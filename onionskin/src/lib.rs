@@ -1,8 +1,8 @@
 #![doc = include_str!("../../README.md")]
 #![no_std]
 #![cfg_attr(docsrs, feature(doc_cfg))]
-// `deny`, not `forbid`: src/avx2.rs alone allows `unsafe`, for AVX2 intrinsics that run only
-// behind a CPUID check.
+// `deny`, not `forbid`: src/simd.rs and its submodules alone allow `unsafe`, for AVX2 and
+// AVX-512 IFMA intrinsics that run only behind a CPUID check.
 #![deny(unsafe_code)]
 
 #[cfg(feature = "alloc")]
@@ -18,9 +18,12 @@ pub mod bignum;
 #[cfg(all(feature = "tap", not(feature = "hazmat")))]
 #[allow(unreachable_pub, dead_code)]
 mod bignum;
-// AVX2 lanes for the X25519 ladders and Keccak; the crate's one `unsafe` module.
+// AVX2 and AVX-512 IFMA lanes for the X25519 ladders and Keccak; the crate's one `unsafe`
+// module.
 #[cfg(target_arch = "x86_64")]
-mod avx2;
+mod simd;
+#[cfg(target_arch = "x86_64")]
+use simd::avx2;
 mod ct;
 mod error;
 // Keccak-f[1600], SHA3-256 and SHAKE-256 for ntor-v3, four permutations at a time with AVX2.

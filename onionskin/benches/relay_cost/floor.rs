@@ -288,7 +288,8 @@ fn padded_u1024(x: &U1024) -> [u8; 128] {
 /// The first TAP vector's onion key (an RSA-1024 key made for the vectors), as the crate's
 /// TAP key and as numbers for the num-bigint cross-check.
 fn tap_vector_key() -> Result<(tap::RelaySecretKey, BigUint, BigUint), Error> {
-    let v: serde_json::Value = serde_json::from_str(include_str!("../../../test-vectors/tap.json"))?;
+    let v: serde_json::Value =
+        serde_json::from_str(include_str!("../../../test-vectors/tap.json"))?;
     let key = v
         .pointer("/cases/0/onion_key")
         .ok_or("tap.json: no onion_key in the first case")?;
