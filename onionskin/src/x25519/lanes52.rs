@@ -23,6 +23,36 @@
 
 use super::field51::Fe;
 
+/// `[e(0), ..., e(4)]` written out: `core::array::{map, from_fn}` and closures are not always
+/// inlined, and a call left around an intrinsic becomes a function call per instruction
+/// (measured: IFMA ladders 15 times slower).
+macro_rules! five {
+    (|$i:ident| $e:expr) => {
+        [
+            {
+                let $i = 0;
+                $e
+            },
+            {
+                let $i = 1;
+                $e
+            },
+            {
+                let $i = 2;
+                $e
+            },
+            {
+                let $i = 3;
+                $e
+            },
+            {
+                let $i = 4;
+                $e
+            },
+        ]
+    };
+}
+
 /// Operations on `N` 64-bit lanes. Implementations must compute exactly what [`Portable`]
 /// computes; the value `self` is a capability (for IFMA: proof that the CPU has it).
 pub(crate) trait Lanes52<const N: usize>: Copy {
@@ -135,20 +165,26 @@ impl<const N: usize, L: Lanes52<N>> FeN<N, L> {
     /// Lanes from radix-2^51 elements (limbs below 2^51 + 2^16 in, reduced out).
     #[inline(always)]
     fn from_fe(s: L, lanes: &[Fe; N]) -> Self {
-        FeN([0, 1, 2, 3, 4].map(|i| s.load(core::array::from_fn(|l| lanes[l].0[i]))))
+        let mut w = [[0u64; N]; 5];
+        for (l, fe) in lanes.iter().enumerate() {
+            for i in 0..5 {
+                w[i][l] = fe.0[i];
+            }
+        }
+        FeN(five!(|i| s.load(w[i])))
     }
 
     /// Every lane as a radix-2^51 element (limbs below 2^51 + 2^16).
     #[inline(always)]
     fn to_fe(self, s: L) -> [Fe; N] {
-        let w = self.0.map(|v| s.store(v));
+        let w = five!(|i| s.store(self.0[i]));
         core::array::from_fn(|l| Fe([w[0][l], w[1][l], w[2][l], w[3][l], w[4][l]]))
     }
 
     /// The same element in every lane.
     #[inline(always)]
     fn splat(s: L, fe: &Fe) -> Self {
-        FeN(fe.0.map(|x| s.splat(x)))
+        FeN(five!(|i| s.splat(fe.0[i])))
     }
 
     /// `19 x`, as `16 x + 2 x + x`.
@@ -162,8 +198,8 @@ impl<const N: usize, L: Lanes52<N>> FeN<N, L> {
     #[inline(always)]
     fn carry(s: L, r: [L::V; 5]) -> Self {
         let m = s.splat((1 << 51) - 1);
-        let t = r.map(|x| s.shr51(x));
-        let l = r.map(|x| s.and(x, m));
+        let t = five!(|i| s.shr51(r[i]));
+        let l = five!(|i| s.and(r[i], m));
         FeN([
             s.add(l[0], Self::times19(s, t[4])),
             s.add(l[1], t[0]),
@@ -177,17 +213,14 @@ impl<const N: usize, L: Lanes52<N>> FeN<N, L> {
     #[inline(always)]
     fn add(&self, s: L, o: &Self) -> Self {
         let (a, b) = (&self.0, &o.0);
-        Self::carry(s, [0, 1, 2, 3, 4].map(|i| s.add(a[i], b[i])))
+        Self::carry(s, five!(|i| s.add(a[i], b[i])))
     }
 
     /// Difference as `self + 4p - o`, carried (limbs below 2^54 before the carry).
     #[inline(always)]
     fn sub(&self, s: L, o: &Self) -> Self {
         let (a, b) = (&self.0, &o.0);
-        Self::carry(
-            s,
-            [0, 1, 2, 3, 4].map(|i| s.sub(s.add(a[i], s.splat(FOUR_P[i])), b[i])),
-        )
+        Self::carry(s, five!(|i| s.sub(s.add(a[i], s.splat(FOUR_P[i])), b[i])))
     }
 
     /// Ten product columns (low halves `lo[k]`, high halves `hi[k]` of the products of weight
@@ -196,18 +229,13 @@ impl<const N: usize, L: Lanes52<N>> FeN<N, L> {
     #[inline(always)]
     fn reduce_columns(s: L, lo: [L::V; 9], hi: [L::V; 9]) -> Self {
         // z[k] = lo[k] + 2 hi[k - 1], below 2^57.
-        let z = |k: usize| -> L::V {
-            match k {
-                0 => lo[0],
-                9 => s.shl1(hi[8]),
-                _ => s.add(lo[k], s.shl1(hi[k - 1])),
-            }
-        };
+        let mut z = [lo[0]; 10];
+        for k in 1..9 {
+            z[k] = s.add(lo[k], s.shl1(hi[k - 1]));
+        }
+        z[9] = s.shl1(hi[8]);
         // 2^255 = 19 (mod p): column k + 5 folds into column k times 19 (below 2^62 in all).
-        Self::carry(
-            s,
-            [0, 1, 2, 3, 4].map(|k| s.add(z(k), Self::times19(s, z(k + 5)))),
-        )
+        Self::carry(s, five!(|k| s.add(z[k], Self::times19(s, z[k + 5]))))
     }
 
     /// Product, reduced.
@@ -256,9 +284,10 @@ impl<const N: usize, L: Lanes52<N>> FeN<N, L> {
     fn add_mul_small(&self, s: L, o: &Self, k: u64) -> Self {
         let (a, b) = (&self.0, &o.0);
         let k = s.splat(k);
-        let lo = b.map(|x| s.madd52lo(s.splat(0), x, k));
+        let zero = s.splat(0);
+        let lo = five!(|i| s.madd52lo(zero, b[i], k));
         // High halves (below 2^17) have twice the weight of the next limb.
-        let hi = b.map(|x| s.shl1(s.madd52hi(s.splat(0), x, k)));
+        let hi = five!(|i| s.shl1(s.madd52hi(zero, b[i], k)));
         Self::carry(
             s,
             [
@@ -301,8 +330,13 @@ pub(crate) fn ladder_lanes<const N: usize, L: Lanes52<N>>(
     let mut z3 = FeN::splat(s, &Fe::ONE);
     let mut swap = [0u64; N];
     for t in (3..=254).rev() {
-        let b: [u64; N] = core::array::from_fn(|j| super::ladder::bit(scalars[j], t));
-        let mask = s.load(core::array::from_fn(|j| 0u64.wrapping_sub(swap[j] ^ b[j])));
+        let mut b = [0u64; N];
+        let mut m = [0u64; N];
+        for j in 0..N {
+            b[j] = super::ladder::bit(scalars[j], t);
+            m[j] = 0u64.wrapping_sub(swap[j] ^ b[j]);
+        }
+        let mask = s.load(m);
         FeN::cswap(s, &mut x2, &mut x3, mask);
         FeN::cswap(s, &mut z2, &mut z3, mask);
         swap = b;
@@ -321,7 +355,11 @@ pub(crate) fn ladder_lanes<const N: usize, L: Lanes52<N>>(
         x2 = aa.mul(s, &bb);
         z2 = e.mul(s, &bb.add_mul_small(s, &e, A24_PLUS_ONE));
     }
-    let mask = s.load(swap.map(|w| 0u64.wrapping_sub(w)));
+    let mut m = [0u64; N];
+    for (m, w) in m.iter_mut().zip(swap) {
+        *m = 0u64.wrapping_sub(w);
+    }
+    let mask = s.load(m);
     FeN::cswap(s, &mut x2, &mut x3, mask);
     FeN::cswap(s, &mut z2, &mut z3, mask);
     // Bits 2, 1, 0 of a clamped scalar are zero: three plain doublings.
