@@ -14,7 +14,10 @@
 
 // Without `hazmat` this module is crate-private, and until the handshakes call into it some of
 // its entry points have no user in such builds.
-#![cfg_attr(not(feature = "hazmat"), allow(dead_code, unreachable_pub))]
+#![cfg_attr(
+    not(feature = "hazmat"),
+    allow(dead_code, unreachable_pub, unused_imports)
+)]
 
 mod base;
 // `pub(crate)` for `crate::simd::avx2`, which implements `lanes::Lanes` with AVX2 instructions.

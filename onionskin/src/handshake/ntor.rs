@@ -68,6 +68,9 @@ use sha2::Sha256;
 use subtle::{Choice, ConstantTimeEq};
 use zeroize::{Zeroize, ZeroizeOnDrop, Zeroizing};
 
+mod batch;
+pub use batch::relay_respond_batch;
+
 /// `PROTOID` (tor-spec 5.1.4).
 pub const PROTOID: &[u8] = b"ntor-curve25519-sha256-1";
 /// `t_mac`: the HMAC key of AUTH.
@@ -424,22 +427,24 @@ fn relay_respond_slice<R: RngCore + CryptoRng>(
     // A fresh junk key per call, so that with `ReplyWithJunk` nobody can predict the reply.
     let mut junk = Zeroizing::new([0u8; KEY_LEN]);
     rng.fill_bytes(&mut *junk);
-    let (outcome, reply) = relay_inner(&y, &junk, keys, onion_skin, policy, |_, _| ())?;
+    let (outcome, reply) = relay_inner(
+        &junk,
+        keys,
+        onion_skin,
+        policy,
+        |b, client_pk| crate::x25519::x25519_base_and_pair(&y, b, client_pk),
+        |_, _| (),
+    )?;
     outcome.decide().map(|seed| (seed, reply))
 }
 
-/// The whole relay computation. Its only early return is on public data (length, NODEID);
-/// from there on the same operations run for a good skin, a low-order `X` and an unknown
-/// KEYID, and the result is one `Choice` in the [`Outcome`]. `observe` sees the
-/// intermediates (hazmat only).
-fn relay_inner(
-    y: &[u8; KEY_LEN],
+/// The public checks and the onion key selection that start [`relay_inner`]: `X` and the
+/// secret `b` for KEYID (the junk key if none matched), or the early, public error.
+fn relay_dh_inputs<'s>(
     junk: &[u8; KEY_LEN],
     keys: &RelayKeys,
-    onion_skin: &[u8],
-    policy: UnknownKeyPolicy,
-    observe: impl FnOnce(&SecretInput<'_>, &Derived),
-) -> Result<(Outcome, [u8; REPLY_LEN]), HandshakeError> {
+    onion_skin: &'s [u8],
+) -> Result<(&'s [u8; KEY_LEN], Zeroizing<[u8; KEY_LEN]>, Choice), HandshakeError> {
     let (node_id, key_id, client_pk) = split_skin(onion_skin).ok_or(HandshakeError::BadLength)?;
     // NODEID is public (it names the relay the client meant), so an early exit leaks nothing.
     if !bool::from(node_id.ct_eq(&keys.identity)) {
@@ -452,8 +457,26 @@ fn relay_inner(
     for (i, key) in keys.onion_keys.iter().enumerate() {
         ct::conditional_copy(&mut *b, &key.secret, i.ct_eq(&index) & found);
     }
-    // Y, EXP(X,y) and EXP(X,b) together: two ladders over X side by side, one inversion.
-    let (server_pk, xy, xb) = crate::x25519::x25519_base_and_pair(y, &b, client_pk);
+    Ok((client_pk, b, found))
+}
+
+/// The whole relay computation. Its only early return is on public data (length, NODEID);
+/// from there on the same operations run for a good skin, a low-order `X` and an unknown
+/// KEYID, and the result is one `Choice` in the [`Outcome`]. `observe` sees the
+/// intermediates (hazmat only).
+fn relay_inner(
+    junk: &[u8; KEY_LEN],
+    keys: &RelayKeys,
+    onion_skin: &[u8],
+    policy: UnknownKeyPolicy,
+    dh: impl FnOnce(&[u8; KEY_LEN], &[u8; KEY_LEN]) -> ([u8; KEY_LEN], [u8; KEY_LEN], [u8; KEY_LEN]),
+    observe: impl FnOnce(&SecretInput<'_>, &Derived),
+) -> Result<(Outcome, [u8; REPLY_LEN]), HandshakeError> {
+    let (client_pk, b, found) = relay_dh_inputs(junk, keys, onion_skin)?;
+    let (node_id, key_id, _) = split_skin(onion_skin).ok_or(HandshakeError::BadLength)?;
+    // Y, EXP(X,y) and EXP(X,b) together (`dh` is `x25519_base_and_pair` with the relay's `y`,
+    // or hands out the results of a batch): two ladders over X side by side, one inversion.
+    let (server_pk, xy, xb) = dh(&b, client_pk);
     let (xy, xb) = (Zeroizing::new(xy), Zeroizing::new(xb));
     // secret_input uses KEYID as received: it equals B whenever the handshake can succeed.
     let input = SecretInput {
@@ -754,10 +777,16 @@ pub mod hazmat {
         policy: UnknownKeyPolicy,
     ) -> Result<(KeySeed, [u8; REPLY_LEN], Intermediates), HandshakeError> {
         let mut seen = None;
-        let (outcome, reply) =
-            super::relay_inner(y, &JUNK_KEY, keys, onion_skin, policy, |i, d| {
+        let (outcome, reply) = super::relay_inner(
+            &JUNK_KEY,
+            keys,
+            onion_skin,
+            policy,
+            |b, client_pk| crate::x25519::x25519_base_and_pair(y, b, client_pk),
+            |i, d| {
                 seen = Some(Intermediates::new(i, d));
-            })?;
+            },
+        )?;
         let seed = outcome.decide()?;
         seen.map(|i| (seed, reply, i)).ok_or(HandshakeError::Failed)
     }

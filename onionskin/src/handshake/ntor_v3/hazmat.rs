@@ -34,7 +34,6 @@ use super::{ClientState, KeySeed, RelayKeys, RelayPublicKey};
 #[cfg(feature = "hazmat")]
 use crate::HandshakeError;
 #[cfg(feature = "hazmat")]
-use crate::ct::Wiped;
 
 /// The intermediate values of proposal 332, as one side computed them. Fields a step does
 /// not compute stay zero: [`client_start_with_secret`] fills `enc_k1`, `mac_k1` and
@@ -116,7 +115,7 @@ where
 {
     let mut trace = Intermediates::default();
     let (seed, len) = super::respond_core(
-        || Wiped::new(*y),
+        |b, client_pk| super::primitives::relay_dh(y, b, client_pk),
         keys,
         onion_skin,
         reply_message,
