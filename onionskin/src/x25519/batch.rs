@@ -314,7 +314,9 @@ fn batch_invert_prefix<const M: usize>(zs: &mut [Fe; M], count: usize) {
     let count = count.min(M);
     let mut zero_masks = [0u64; M];
     for (mask, z) in zero_masks.iter_mut().zip(zs.iter_mut()).take(count) {
-        *mask = z.is_zero_mask();
+        // Through `black_box`: LLVM knows the mask is 0 or all ones and otherwise compiles
+        // the selects below into a branch on it (found by `examples/ct_check.rs`).
+        *mask = core::hint::black_box(z.is_zero_mask());
         // z = mask ? 1 : z
         for (i, limb) in z.0.iter_mut().enumerate() {
             *limb = (*limb & !*mask) | (Fe::ONE.0[i] & *mask);
