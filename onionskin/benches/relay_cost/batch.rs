@@ -11,14 +11,17 @@
 //! Bridge and every AMD Zen), timed like everything else. That is the clock the core ran at,
 //! turbo included, not the TSC's nominal rate.
 
+// Indices are batch sizes and table columns, bounded by the fixed arrays they index.
+#![allow(clippy::indexing_slicing)]
+
 use crate::Error;
 use crate::fixtures;
+use core::fmt::Write as _;
 use core::hint::black_box;
 use onionskin::handshake::{ntor, ntor_v3};
 use onionskin::x25519::Backend;
 use rand_chacha::ChaCha20Rng;
 use rand_core::SeedableRng;
-use std::fmt::Write as _;
 use std::time::Instant;
 
 /// Batch sizes in the table.

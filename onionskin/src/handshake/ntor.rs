@@ -438,13 +438,17 @@ fn relay_respond_slice<R: RngCore + CryptoRng>(
     outcome.decide().map(|seed| (seed, reply))
 }
 
-/// The public checks and the onion key selection that start [`relay_inner`]: `X` and the
-/// secret `b` for KEYID (the junk key if none matched), or the early, public error.
+/// What [`relay_dh_inputs`] finds: the client's `X`, the onion secret `b` for KEYID (the junk
+/// key if none matched), and whether one matched.
+type DhInputs<'s> = (&'s [u8; KEY_LEN], Zeroizing<[u8; KEY_LEN]>, Choice);
+
+/// The public checks and the onion key selection that start [`relay_inner`], or the early,
+/// public error.
 fn relay_dh_inputs<'s>(
     junk: &[u8; KEY_LEN],
     keys: &RelayKeys,
     onion_skin: &'s [u8],
-) -> Result<(&'s [u8; KEY_LEN], Zeroizing<[u8; KEY_LEN]>, Choice), HandshakeError> {
+) -> Result<DhInputs<'s>, HandshakeError> {
     let (node_id, key_id, client_pk) = split_skin(onion_skin).ok_or(HandshakeError::BadLength)?;
     // NODEID is public (it names the relay the client meant), so an early exit leaks nothing.
     if !bool::from(node_id.ct_eq(&keys.identity)) {

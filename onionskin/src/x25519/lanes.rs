@@ -216,7 +216,7 @@ impl<L: Lanes> Fe4<L> {
     fn from_fe(s: L, lanes: [&Fe; 4]) -> Self {
         let limb = |l: usize, i: usize| {
             let w = lanes[l].0[i / 2];
-            if i % 2 == 0 {
+            if i.is_multiple_of(2) {
                 w & ((1 << 26) - 1)
             } else {
                 w >> 26

@@ -167,8 +167,8 @@ impl<const N: usize, L: Lanes52<N>> FeN<N, L> {
     fn from_fe(s: L, lanes: &[Fe; N]) -> Self {
         let mut w = [[0u64; N]; 5];
         for (l, fe) in lanes.iter().enumerate() {
-            for i in 0..5 {
-                w[i][l] = fe.0[i];
+            for (row, limb) in w.iter_mut().zip(fe.0) {
+                row[l] = limb;
             }
         }
         FeN(five!(|i| s.load(w[i])))
@@ -429,7 +429,7 @@ mod tests {
 
     #[test]
     fn portable_lanes_match_radix51_ladder() {
-        let ks: [_; 4] = core::array::from_fn(|j| super::super::clamp([7 + 50 * j as u8; 32]));
+        let ks = [7u8, 57, 107, 157].map(|b| super::super::clamp([b; 32]));
         let bases = [fe(3), fe(9), Fe::ZERO, fe(0xff)];
         let got = ladder_lanes(Portable, [&*ks[0], &*ks[1], &*ks[2], &*ks[3]], &bases);
         for j in 0..4 {

@@ -33,7 +33,6 @@ use zeroize::{Zeroize, ZeroizeOnDrop};
 use super::{ClientState, KeySeed, RelayKeys, RelayPublicKey};
 #[cfg(feature = "hazmat")]
 use crate::HandshakeError;
-#[cfg(feature = "hazmat")]
 
 /// The intermediate values of proposal 332, as one side computed them. Fields a step does
 /// not compute stay zero: [`client_start_with_secret`] fills `enc_k1`, `mac_k1` and
