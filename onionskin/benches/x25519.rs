@@ -1,4 +1,4 @@
-//! X25519 for the relay side of ntor and ntor-v3 (issue 9): this crate's paired ladders and
+//! X25519 for the relay side of ntor and ntor-v3: this crate's paired ladders and
 //! fixed-base table against x25519-dalek, all in one run so that the ratios do not depend on
 //! the machine. Run with `cargo bench --bench x25519`.
 //!

@@ -84,7 +84,7 @@ pub(crate) fn ct_lookup<K, const N: usize>(
 /// value computed from secrets becomes public, by design (a relay answers or refuses, a
 /// client accepts or rejects). Every handshake decides through here, once, at the end.
 ///
-/// Out of line and tiny so that the constant-time check (`examples/ct_check.rs`, which runs
+/// Out of line and tiny so that the constant-time check (`tools/ct-check`, which runs
 /// the handshakes under valgrind memcheck with their secrets marked undefined) can
 /// declassify exactly this function by name and nothing else; see the README (section "Constant-time check").
 #[inline(never)]

@@ -14,6 +14,10 @@
 //! - [`CreateRateLimiter`] (feature `alloc`): the per-address token bucket of C tor's
 //!   circuit-creation DoS mitigation, with bounded memory. [`AddressState`] is the per-address
 //!   logic alone, for callers who keep their own table (no allocation).
+//! - [`RelayProfile`]: which C tor to behave like — 0.2.4 as in the 2013 botnet surge, 0.4.8,
+//!   or 0.4.9 as relays run today (TAP refused before any work, ntor-v3 counted apart) — and
+//!   [`ConsensusParams`], the consensus parameters that tune all of the above, with C tor's
+//!   code defaults and the values of the live consensus.
 //!
 //! Nothing here has a clock, a thread or a global: the caller passes the time in as a
 //! [`Timestamp`] and randomness as a [`rand_core::RngCore`], so every decision is deterministic
@@ -46,15 +50,17 @@
 use core::ops::Add;
 use core::time::Duration;
 
+mod profile;
 mod queue;
 mod ratelimit;
 mod stats;
 mod timing;
 
+pub use profile::{ConsensusParams, CreateHandling, RelayProfile};
 pub use queue::{Aged, Dequeued, OnionQueueConfig, QueueKind, Refusal, Refused, Scheduling};
 #[cfg(feature = "alloc")]
 #[cfg_attr(docsrs, doc(cfg(feature = "alloc")))]
-pub use queue::{AgedOut, OnionQueue};
+pub use queue::{AgedOut, Batch, OnionQueue, QueueHandle};
 #[cfg(feature = "alloc")]
 #[cfg_attr(docsrs, doc(cfg(feature = "alloc")))]
 pub use ratelimit::CreateRateLimiter;

@@ -1,4 +1,4 @@
-//! Relay-side X25519 (RFC 7748) tuned for Tor's ntor and ntor-v3 handshakes (issue 9).
+//! Relay-side X25519 (RFC 7748) tuned for Tor's ntor and ntor-v3 handshakes.
 //!
 //! A relay answering ntor computes `Y = EXP(G, y)`, `EXP(X, y)` and `EXP(X, b)`: one fixed-base
 //! and two variable-base multiplications, the latter two over the same base `X`

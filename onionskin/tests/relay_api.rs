@@ -6,8 +6,9 @@ use core::time::Duration;
 
 use onionskin::HandshakeType;
 use onionskin::relay::{
-    CreateDecision, CreateRateLimitConfig, CreateRateLimiter, DestroyReason, HandshakeStats,
-    HandshakeTiming, OnionQueue, OnionQueueConfig, QueueKind, Refusal, Timestamp,
+    ConsensusParams, CreateDecision, CreateHandling, CreateRateLimitConfig, CreateRateLimiter,
+    DestroyReason, HandshakeStats, HandshakeTiming, OnionQueue, OnionQueueConfig, QueueKind,
+    Refusal, RelayProfile, Timestamp,
 };
 use rand_chacha::ChaCha8Rng;
 use rand_chacha::rand_core::SeedableRng;
@@ -146,4 +147,175 @@ fn rate_limiter_under_address_flood() {
     assert_eq!(c.marked_addresses, 1);
     assert_eq!(c.rejected_cells, 111);
     assert_eq!(c.evictions, 200_000 + 1 - 1_000);
+}
+
+/// What a relay of `profile` answers to one create cell from another relay's channel, wired
+/// as command.c `command_process_create_cell` wires it: refuse before any work, else count
+/// it as requested, answer CREATE_FAST inline, queue the rest (every worker busy).
+fn process_create(
+    profile: RelayProfile,
+    stats: &mut HandshakeStats,
+    queue: &mut OnionQueue<u32>,
+    now: Timestamp,
+    htype: HandshakeType,
+    circ: u32,
+) -> Result<&'static str, DestroyReason> {
+    match profile.create_handling(htype) {
+        CreateHandling::Refuse(reason) => Err(reason),
+        CreateHandling::Inline => {
+            let _ = stats.note_requested(htype, now);
+            stats.note_assigned(htype);
+            Ok("CREATED_FAST")
+        }
+        CreateHandling::Queue(_) => {
+            let _ = stats.note_requested(htype, now);
+            match queue.enqueue(now, htype, circ) {
+                Ok(aged) => {
+                    assert_eq!(aged.count(), 0);
+                    Ok("queued")
+                }
+                Err(refused) => {
+                    stats.note_dropped(htype);
+                    Err(refused.destroy_reason())
+                }
+            }
+        }
+        _ => unreachable!("no other handling"),
+    }
+}
+
+/// C tor 0.4.9: TAP is answered with DESTROY PROTOCOL before any work and never counted,
+/// CREATE_FAST never waits, ntor-v3 shares ntor's queue but has its own heartbeat column.
+#[test]
+fn tor_0_4_9_refuses_tap_and_counts_ntor_v3_apart() {
+    let profile = RelayProfile::Tor0_4_9;
+    let params = ConsensusParams::LIVE_2026_07;
+    let mut stats = HandshakeStats::for_profile(profile, params.overload_config());
+    let mut queue = OnionQueue::new(profile.onion_queue_config(&params, 2));
+    let now = Timestamp::from_secs(1);
+    let mut answers = Vec::new();
+    for (circ, htype) in [
+        HandshakeType::TAP,
+        HandshakeType::NTOR,
+        HandshakeType::NTOR_V3,
+        HandshakeType::FAST,
+        HandshakeType::NTOR_V3,
+        HandshakeType::TAP,
+    ]
+    .into_iter()
+    .enumerate()
+    {
+        let circ = u32::try_from(circ).unwrap();
+        answers.push(process_create(
+            profile, &mut stats, &mut queue, now, htype, circ,
+        ));
+    }
+    assert_eq!(
+        answers,
+        [
+            Err(DestroyReason::PROTOCOL),
+            Ok("queued"),
+            Ok("queued"),
+            Ok("CREATED_FAST"),
+            Ok("queued"),
+            Err(DestroyReason::PROTOCOL),
+        ]
+    );
+    assert_eq!(queue.len(QueueKind::Tap), 0);
+    assert_eq!(queue.len(QueueKind::Ntor), 3);
+    // Even a caller that skips the profile cannot queue TAP at this relay.
+    let refused = queue
+        .enqueue(now, HandshakeType::TAP, 99)
+        .map(|_| ())
+        .expect_err("no TAP queue");
+    assert_eq!(refused.destroy_reason(), DestroyReason::PROTOCOL);
+    while let Some(d) = queue.next_request() {
+        stats.note_assigned(d.htype);
+    }
+    assert_eq!(
+        stats.heartbeat().to_string(),
+        "Circuit handshake stats since last time: 0/0 TAP, 1/1 NTor, 2/2 NTor (v3)."
+    );
+}
+
+/// C tor 0.2.4 (2013): TAP is queued behind ntor at NumNTorsPerTAP, ntor-v3 does not parse,
+/// and the heartbeat has two columns.
+#[test]
+fn tor_0_2_4_queues_tap_behind_ntor() {
+    let profile = RelayProfile::Tor0_2_4;
+    let params = ConsensusParams::CODE_DEFAULTS;
+    let mut stats = HandshakeStats::for_profile(profile, params.overload_config());
+    let mut queue = OnionQueue::new(profile.onion_queue_config(&params, 1));
+    let now = Timestamp::ZERO;
+    let mut circ = 0;
+    let mut send = |stats: &mut HandshakeStats, queue: &mut OnionQueue<u32>, h| {
+        circ += 1;
+        process_create(profile, stats, queue, now, h, circ)
+    };
+    assert_eq!(
+        send(&mut stats, &mut queue, HandshakeType::NTOR_V3),
+        Err(DestroyReason::PROTOCOL)
+    );
+    for _ in 0..3 {
+        assert_eq!(
+            send(&mut stats, &mut queue, HandshakeType::TAP),
+            Ok("queued")
+        );
+    }
+    for _ in 0..20 {
+        assert_eq!(
+            send(&mut stats, &mut queue, HandshakeType::NTOR),
+            Ok("queued")
+        );
+    }
+    let order: String = core::iter::from_fn(|| queue.next_request())
+        .map(|d| {
+            stats.note_assigned(d.htype);
+            if d.htype == HandshakeType::TAP {
+                't'
+            } else {
+                'n'
+            }
+        })
+        .collect();
+    assert_eq!(order, "nnnnnnnnnntnnnnnnnnnntt");
+    assert_eq!(
+        stats.heartbeat().to_string(),
+        "Circuit handshake stats since last time: 3/3 TAP, 20/20 NTor."
+    );
+}
+
+/// 100 000 circuits close while their CREATEs wait: each leaves the queue by its handle in
+/// constant time (the cost is a benchmark figure: `cargo bench --bench onion_queue`).
+#[test]
+fn flood_of_100k_closures() {
+    let mut config = OnionQueueConfig::DEFAULT;
+    config.max_len = 200_000;
+    config.max_queue_delay = Duration::from_secs(3600);
+    let mut timing = HandshakeTiming::new();
+    for _ in 0..HandshakeTiming::MIN_SAMPLES {
+        let _ = timing.record(
+            HandshakeType::NTOR,
+            Duration::from_micros(1),
+            Duration::from_micros(1),
+        );
+    }
+    let mut queue = OnionQueue::with_timing(config, timing);
+    let mut handles = Vec::new();
+    for circ in 0..100_000u32 {
+        let aged = queue
+            .enqueue(Timestamp::ZERO, HandshakeType::NTOR, circ)
+            .expect("admitted");
+        handles.push((circ, aged.handle().expect("named")));
+    }
+    // Close every other circuit, from the back, then serve the rest in order.
+    for &(circ, h) in handles.iter().rev().step_by(2) {
+        assert_eq!(queue.remove(h).map(|d| d.request), Some(circ));
+    }
+    assert_eq!(queue.len(QueueKind::Ntor), 50_000);
+    let served: Vec<u32> = core::iter::from_fn(|| queue.next_batch(64).next())
+        .map(|d| d.request)
+        .collect();
+    assert_eq!(served, (0..100_000).step_by(2).collect::<Vec<_>>());
+    assert!(handles.iter().all(|&(_, h)| queue.remove(h).is_none()));
 }

@@ -1,6 +1,6 @@
 //! TAP: client create, relay respond, client finish, the three exponentiations a relay does
 //! (RSA-1024 CRT private operation, DH keygen `g^y`, DH shared secret `X^y`), and the
-//! yardstick of issue 9 (one crypto-bigint 1024-bit modexp with a 320-bit exponent) in the
+//! fixed yardstick (one crypto-bigint 1024-bit modexp with a 320-bit exponent) in the
 //! same group, so ratios come from one run.
 
 // Benchmark set-up on fixed inputs: a failure there is a bug to see at once.

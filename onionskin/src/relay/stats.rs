@@ -7,14 +7,23 @@ use core::time::Duration;
 use super::Timestamp;
 use crate::HandshakeType;
 
-/// C tor's statistics slots: TAP, CREATE_FAST, and ntor with ntor-v3 folded in.
-fn stat_index(htype: HandshakeType) -> Option<usize> {
+/// C tor's statistics slots (rephist.c `onionskin_type_to_stat`): TAP, CREATE_FAST, ntor,
+/// and ntor-v3 in a slot of its own (0.4.9) or folded into ntor (up to 0.4.8).
+const fn stat_index(htype: HandshakeType, ntor_v3_apart: bool) -> Option<usize> {
     match htype.0 {
         0 => Some(0),
         1 => Some(1),
-        2 | 3 => Some(2),
+        2 => Some(2),
+        3 if ntor_v3_apart => Some(3),
+        3 => Some(2),
         _ => None,
     }
+}
+
+/// Whether `htype` feeds the `overload-general` assessment: requests for the ntor queue,
+/// which ntor-v3 shares (rephist.c counts what goes to that queue).
+const fn feeds_overload(htype: HandshakeType) -> bool {
+    matches!(htype.0, 2 | 3)
 }
 
 /// Counters of one statistics slot.
@@ -27,7 +36,9 @@ struct Counts {
 
 /// When to raise the `overload-general` signal from dropped ntor requests (consensus
 /// parameters `overload_onionskin_ntor_scale_percent` and
-/// `overload_onionskin_ntor_period_secs`, since tor 0.4.7.5-alpha).
+/// `overload_onionskin_ntor_period_secs`, since tor 0.4.7.5-alpha). Both are
+/// configurable; [`ConsensusParams`](super::ConsensusParams) holds C tor's code defaults
+/// (1 % over 6 h) and the values a live consensus sets (0.5 % over 3 h in July 2026).
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
 #[non_exhaustive]
 pub struct OverloadConfig {
@@ -48,6 +59,17 @@ impl OverloadConfig {
         scale_percent: 1000,
         min_requests: 1000,
     };
+
+    /// The defaults with another threshold (thousandths of a percent, as the consensus
+    /// gives it: 500 = 0.5 %) and assessment period.
+    #[must_use]
+    pub const fn with_threshold(scale_percent: u32, period: Duration) -> Self {
+        Self {
+            period,
+            scale_percent,
+            min_requests: Self::DEFAULT.min_requests,
+        }
+    }
 }
 
 impl Default for OverloadConfig {
@@ -86,7 +108,10 @@ struct Assessment {
 /// - [`note_assigned`](Self::note_assigned): it was handed to a CPU worker.
 /// - [`note_dropped`](Self::note_dropped): the onion queue refused it ([`Refusal::Overloaded`](super::Refusal)).
 ///
-/// ntor-v3 is counted as ntor, as C tor does. [`heartbeat`](Self::heartbeat) returns the
+/// ntor-v3 is counted as ntor, as C tor up to 0.4.8 does, unless the statistics are made
+/// with [`for_profile`](Self::for_profile)`(`[`RelayProfile::Tor0_4_9`](super::RelayProfile)`, …)`:
+/// C tor 0.4.9 counts ntor-v3 apart and its heartbeat line gains
+/// `, c/d NTor (v3).` [`heartbeat`](Self::heartbeat) returns the
 /// counts since the previous heartbeat and starts a new interval; assigned and dropped are
 /// also kept for the relay's lifetime. Every ntor request also feeds the `overload-general`
 /// assessment ([`OverloadConfig`]).
@@ -108,8 +133,9 @@ struct Assessment {
 /// ```
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct HandshakeStats {
-    since_heartbeat: [Counts; 3],
-    lifetime: [Counts; 3],
+    since_heartbeat: [Counts; 4],
+    lifetime: [Counts; 4],
+    ntor_v3_apart: bool,
     overload_config: OverloadConfig,
     assessment: Assessment,
     last_overload: Option<OverloadGeneral>,
@@ -122,17 +148,41 @@ impl Default for HandshakeStats {
 }
 
 impl HandshakeStats {
-    /// All counts zero.
+    /// All counts zero, ntor-v3 folded into ntor (C tor up to 0.4.8).
     #[must_use]
     pub const fn new(overload_config: OverloadConfig) -> Self {
+        Self::for_profile(super::RelayProfile::Tor0_4_8, overload_config)
+    }
+
+    /// All counts zero, counting and logging as `profile`'s C tor does (ntor-v3 apart for
+    /// [`RelayProfile::Tor0_4_9`](super::RelayProfile)).
+    ///
+    /// ```
+    /// use onionskin::HandshakeType;
+    /// use onionskin::relay::{HandshakeStats, OverloadConfig, RelayProfile, Timestamp};
+    ///
+    /// let mut stats = HandshakeStats::for_profile(RelayProfile::Tor0_4_9, OverloadConfig::DEFAULT);
+    /// stats.note_requested(HandshakeType::NTOR_V3, Timestamp::ZERO);
+    /// stats.note_assigned(HandshakeType::NTOR_V3);
+    /// assert_eq!(
+    ///     stats.heartbeat().to_string(),
+    ///     "Circuit handshake stats since last time: 0/0 TAP, 0/0 NTor, 1/1 NTor (v3)."
+    /// );
+    /// ```
+    #[must_use]
+    pub const fn for_profile(
+        profile: super::RelayProfile,
+        overload_config: OverloadConfig,
+    ) -> Self {
         let zero = Counts {
             requested: 0,
             assigned: 0,
             dropped: 0,
         };
         Self {
-            since_heartbeat: [zero; 3],
-            lifetime: [zero; 3],
+            since_heartbeat: [zero; 4],
+            lifetime: [zero; 4],
+            ntor_v3_apart: profile.counts_ntor_v3_apart(),
             overload_config,
             assessment: Assessment {
                 requested: 0,
@@ -144,7 +194,7 @@ impl HandshakeStats {
     }
 
     fn bump(&mut self, htype: HandshakeType, f: fn(&mut Counts) -> &mut u64) {
-        if let Some(i) = stat_index(htype) {
+        if let Some(i) = stat_index(htype, self.ntor_v3_apart) {
             if let Some(c) = self.since_heartbeat.get_mut(i) {
                 let v = f(c);
                 *v = v.saturating_add(1);
@@ -166,7 +216,7 @@ impl HandshakeStats {
         now: Timestamp,
     ) -> Option<OverloadGeneral> {
         self.bump(htype, |c| &mut c.requested);
-        if stat_index(htype) != Some(2) {
+        if !feeds_overload(htype) {
             return None;
         }
         let signal = self.assess(now);
@@ -210,7 +260,7 @@ impl HandshakeStats {
     /// A request of type `htype` was dropped because the relay was overloaded.
     pub fn note_dropped(&mut self, htype: HandshakeType) {
         self.bump(htype, |c| &mut c.dropped);
-        if stat_index(htype) == Some(2) {
+        if feeds_overload(htype) {
             self.assessment.dropped = self.assessment.dropped.saturating_add(1);
         }
     }
@@ -226,6 +276,7 @@ impl HandshakeStats {
     pub fn current(&self) -> Heartbeat {
         Heartbeat {
             counts: self.since_heartbeat,
+            ntor_v3_apart: self.ntor_v3_apart,
         }
     }
 
@@ -233,7 +284,7 @@ impl HandshakeStats {
     /// C tor's heartbeat line.
     pub fn heartbeat(&mut self) -> Heartbeat {
         let h = self.current();
-        self.since_heartbeat = [Counts::default(); 3];
+        self.since_heartbeat = [Counts::default(); 4];
         h
     }
 
@@ -241,7 +292,7 @@ impl HandshakeStats {
     /// extra-info/metrics).
     #[must_use]
     pub fn lifetime_assigned(&self, htype: HandshakeType) -> u64 {
-        stat_index(htype)
+        stat_index(htype, self.ntor_v3_apart)
             .and_then(|i| self.lifetime.get(i))
             .map_or(0, |c| c.assigned)
     }
@@ -249,29 +300,33 @@ impl HandshakeStats {
     /// Requests of `htype` dropped over the relay's lifetime.
     #[must_use]
     pub fn lifetime_dropped(&self, htype: HandshakeType) -> u64 {
-        stat_index(htype)
+        stat_index(htype, self.ntor_v3_apart)
             .and_then(|i| self.lifetime.get(i))
             .map_or(0, |c| c.dropped)
     }
 }
 
-/// Handshake counts over one heartbeat interval. Its `Display` is C tor's heartbeat line,
-/// `Circuit handshake stats since last time: a/b TAP, c/d NTor.` (assigned/requested),
-/// written through `core::fmt` so it needs no allocation.
+/// Handshake counts over one heartbeat interval. Its `Display` is C tor's heartbeat line
+/// (rephist.c `rep_hist_log_circuit_handshake_stats`), assigned/requested per family,
+/// written through `core::fmt` so it needs no allocation:
+///
+/// - up to 0.4.8: `Circuit handshake stats since last time: a/b TAP, c/d NTor.`
+/// - 0.4.9: `Circuit handshake stats since last time: a/b TAP, c/d NTor, e/f NTor (v3).`
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct Heartbeat {
-    counts: [Counts; 3],
+    counts: [Counts; 4],
+    ntor_v3_apart: bool,
 }
 
 impl Heartbeat {
     fn get(&self, htype: HandshakeType) -> Counts {
-        stat_index(htype)
+        stat_index(htype, self.ntor_v3_apart)
             .and_then(|i| self.counts.get(i))
             .copied()
             .unwrap_or_default()
     }
 
-    /// Requests of `htype` received (ntor-v3 counts as ntor).
+    /// Requests of `htype` received (ntor-v3 counts as ntor unless counted apart).
     #[must_use]
     pub fn requested(&self, htype: HandshakeType) -> u64 {
         self.get(htype).requested
@@ -296,9 +351,14 @@ impl fmt::Display for Heartbeat {
         let ntor = self.get(HandshakeType::NTOR);
         write!(
             f,
-            "Circuit handshake stats since last time: {}/{} TAP, {}/{} NTor.",
+            "Circuit handshake stats since last time: {}/{} TAP, {}/{} NTor",
             tap.assigned, tap.requested, ntor.assigned, ntor.requested
-        )
+        )?;
+        if self.ntor_v3_apart {
+            let v3 = self.get(HandshakeType::NTOR_V3);
+            write!(f, ", {}/{} NTor (v3)", v3.assigned, v3.requested)?;
+        }
+        f.write_str(".")
     }
 }
 
@@ -344,6 +404,96 @@ mod tests {
         assert_eq!(s.lifetime_assigned(NTOR), 2);
         assert_eq!(s.lifetime_dropped(NTOR), 1);
         assert_eq!(s.lifetime_dropped(TAP), 0);
+    }
+
+    /// C tor 0.4.9 (rephist.c `rep_hist_log_circuit_handshake_stats`; the format string
+    /// in Debian's 0.4.9 binary): ntor-v3 has its own column, TAP stays in the line.
+    #[test]
+    fn heartbeat_line_of_0_4_9() {
+        let mut s = HandshakeStats::for_profile(
+            super::super::RelayProfile::Tor0_4_9,
+            OverloadConfig::DEFAULT,
+        );
+        let now = Timestamp::ZERO;
+        assert_eq!(
+            s.current().to_string(),
+            "Circuit handshake stats since last time: 0/0 TAP, 0/0 NTor, 0/0 NTor (v3)."
+        );
+        for _ in 0..3 {
+            s.note_requested(NTOR, now);
+        }
+        s.note_assigned(NTOR);
+        for _ in 0..5 {
+            s.note_requested(HandshakeType::NTOR_V3, now);
+        }
+        for _ in 0..4 {
+            s.note_assigned(HandshakeType::NTOR_V3);
+        }
+        s.note_dropped(HandshakeType::NTOR_V3);
+        s.note_requested(HandshakeType::FAST, now);
+        let h = s.heartbeat();
+        assert_eq!(
+            h.to_string(),
+            "Circuit handshake stats since last time: 0/0 TAP, 1/3 NTor, 4/5 NTor (v3)."
+        );
+        assert_eq!(h.requested(NTOR), 3);
+        assert_eq!(h.requested(HandshakeType::NTOR_V3), 5);
+        assert_eq!(h.dropped(HandshakeType::NTOR_V3), 1);
+        assert_eq!(s.lifetime_dropped(HandshakeType::NTOR_V3), 1);
+        assert_eq!(s.lifetime_dropped(NTOR), 0);
+        assert_eq!(
+            s.heartbeat().to_string(),
+            "Circuit handshake stats since last time: 0/0 TAP, 0/0 NTor, 0/0 NTor (v3)."
+        );
+    }
+
+    /// ntor-v3 requests and drops feed the overload assessment whether or not they are
+    /// counted apart: they wait in the ntor queue.
+    #[test]
+    fn ntor_v3_drops_feed_overload_when_counted_apart() {
+        let mut s = HandshakeStats::for_profile(
+            super::super::RelayProfile::Tor0_4_9,
+            OverloadConfig::DEFAULT,
+        );
+        assert_eq!(
+            s.note_requested(HandshakeType::NTOR_V3, Timestamp::ZERO),
+            None
+        );
+        for i in 0..999 {
+            s.note_requested(HandshakeType::NTOR_V3, Timestamp::ZERO);
+            if i < 10 {
+                s.note_dropped(HandshakeType::NTOR_V3);
+            }
+        }
+        let got = s
+            .note_requested(NTOR, Timestamp::from_secs(21_600))
+            .expect("1 % dropped");
+        assert_eq!((got.dropped, got.requested), (10, 1000));
+    }
+
+    #[test]
+    fn live_threshold_half_a_percent_over_three_hours() {
+        let cfg = OverloadConfig::with_threshold(500, Duration::from_secs(10_800));
+        let run = |dropped: u64| {
+            let mut s = HandshakeStats::new(cfg);
+            let _ = s.note_requested(NTOR, Timestamp::ZERO);
+            for i in 0..1999 {
+                let _ = s.note_requested(NTOR, Timestamp::ZERO);
+                if i < dropped {
+                    s.note_dropped(NTOR);
+                }
+            }
+            (
+                s.note_requested(NTOR, Timestamp::from_secs(10_799)),
+                s.note_requested(NTOR, Timestamp::from_secs(10_800)),
+            )
+        };
+        // The probe at 10 799 s counts too: 11 of 2001 (0.55 %) is signalled at 3 h, not
+        // before; 10 of 2001 (0.4998 %) is just below the threshold.
+        let (early, late) = run(11);
+        assert_eq!(early, None);
+        assert_eq!(late.map(|o| (o.dropped, o.requested)), Some((11, 2001)));
+        assert_eq!(run(10).1, None);
     }
 
     /// Drives one assessment period: `n` ntor requests of which `d` dropped, then one more

@@ -212,7 +212,7 @@ fn select(row: &[Niels; 8], e: i8) -> Niels {
     let sign = (e >> 7) as u8; // 0xff iff e < 0 (arithmetic shift)
     // The masks pass through `black_box`: without it LLVM sees through them, compiles the
     // scan below into a jump table on |e| and the negation into a branch on the sign (found
-    // by `examples/ct_check.rs` under valgrind memcheck).
+    // by `tools/ct-check` under valgrind memcheck).
     let neg = core::hint::black_box(0u64.wrapping_sub(u64::from(sign & 1)));
     let abs = u64::from(((e as u8) ^ sign).wrapping_sub(sign)); // |e| by masks, no branch
     // all ones iff abs == c: (abs ^ c) - 1 borrows into bit 63 exactly when abs == c.

@@ -1,4 +1,4 @@
-//! The crate's own X25519 (issue 9): the relay's `(Y, EXP(X,y), EXP(X,b))` and the client's
+//! The crate's own X25519: the relay's `(Y, EXP(X,y), EXP(X,b))` and the client's
 //! `(EXP(Y,x), EXP(B,x))`, on the dispatching entry points (the AVX2 lanes when the CPU that
 //! valgrind presents shows AVX2, as it does on this machine kind) and on the portable
 //! radix-2^51 code, with every scalar marked. Results are compared with x25519-dalek.

@@ -2,9 +2,9 @@
 //! with the secrets marked undefined, the way BoringSSL validates its constant-time code.
 //!
 //! ```text
-//! cargo run --release --example ct_check                 # all paths; exit 0 only if clean
-//! cargo run --release --example ct_check -- --self-test  # planted leaks; exit 0 only if caught
-//! cargo run --release --example ct_check -- --only ntor  # paths whose name contains "ntor"
+//! cargo run --release -p ct-check                 # all paths; exit 0 only if clean
+//! cargo run --release -p ct-check -- --self-test  # planted leaks; exit 0 only if caught
+//! cargo run --release -p ct-check -- --only ntor  # paths whose name contains "ntor"
 //! ```
 //!
 //! Memcheck tracks, bit by bit, whether each value is "defined". Marking a secret undefined
@@ -30,25 +30,15 @@
 // This is a command-line tool: printing and exiting are its job.
 #![allow(clippy::print_stdout, clippy::print_stderr)]
 
-#[path = "ct_check/deps.rs"]
 mod deps;
-#[path = "ct_check/fast.rs"]
 mod fast;
-#[path = "ct_check/kdf.rs"]
 mod kdf;
-#[path = "ct_check/ntor.rs"]
 mod ntor;
-#[path = "ct_check/ntor_v3.rs"]
 mod ntor_v3;
-#[path = "ct_check/paths.rs"]
 mod paths;
-#[path = "ct_check/self_test.rs"]
 mod self_test;
-#[path = "ct_check/tap.rs"]
 mod tap;
-#[path = "ct_check/vg.rs"]
 mod vg;
-#[path = "ct_check/x25519.rs"]
 mod x25519;
 
 use paths::{Ctx, Path};

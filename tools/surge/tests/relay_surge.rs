@@ -1,10 +1,10 @@
 //! The seed's claims, reproduced on small, fast configurations of the surge simulation
-//! (`examples/surge/sim.rs`, shared with `cargo run --example surge`).
+//! (`src/sim.rs`, shared with `cargo run --release -p surge`).
 //!
 //! Costs are fixed here (ntor 100 µs, TAP 1000 µs) so the outcomes do not depend on the
 //! machine; the simulation is deterministic, so these are exact reruns, not samples.
 
-#[path = "../examples/surge/sim.rs"]
+#[path = "../src/sim.rs"]
 mod sim;
 
 use core::time::Duration;
@@ -194,4 +194,22 @@ fn deterministic() {
     let mut other = c.clone();
     other.seed = 2;
     assert_ne!(sim::run(&c), sim::run(&other), "the seed matters");
+}
+
+/// Bots that launch k times as often load the relay like k times as many bots (the surge
+/// example sets the factor from the capacity model's rendezvous and retry rates).
+#[test]
+fn bot_launch_factor_scales_bot_load() {
+    let mut fast = small(TAP_ONLY, 300);
+    fast.bot_launch_factor = 3.0;
+    let many = small(TAP_ONLY, 900);
+    let (a, b) = (sim::run(&fast), sim::run(&many));
+    assert!(
+        (a.launches_per_sec / b.launches_per_sec - 1.0).abs() < 0.1,
+        "{} vs {}",
+        a.launches_per_sec,
+        b.launches_per_sec
+    );
+    let base = sim::run(&small(TAP_ONLY, 300));
+    assert!(a.launches_per_sec > 1.8 * base.launches_per_sec);
 }

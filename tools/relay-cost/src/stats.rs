@@ -86,10 +86,7 @@ pub(crate) fn median(samples: &[f64]) -> Option<f64> {
     Summary::of(samples).map(|s| s.median)
 }
 
-// Benches are built with `--cfg test` but no test harness, so this module is dead there;
-// tests/relay_cost.rs runs it.
 #[cfg(test)]
-#[allow(unused)]
 mod tests {
     use super::*;
 

@@ -1,11 +1,11 @@
 //! The relay cost report: what each Tor circuit handshake costs a relay, measured in one run.
 //!
-//! `cargo bench --bench relay_cost` (about a minute; `-- --quick` for a few seconds,
+//! `cargo run --release -p relay-cost` (about a minute; `-- --quick` for a few seconds,
 //! `-- --help` for the calculator's arguments). Prints a table on stdout, progress on stderr,
 //! and writes `report.json` and `report.svg` to `<target dir>/relay_cost/`.
 //!
 //! For TAP, ntor, ntor-v3 and CREATE_FAST it times client create, relay respond and client
-//! finish; the primitives each relay handshake cannot avoid (its floor) and the issue-9
+//! finish; the primitives each relay handshake cannot avoid (its floor) and the two
 //! yardsticks, interleaved with the handshakes round by round; relay throughput on one thread
 //! and on all cores; and turns the relay costs into the load of a client surge.
 //!
@@ -18,35 +18,20 @@ use rand_chacha::ChaCha20Rng;
 use rand_core::SeedableRng;
 use std::process::ExitCode;
 
-#[path = "relay_cost/args.rs"]
 mod args;
-#[path = "relay_cost/batch.rs"]
 mod batch;
-#[path = "relay_cost/calc.rs"]
 mod calc;
-#[path = "relay_cost/cases.rs"]
 mod cases;
-#[path = "relay_cost/criterion_check.rs"]
 mod criterion_check;
-#[path = "relay_cost/error.rs"]
 mod error;
-#[path = "relay_cost/fixtures.rs"]
 mod fixtures;
-#[path = "relay_cost/floor.rs"]
 mod floor;
-#[path = "relay_cost/json.rs"]
 mod json;
-#[path = "relay_cost/machine.rs"]
 mod machine;
-#[path = "relay_cost/report.rs"]
 mod report;
-#[path = "relay_cost/sampler.rs"]
 mod sampler;
-#[path = "relay_cost/stats.rs"]
 mod stats;
-#[path = "relay_cost/svg.rs"]
 mod svg;
-#[path = "relay_cost/table.rs"]
 mod table;
 
 use cases::{Case, Spec};
@@ -113,7 +98,7 @@ fn progress(len: u64) -> ProgressBar {
 }
 
 fn run(a: &args::Args) -> Result<(), Error> {
-    // `cargo bench` always passes `--bench`; say so only for arguments the user typed.
+    // `--bench` is what `cargo bench` passes by habit; say so only for other arguments.
     for arg in a.ignored.iter().filter(|a| *a != "--bench") {
         eprintln!("relay_cost: ignoring argument {arg:?}");
     }
@@ -215,19 +200,41 @@ fn run(a: &args::Args) -> Result<(), Error> {
 /// The chart's data from the report.
 fn chart(r: &report::Report) -> svg::Chart {
     let c = &r.capacity;
+    let m = &c.model;
+    // The binding relay (top 1 %) for every population, and the others for TAP-only.
+    let mut lines = Vec::new();
+    for (i, row) in c.table.rows.iter().enumerate().rev() {
+        for cell in &row.cells {
+            let first = i + 1 == c.table.rows.len();
+            if !first && cell.population != calc::Population::TapOnly {
+                continue;
+            }
+            if let Some(k) = cell.cores_per_client {
+                lines.push(svg::Line {
+                    label: format!(
+                        "{}, {}",
+                        cell.population.label(),
+                        row.label.trim_end_matches(" relay")
+                    ),
+                    cores_per_client: k,
+                });
+            }
+        }
+    }
     svg::Chart {
         title: format!(
             "onionskin {}: what Tor circuit handshakes cost a relay",
             env!("CARGO_PKG_VERSION")
         ),
         subtitle: format!(
-            "{}, {} logical cores, {}; capacity: {} circuits/client/hour, {} hops, {} relays",
+            "{}, {} logical cores, {}; capacity ({} scenario): {} relays, top 1 % carry {:.0} %, {} handshake cores",
             r.machine.cpu_model,
             r.machine.logical_cores,
             r.machine.timestamp,
-            c.scenario.circuits_per_client_hour,
-            c.scenario.hops,
-            c.scenario.relays
+            m.era.key(),
+            m.relays,
+            100.0 * m.top1_share,
+            m.handshake_cores()
         ),
         bars: r
             .handshakes
@@ -240,19 +247,9 @@ fn chart(r: &report::Report) -> svg::Chart {
                 floor: (h.floor_us > 0.0).then_some(h.floor_us),
             })
             .collect(),
-        lines: c
-            .loads
-            .iter()
-            .filter_map(|(p, l)| {
-                let l = l.as_ref()?;
-                Some(svg::Line {
-                    label: p.label(),
-                    cores_per_client: f64::from(c.cores) / l.saturation_clients,
-                })
-            })
-            .collect(),
-        cores: f64::from(c.cores),
-        clients: c.scenario.clients,
+        lines,
+        cores: m.handshake_cores(),
+        clients: m.clients,
     }
 }
 

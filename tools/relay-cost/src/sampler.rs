@@ -270,10 +270,7 @@ pub(crate) fn ratio_of(a: &[f64], b: &[f64], k: f64) -> Option<Summary> {
     Summary::of(&r)
 }
 
-// Benches are built with `--cfg test` but no test harness, so this module is dead there;
-// tests/relay_cost.rs runs it.
 #[cfg(test)]
-#[allow(unused)]
 mod tests {
     use super::*;
     use rand_core::SeedableRng;
@@ -326,9 +323,7 @@ mod tests {
 
     #[test]
     fn warm_up_and_sample_fill_rounds() {
-        let mut calls = 0u64;
         let routine: Routine = Box::new(move |iters| {
-            calls += iters;
             // Pretend each operation takes 1 µs; no real time passes in the maths.
             Ok(Timed {
                 elapsed: Duration::from_micros(iters),

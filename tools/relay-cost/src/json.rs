@@ -5,8 +5,9 @@ use crate::report::{HandshakeResult, Report, Target};
 use crate::stats::Summary;
 use serde_json::{Value, json};
 
-/// Identifies the layout of this file, for tools that read it.
-pub(crate) const SCHEMA: &str = "onionskin-relay-cost/1";
+/// Identifies the layout of this file, for tools that read it (2: the calibrated capacity
+/// model replaced the even-spread calculator under `capacity`).
+pub(crate) const SCHEMA: &str = "onionskin-relay-cost/2";
 
 fn summary(s: &Summary) -> Value {
     json!({
@@ -86,7 +87,7 @@ fn target(t: &Target) -> Value {
 pub(crate) fn to_value(r: &Report) -> Value {
     let m = &r.machine;
     let c = &r.capacity;
-    let s = &c.scenario;
+    let t = &c.table;
     json!({
         "schema": SCHEMA,
         "crate": { "name": env!("CARGO_PKG_NAME"), "version": env!("CARGO_PKG_VERSION") },
@@ -151,27 +152,43 @@ pub(crate) fn to_value(r: &Report) -> Value {
         })).collect::<Vec<_>>()),
         "ntor_floor_in_x25519_dalek_varbase_units": opt_summary(r.crate_x25519_in_yardsticks.as_ref()),
         "capacity": {
-            "inputs": {
-                "clients": s.clients,
-                "circuits_per_client_hour": s.circuits_per_client_hour,
-                "tap_share": s.tap_share,
-                "relays": s.relays,
-                "hops": s.hops,
-                "fast_first_hop": s.fast_first_hop,
-                "cores": c.cores,
+            "model": "calibrated: Zipf-weighted relays, positions, rendezvous, retries, hardware profile (tools/relay-cost/src/calc.rs)",
+            "scenario": c.model.era.key(),
+            "assumptions": c.assumptions.iter().map(|a| json!({
+                "key": a.key,
+                "value": num(a.value),
+                "unit": a.unit,
+                "source": a.source,
+            })).collect::<Vec<_>>(),
+            "handshakes_per_client_hour": {
+                "guard": t.hops.guard,
+                "middle": t.hops.middle,
+                "exit": t.hops.exit,
+                "ordinary_circuits": t.hops.ordinary_circuits,
+                "rendezvous_attempts": t.hops.rendezvous_attempts,
             },
-            "network_circuits_per_s": c.rates.network_circuits_per_s,
-            "create_fast_per_relay_per_s": c.rates.fast_per_relay_s,
-            "onion_skins_per_relay_per_s": c.rates.onion_skins_per_relay_s,
-            "populations": c.loads.iter().map(|(p, l)| json!({
-                "population": p.key(),
-                "label": p.label(),
-                "computed": l.is_some(),
-                "cpu_s_per_s_per_relay": l.map(|l| l.cpu_s_per_s),
-                "fraction_of_relay_cores": l.map(|l| l.fraction_of_relay),
-                "mean_relay_handshake_us": l.map(|l| l.mean_handshake_s * 1e6),
-                "relay_capacity_handshakes_per_s": l.map(|l| num(l.relay_capacity_hs_per_s)),
-                "saturation_clients": l.map(|l| num(l.saturation_clients)),
+            "handshake_cost_us": t.costs.map(|k| json!({
+                "TAP": k.tap.map(|x| x * 1e6),
+                "ntor": k.ntor.map(|x| x * 1e6),
+                "ntor-v3": k.ntor_v3.map(|x| x * 1e6),
+                "CREATE_FAST": k.fast.map(|x| x * 1e6),
+            })),
+            "handshake_cores": c.model.handshake_cores(),
+            "relays": t.rows.iter().map(|row| json!({
+                "relay": row.key,
+                "label": row.label,
+                "rank": row.rank,
+                "share_of_handshakes": row.share,
+                "handshakes_per_s_at_clients": row.handshakes_per_s,
+                "guard_connections_at_clients": row.guard_connections,
+                "populations": row.cells.iter().map(|cell| json!({
+                    "population": cell.population.key(),
+                    "label": cell.population.label(),
+                    "computed": cell.saturation_clients.is_some(),
+                    "handshake_cores_per_client": cell.cores_per_client,
+                    "saturation_clients": cell.saturation_clients.map(num),
+                    "load_at_clients": cell.load_at_clients,
+                })).collect::<Vec<_>>(),
             })).collect::<Vec<_>>(),
         },
     })

@@ -159,10 +159,7 @@ pub(crate) fn compare(r: &Report, dir: &Path) -> Vec<Row> {
         .collect()
 }
 
-// Benches are built with `--cfg test` but no test harness, so this module is dead there;
-// tests/relay_cost.rs runs it.
 #[cfg(test)]
-#[allow(unused)]
 mod tests {
     use super::*;
 

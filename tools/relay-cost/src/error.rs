@@ -1,6 +1,5 @@
 //! The report's error type: why it could not be made (a failing handshake, an unwritable
-//! directory...). Its own file so that `tests/relay_cost.rs`, which compiles the report's
-//! modules, uses the same type.
+//! directory...).
 
 use core::fmt;
 

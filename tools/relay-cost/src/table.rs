@@ -235,7 +235,7 @@ fn write_report(o: &mut String, r: &Report) -> core::fmt::Result {
     writeln!(o)?;
     writeln!(
         o,
-        "3. Yardsticks (issue 9): relay respond in units measured in the same run"
+        "3. Yardsticks: relay respond in units measured in the same run"
     )?;
     for h in &r.handshakes {
         writeln!(
@@ -329,59 +329,7 @@ fn write_report(o: &mut String, r: &Report) -> core::fmt::Result {
     }
 
     writeln!(o)?;
-    let c = &r.capacity;
-    let s = &c.scenario;
-    writeln!(
-        o,
-        "5. Capacity: {} clients × {} circuits/client/hour × {} hops{}, spread over {} relays",
-        grouped(s.clients),
-        sig3(s.circuits_per_client_hour),
-        s.hops,
-        if s.fast_first_hop {
-            " (first hop CREATE_FAST)"
-        } else {
-            ""
-        },
-        grouped(s.relays)
-    )?;
-    writeln!(
-        o,
-        "   {} circuits/s network-wide; an average relay answers {} CREATE_FAST/s and {} onion skins/s",
-        sig3(c.rates.network_circuits_per_s),
-        sig3(c.rates.fast_per_relay_s),
-        sig3(c.rates.onion_skins_per_relay_s)
-    )?;
-    writeln!(
-        o,
-        "{:<20} {:>16} {:>18} {:>16} {:>24}",
-        "population",
-        "CPU-s/s/relay",
-        format!("% of {} cores", c.cores),
-        "relay max hs/s",
-        format!("{}-core relay full at", c.cores)
-    )?;
-    for (p, l) in &c.loads {
-        match l {
-            Some(l) => writeln!(
-                o,
-                "{:<20} {:>16} {:>17}% {:>16} {:>24}",
-                p.label(),
-                sig3(l.cpu_s_per_s),
-                sig3(100.0 * l.fraction_of_relay),
-                grouped(l.relay_capacity_hs_per_s),
-                format!("{} clients", words(l.saturation_clients)),
-            )?,
-            None => writeln!(
-                o,
-                "{:<20} not computed: a handshake it needs was not measured",
-                p.label()
-            )?,
-        }
-    }
-    writeln!(
-        o,
-        "(model: even spread, relay respond medians as CPU cost, nothing else on the relay; see --help)"
-    )?;
+    capacity(o, &r.capacity)?;
     if let Some(rows) = &r.criterion {
         writeln!(o)?;
         writeln!(
@@ -431,10 +379,116 @@ pub(crate) fn short(id: &str) -> &str {
     }
 }
 
-// Benches are built with `--cfg test` but no test harness, so this module is dead there;
-// tests/relay_cost.rs runs it.
+/// Section 5: the calibrated capacity table and every assumption behind it.
+fn capacity(o: &mut String, c: &crate::report::Capacity) -> core::fmt::Result {
+    let m = &c.model;
+    let t = &c.table;
+    writeln!(
+        o,
+        "5. Capacity ({} scenario): when is a relay full? {} relays, the top 1 % carrying {:.0} % of all handshakes",
+        m.era.key(),
+        grouped(m.relays),
+        100.0 * m.top1_share
+    )?;
+    let h = &t.hops;
+    writeln!(
+        o,
+        "   per client-hour: {} ordinary circuits + {} rendezvous attempts = {} handshakes ({} guard, {} middle, {} exit)",
+        sig3(h.ordinary_circuits),
+        sig3(h.rendezvous_attempts),
+        sig3(h.guard + h.middle + h.exit),
+        sig3(h.guard),
+        sig3(h.middle),
+        sig3(h.exit)
+    )?;
+    match t.costs {
+        Some(k) => {
+            let us = |x: Option<f64>| x.map_or_else(|| "-".to_owned(), |v| sig3(v * 1e6));
+            writeln!(
+                o,
+                "   relay: {} cores, {} % of them for handshakes; costs µs: TAP {}, ntor {}, ntor-v3 {}, CREATE_FAST {}{}",
+                m.cores,
+                sig3(100.0 * m.handshake_cpu_share),
+                us(k.tap),
+                us(k.ntor),
+                us(k.ntor_v3),
+                us(k.fast),
+                if m.fast_first_hop {
+                    " (first hop CREATE_FAST)"
+                } else {
+                    ""
+                }
+            )?;
+        }
+        None => writeln!(o, "   costs unavailable: TAP was not measured")?,
+    }
+    write!(
+        o,
+        "{:<16} {:>6} {:>9} {:>12} {:>12}",
+        "relay", "rank", "share", "hs/s", "guard conns"
+    )?;
+    for p in m.populations() {
+        write!(o, " {:>18}", p.label())?;
+    }
+    writeln!(o)?;
+    write!(
+        o,
+        "{:<16} {:>6} {:>9} {:>12} {:>12}",
+        "",
+        "",
+        "",
+        format!("@{}", words(m.clients)),
+        format!("@{}", words(m.clients))
+    )?;
+    for p in m.populations() {
+        let what = match p {
+            crate::calc::Population::MixedNtorFirst(_) => "ntor users hit at",
+            _ => "full at (clients)",
+        };
+        write!(o, " {what:>18}")?;
+    }
+    writeln!(o)?;
+    for row in &t.rows {
+        write!(
+            o,
+            "{:<16} {:>6} {:>8}% {:>12} {:>12}",
+            row.label,
+            grouped(row.rank),
+            sig3(100.0 * row.share),
+            grouped(row.handshakes_per_s),
+            grouped(row.guard_connections)
+        )?;
+        for cell in &row.cells {
+            let v = cell
+                .saturation_clients
+                .map_or_else(|| "not measured".to_owned(), words);
+            write!(o, " {v:>18}")?;
+        }
+        writeln!(o)?;
+    }
+    writeln!(
+        o,
+        "(\"mixed, ntor first\": the mix at a relay serving {} ntor per TAP; the client count at which its ntor users start losing requests)",
+        crate::calc::NTORS_PER_TAP
+    )?;
+    writeln!(o, "assumptions (value, unit: source):")?;
+    for a in &c.assumptions {
+        writeln!(
+            o,
+            "  {:<27} {:>10}  {}: {}",
+            a.key,
+            sig3(a.value),
+            a.unit,
+            a.source
+        )?;
+    }
+    writeln!(
+        o,
+        "(model: tools/relay-cost/src/calc.rs; --scenario 2013|today and the options in --help change it)"
+    )
+}
+
 #[cfg(test)]
-#[allow(unused)]
 mod tests {
     use super::*;
 

@@ -1,7 +1,7 @@
 //! Checks known-answer vector files (the schema of `test-vectors/README.md`) against this crate.
 //!
 //! ```text
-//! cargo run --release --example check_vectors -- test-vectors/*.json
+//! cargo run --release -p check-vectors -- test-vectors/*.json
 //! ```
 //!
 //! For each file it prints one line ending in `N passed, N failed`, and a line for every

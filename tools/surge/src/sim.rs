@@ -45,8 +45,8 @@ use std::collections::{BinaryHeap, VecDeque};
 
 use onionskin::HandshakeType;
 use onionskin::relay::{
-    CreateDecision, CreateRateLimitConfig, CreateRateLimiter, HandshakeStats, Heartbeat,
-    OnionQueue, OnionQueueConfig, Scheduling, Timestamp,
+    ConsensusParams, CreateDecision, CreateRateLimitConfig, CreateRateLimiter, HandshakeStats,
+    Heartbeat, OnionQueue, OverloadConfig, RelayProfile, Scheduling, Timestamp,
 };
 use rand_chacha::ChaCha8Rng;
 use rand_chacha::rand_core::{RngCore, SeedableRng};
@@ -69,7 +69,9 @@ pub(crate) struct Scenario {
     pub(crate) user_handshake: HandshakeType,
     /// Ntor first (C tor since 0.2.4.17-rc) or oldest first.
     pub(crate) scheduling: Scheduling,
-    /// Per-address create rate limiting (C tor's DoS mitigation) on client channels.
+    /// Per-address create rate limiting (C tor's DoS mitigation) on client channels, with
+    /// the parameters the live consensus sets today (`ConsensusParams::LIVE_2026_07`:
+    /// rate 2/s, burst 60, at least 2 connections).
     pub(crate) rate_limit: bool,
     /// Multiplier on the exploratory share of circuit launches (1 = as usual).
     pub(crate) exploratory_factor: f64,
@@ -95,6 +97,9 @@ pub(crate) struct Config {
     pub(crate) launch_interval: Duration,
     /// Share of launches that are exploratory, before `exploratory_factor`.
     pub(crate) exploratory_share: f64,
+    /// Bots launch this many times as often as users (the 2013 bots reached their command
+    /// servers over an onion service, and retried; see the capacity model's retry factor).
+    pub(crate) bot_launch_factor: f64,
     /// Hops per circuit.
     pub(crate) hops: u8,
     /// Client ↔ relay round trip.
@@ -127,6 +132,7 @@ impl Config {
             bots,
             launch_interval: Duration::from_secs(30),
             exploratory_share: 0.5,
+            bot_launch_factor: 1.0,
             hops: 3,
             rtt: Duration::from_millis(100),
             retry_delay: Duration::from_secs(1),
@@ -658,7 +664,12 @@ impl Sim<'_> {
         if n == 0 {
             return;
         }
-        let mean = self.cfg.effective_interval_us() / f64::from(n);
+        let factor = if bot {
+            self.cfg.bot_launch_factor.max(1e-9)
+        } else {
+            1.0
+        };
+        let mean = self.cfg.effective_interval_us() / f64::from(n) / factor;
         let next = self.now + self.exponential(mean);
         self.push(next, Ev::Launch { bot });
         let client = first + (self.rng.next_u64() % u64::from(n)) as u32;
@@ -761,15 +772,19 @@ impl Sim<'_> {
 /// Runs one simulation.
 pub(crate) fn run(cfg: &Config) -> Report {
     let cores = cfg.cores.max(1);
+    // C tor 0.2.4 as in 2013, with the consensus parameters at their code defaults.
     let queue_cfg = {
-        let mut q = OnionQueueConfig::with_workers(cores);
+        let mut q =
+            RelayProfile::Tor0_2_4.onion_queue_config(&ConsensusParams::CODE_DEFAULTS, cores);
         q.scheduling = cfg.scenario.scheduling;
         q
     };
-    let limiter = cfg
-        .scenario
-        .rate_limit
-        .then(|| CreateRateLimiter::new(CreateRateLimitConfig::DEFAULT, 1 << 20));
+    let limiter = cfg.scenario.rate_limit.then(|| {
+        let config = ConsensusParams::LIVE_2026_07
+            .create_rate_limit()
+            .unwrap_or(CreateRateLimitConfig::DEFAULT);
+        CreateRateLimiter::new(config, 1 << 20)
+    });
     let win_start = us(cfg.warmup);
     let sim = Sim {
         cfg,
@@ -786,7 +801,7 @@ pub(crate) fn run(cfg: &Config) -> Report {
         max_pending: cores * cfg.max_pending_per_core.max(1),
         idle_cores: cores,
         limiter,
-        stats: HandshakeStats::default(),
+        stats: HandshakeStats::for_profile(RelayProfile::Tor0_2_4, OverloadConfig::DEFAULT),
         culled_buf: Vec::new(),
         win_start,
         win_end: win_start + us(cfg.measure),

@@ -213,8 +213,8 @@ pub(crate) fn all() -> Vec<Path> {
     ]
 }
 
-/// Paths issue 7 asks for that this build cannot check yet (their code has not landed).
+/// Secret-handling paths this build cannot check yet (their code has not landed).
 pub(crate) fn missing() -> Vec<&'static str> {
-    // Every path issue 7 names is checked; a new handshake adds its own here until wired.
+    // Every secret-handling path is checked; a new handshake adds its own here until wired.
     Vec::new()
 }

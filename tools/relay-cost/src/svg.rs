@@ -216,7 +216,7 @@ fn write_svg(o: &mut String, c: &Chart) -> core::fmt::Result {
 
     // Panel 2: CPU load against client count, log-log: load is linear in clients, so every
     // population is a line of slope 1 and the vertical gap between lines is their cost ratio.
-    let (l2, r2) = (80.0, W - 220.0);
+    let (l2, r2) = (80.0, W - 290.0);
     let (t2, b2) = (top2 + 20.0, top2 + panel2_h);
     writeln!(
         o,
@@ -391,10 +391,7 @@ fn fmt_us(x: f64) -> String {
     }
 }
 
-// Benches are built with `--cfg test` but no test harness, so this module is dead there;
-// tests/relay_cost.rs runs it.
 #[cfg(test)]
-#[allow(unused)]
 mod tests {
     use super::*;
 

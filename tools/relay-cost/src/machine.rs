@@ -181,13 +181,10 @@ pub(crate) fn target_dir() -> PathBuf {
     }) {
         return t;
     }
-    Path::new(env!("CARGO_MANIFEST_DIR")).join("../target")
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("../../target")
 }
 
-// Benches are built with `--cfg test` but no test harness, so this module is dead there;
-// tests/relay_cost.rs runs it.
 #[cfg(test)]
-#[allow(unused)]
 mod tests {
     use super::*;
 

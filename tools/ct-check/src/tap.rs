@@ -18,11 +18,11 @@ use serde_json::Value;
 
 const VECTORS: &str = include_str!(concat!(
     env!("CARGO_MANIFEST_DIR"),
-    "/../test-vectors/tap.json"
+    "/../../test-vectors/tap.json"
 ));
 const REJECTS: &str = include_str!(concat!(
     env!("CARGO_MANIFEST_DIR"),
-    "/../test-vectors/tap_reject.json"
+    "/../../test-vectors/tap_reject.json"
 ));
 
 struct Case {

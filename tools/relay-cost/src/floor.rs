@@ -1,5 +1,5 @@
 //! The floor: the primitives each relay handshake cannot avoid, timed in the same run as the
-//! handshakes, plus the two yardsticks of issue 9.
+//! handshakes, plus the two yardsticks.
 //!
 //! | handshake | floor (relay side) |
 //! |---|---|
@@ -50,14 +50,14 @@ pub(crate) struct Primitive {
     pub(crate) label: &'static str,
     /// Which implementation.
     pub(crate) backend: &'static str,
-    /// `true` for the two yardsticks of issue 9 (implementations outside this crate).
+    /// `true` for the two yardsticks (implementations outside this crate).
     pub(crate) yardstick: bool,
     make: fn(&mut ChaCha20Rng) -> Result<Routine, Error>,
 }
 
-/// The x25519-dalek yardstick (issue 9).
+/// The x25519-dalek yardstick.
 pub(crate) const YARD_X25519: &str = "prim/x25519_dalek_varbase";
-/// The crypto-bigint yardstick (issue 9).
+/// The crypto-bigint yardstick.
 pub(crate) const YARD_MODEXP: &str = "prim/crypto_bigint_modexp_1024_320";
 
 const X25519_VARBASE: &str = YARD_X25519;

@@ -2,7 +2,7 @@
 //! yardstick ratios, targets, throughput and the capacity calculator.
 
 use crate::args::Scenario;
-use crate::calc::{self, Costs, Load, Rates};
+use crate::calc::{Assumption, Costs, Model, Table};
 use crate::cases::Run;
 use crate::floor::{self, FloorKind, Primitive, YARD_MODEXP, YARD_X25519};
 use crate::machine::Machine;
@@ -103,7 +103,7 @@ pub(crate) struct PrimitiveResult {
     pub(crate) batch: u64,
 }
 
-/// One issue-9 target.
+/// One target the report checks a figure against.
 #[derive(Clone, Debug)]
 pub(crate) struct Target {
     pub(crate) id: &'static str,
@@ -120,13 +120,12 @@ impl Target {
     }
 }
 
-/// The calculator's answer.
+/// The capacity model's answer.
 #[derive(Clone, Debug)]
 pub(crate) struct Capacity {
-    pub(crate) scenario: Scenario,
-    pub(crate) cores: u32,
-    pub(crate) rates: Rates,
-    pub(crate) loads: Vec<(calc::Population, Option<Load>)>,
+    pub(crate) model: Model,
+    pub(crate) assumptions: Vec<Assumption>,
+    pub(crate) table: Table,
 }
 
 /// The whole report.
@@ -296,9 +295,7 @@ pub(crate) fn build(
         },
     ];
 
-    let cores = scenario
-        .cores
-        .unwrap_or_else(|| u32::try_from(machine.logical_cores).unwrap_or(1));
+    let model = scenario.model(u32::try_from(machine.logical_cores).unwrap_or(1));
     let cost = |name: &str| {
         handshakes
             .iter()
@@ -311,10 +308,6 @@ pub(crate) fn build(
         ntor_v3: cost("ntor-v3"),
         fast: cost("CREATE_FAST"),
     };
-    let loads = calc::populations(&scenario)
-        .into_iter()
-        .map(|p| (p, calc::load(&scenario, cores, &costs, p)))
-        .collect();
     let samples_total = ms.iter().map(|m| m.samples().len()).sum::<usize>();
     Report {
         criterion: None,
@@ -334,10 +327,9 @@ pub(crate) fn build(
         primitives,
         targets,
         capacity: Capacity {
-            scenario,
-            cores,
-            rates: Rates::of(&scenario),
-            loads,
+            model,
+            assumptions: model.assumptions(),
+            table: model.table(&costs),
         },
     }
 }
