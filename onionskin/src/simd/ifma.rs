@@ -20,7 +20,7 @@ use core::arch::x86_64::{
 };
 
 use crate::x25519::field51::Fe;
-use crate::x25519::lanes52::{Lanes52, ladder_lanes};
+use crate::x25519::lanes52::{Lanes52, ladder_lanes, mul_base_lanes};
 
 cpufeatures::new!(ifma_cpuid, "avx512f", "avx512vl", "avx512ifma");
 
@@ -43,6 +43,20 @@ impl Ifma {
         unsafe { ladder8_ifma(self, scalars, bases) }
     }
 
+    /// Eight fixed-base multiplications `k * 9` in 512-bit vectors.
+    #[inline]
+    pub(crate) fn mul_base8(self, scalars: [&[u8; 32]; 8]) -> [(Fe, Fe); 8] {
+        // SAFETY: `mul_base8_ifma` requires AVX-512F/VL/IFMA, and `self` proves the CPU has them.
+        unsafe { mul_base8_ifma(self, scalars) }
+    }
+
+    /// Four fixed-base multiplications `k * 9` in 256-bit vectors.
+    #[inline]
+    pub(crate) fn mul_base4(self, scalars: [&[u8; 32]; 4]) -> [(Fe, Fe); 4] {
+        // SAFETY: `mul_base4_ifma` requires AVX-512F/VL/IFMA, and `self` proves the CPU has them.
+        unsafe { mul_base4_ifma(self, scalars) }
+    }
+
     /// Four ladders in 256-bit vectors (on CPUs that run 512-bit IFMA at half the rate of
     /// 256-bit IFMA, this costs half of [`Ifma::ladder8`]).
     #[inline]
@@ -50,6 +64,24 @@ impl Ifma {
         // SAFETY: `ladder4_ifma` requires AVX-512F/VL/IFMA, and `self` proves the CPU has them.
         unsafe { ladder4_ifma(self, scalars, bases) }
     }
+}
+
+/// [`mul_base_lanes`] on 512-bit vectors (eight fixed-base multiplications).
+///
+/// # Safety
+/// As [`ladder8_ifma`].
+#[target_feature(enable = "avx512f,avx512vl,avx512ifma")]
+unsafe fn mul_base8_ifma(s: Ifma, scalars: [&[u8; 32]; 8]) -> [(Fe, Fe); 8] {
+    mul_base_lanes::<8, Ifma>(s, scalars)
+}
+
+/// [`mul_base_lanes`] on 256-bit vectors (four fixed-base multiplications).
+///
+/// # Safety
+/// As [`ladder8_ifma`].
+#[target_feature(enable = "avx512f,avx512vl,avx512ifma")]
+unsafe fn mul_base4_ifma(s: Ifma, scalars: [&[u8; 32]; 4]) -> [(Fe, Fe); 4] {
+    mul_base_lanes::<4, Ifma>(s, scalars)
 }
 
 /// [`ladder_lanes`] on 512-bit vectors, compiled with AVX-512 enabled so that the intrinsics

@@ -375,6 +375,140 @@ pub(crate) fn ladder_lanes<const N: usize, L: Lanes52<N>>(
     core::array::from_fn(|j| (xs[j], zs[j]))
 }
 
+/// A point of the Edwards curve in extended coordinates, one per lane (see `base::Ext`).
+#[derive(Clone, Copy)]
+struct ExtN<const N: usize, L: Lanes52<N>> {
+    x: FeN<N, L>,
+    y: FeN<N, L>,
+    z: FeN<N, L>,
+    t: FeN<N, L>,
+}
+
+impl<const N: usize, L: Lanes52<N>> ExtN<N, L> {
+    /// `base::Ext::finish_add`, lane-wise.
+    #[inline(always)]
+    fn finish_add(s: L, a: &FeN<N, L>, b: &FeN<N, L>, c: &FeN<N, L>, d: &FeN<N, L>) -> Self {
+        let e = b.sub(s, a);
+        let f = d.sub(s, c);
+        let g = d.add(s, c);
+        let h = b.add(s, a);
+        ExtN {
+            x: e.mul(s, &f),
+            y: g.mul(s, &h),
+            z: f.mul(s, &g),
+            t: e.mul(s, &h),
+        }
+    }
+
+    /// Mixed addition with one table point per lane, `(y + x, y - x, 2d x y)`.
+    #[inline(always)]
+    fn add_niels(&self, s: L, ypx: &FeN<N, L>, ymx: &FeN<N, L>, xy2d: &FeN<N, L>) -> Self {
+        let a = self.y.sub(s, &self.x).mul(s, ymx);
+        let b = self.y.add(s, &self.x).mul(s, ypx);
+        let c = self.t.mul(s, xy2d);
+        let d = self.z.add(s, &self.z);
+        Self::finish_add(s, &a, &b, &c, &d)
+    }
+
+    /// `base::Ext::double`, lane-wise.
+    #[inline(always)]
+    fn double(&self, s: L) -> Self {
+        let a = self.x.square(s);
+        let b = self.y.square(s);
+        let zz = self.z.square(s);
+        let c = zz.add(s, &zz);
+        let h = a.add(s, &b);
+        let e = h.sub(s, &self.x.add(s, &self.y).square(s));
+        let g = a.sub(s, &b);
+        let f = g.add(s, &c);
+        ExtN {
+            x: e.mul(s, &f),
+            y: g.mul(s, &h),
+            z: f.mul(s, &g),
+            t: e.mul(s, &h),
+        }
+    }
+}
+
+/// `base::mul_base` for `N` clamped scalars side by side: the same signed radix-16 method and
+/// table, each lane choosing its table entry by masks (every entry of a row is read for every
+/// lane; a lane's mask selects one) and negating it by mask. Returns each `k * B` as the
+/// Montgomery fraction `(Z + Y, Z - Y)`, like `base::mul_base`.
+#[inline(always)]
+pub(crate) fn mul_base_lanes<const N: usize, L: Lanes52<N>>(
+    s: L,
+    scalars: [&[u8; 32]; N],
+) -> [(Fe, Fe); N] {
+    use super::base::{TABLE, digits};
+    let mut e = [[0i8; 64]; N];
+    for (d, k) in e.iter_mut().zip(scalars) {
+        *d = digits(k);
+    }
+    let one = FeN::splat(s, &Fe::ONE);
+    let zero = FeN::splat(s, &Fe::ZERO);
+    let mut p = ExtN {
+        x: zero,
+        y: one,
+        z: one,
+        t: zero,
+    };
+    // Pass 0 adds the odd digits (then four doublings multiply them by 16), pass 1 the even.
+    for pass in 0..2 {
+        if pass == 1 {
+            for _ in 0..4 {
+                p = p.double(s);
+            }
+        }
+        for (j, row) in TABLE.iter().enumerate() {
+            let idx = 2 * j + 1 - pass;
+            // Per lane: the sign mask and, per entry c, all ones iff |e| == c + 1 (the
+            // arithmetic of `base::select`, through `black_box` for the same reason).
+            let mut neg = [0u64; N];
+            let mut hit = [[0u64; N]; 8];
+            for l in 0..N {
+                let d = e[l][idx];
+                #[allow(clippy::cast_sign_loss)] // bit patterns of the digit's sign and size
+                let (sign, abs) = {
+                    let sign = (d >> 7) as u8;
+                    (sign, u64::from(((d as u8) ^ sign).wrapping_sub(sign)))
+                };
+                neg[l] = 0u64.wrapping_sub(u64::from(sign & 1));
+                for (c, h) in hit.iter_mut().enumerate() {
+                    h[l] = 0u64.wrapping_sub(((abs ^ (c as u64 + 1)).wrapping_sub(1)) >> 63);
+                }
+            }
+            let neg = s.load(core::hint::black_box(neg));
+            let hit = core::hint::black_box(hit);
+            let mut ypx = one;
+            let mut ymx = one;
+            let mut xy2d = zero;
+            for (entry, h) in row.iter().zip(&hit) {
+                let m = s.load(*h);
+                for i in 0..5 {
+                    ypx.0[i] = s.xor(ypx.0[i], s.and(s.xor(ypx.0[i], s.splat(entry.ypx.0[i])), m));
+                    ymx.0[i] = s.xor(ymx.0[i], s.and(s.xor(ymx.0[i], s.splat(entry.ymx.0[i])), m));
+                    xy2d.0[i] = s.xor(
+                        xy2d.0[i],
+                        s.and(s.xor(xy2d.0[i], s.splat(entry.xy2d.0[i])), m),
+                    );
+                }
+            }
+            // -P: swap y + x and y - x, negate 2dxy.
+            FeN::cswap(s, &mut ypx, &mut ymx, neg);
+            let mut minus = zero.sub(s, &xy2d);
+            FeN::cswap(s, &mut xy2d, &mut minus, neg);
+            p = p.add_niels(s, &ypx, &ymx, &xy2d);
+        }
+    }
+    for d in &mut e {
+        d.fill(0);
+    }
+    core::hint::black_box(&mut e);
+    let u = p.z.add(s, &p.y).to_fe(s);
+    let w = p.z.sub(s, &p.y).to_fe(s);
+    core::array::from_fn(|l| (u[l], w[l]))
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -425,6 +559,16 @@ mod tests {
         check(a.add_mul_small(s, &b, A24_PLUS_ONE), &|x, y| {
             x.add(&y.mul_small(A24_PLUS_ONE))
         });
+    }
+
+    #[test]
+    fn portable_lanes_fixed_base_matches_table() {
+        let ks = [1u8, 9, 0x80, 0xff].map(|b| super::super::clamp([b; 32]));
+        let got = mul_base_lanes(Portable, [&*ks[0], &*ks[1], &*ks[2], &*ks[3]]);
+        for (k, g) in ks.iter().zip(&got) {
+            let want = super::super::base::mul_base(k);
+            assert_eq!(want.0.mul(&g.1).to_bytes(), g.0.mul(&want.1).to_bytes());
+        }
     }
 
     #[test]
