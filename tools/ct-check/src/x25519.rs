@@ -92,10 +92,11 @@ fn batch_with(ctx: &mut Ctx, backend: x25519::Backend, sizes: &[usize]) -> Resul
 
 /// The lane algorithm that AVX-512 IFMA runs (`x25519::lanes52`), on the portable lanes:
 /// valgrind cannot execute AVX-512, so this is how the IFMA code's instruction stream (one
-/// lane operation per intrinsic, the same generic code) is checked. Sizes 1 and 3: a
-/// four-lane call alone, and an eight-lane call followed by a four-lane one.
+/// lane operation per intrinsic, the same generic code) is checked. Sizes 1, 3 and 5: three
+/// ladders in one four-lane call; the fixed-base table in four lanes and the ladders in eight;
+/// the table in eight lanes and the ladders in eight and then four.
 pub(crate) fn batch_portable_lanes(ctx: &mut Ctx) -> Result<(), String> {
-    batch_with(ctx, x25519::Backend::PortableLanes, &[1, 3])
+    batch_with(ctx, x25519::Backend::PortableLanes, &[1, 3, 5])
 }
 
 /// The batch entry point's dispatch as valgrind's CPU shows it (AVX2 pairs on this machine
