@@ -192,3 +192,80 @@ for m in masks(148, [(0, 1), (127, 1), (128, 1), (147, 1)]):
     seed("tap_client_finish", 1, m)
 for gy in [int(t0["gy"], 16), p - int(t0["gy"], 16), 0, 1, 2, p - 2, p - 1, p, 2**1024 - 1]:
     seed("tap_client_finish", 2, gy.to_bytes(128, "big"))
+
+# Parsers for embedders (fuzz/src/formats.rs).
+# key_formats: mode 0 secret_onion_key_ntor, 1 ed25519_master_id_public_key, 2 ntor-onion-key
+# text, 3 RSA key DER, 4 RSA key PEM. The onion key is case ntor-1-0's.
+import base64
+onion_header = b"== c25519v1: onion ==".ljust(32, b"\0")
+ed_header = b"== ed25519v1-public: type0 ==".ljust(32, b"\0")
+n0 = ntor[0]
+onion_file = onion_header + bytes.fromhex(n0["b"]) + bytes.fromhex(n0["B"])
+seed("key_formats", 0, onion_file)
+seed("key_formats", 0, onion_file[:95])
+seed("key_formats", 0, onion_file[:-1] + bytes([onion_file[-1] ^ 1]))
+seed("key_formats", 1, ed_header + bytes.fromhex(v1["ID"]))
+seed("key_formats", 1, onion_header + bytes.fromhex(v1["ID"]))
+b64 = base64.b64encode(bytes.fromhex(n0["B"]))
+seed("key_formats", 2, b64)
+seed("key_formats", 2, b64.rstrip(b"="))
+seed("key_formats", 2, b" " + b64 + b"\n")
+seed("key_formats", 2, b64[:-2] + b"!=")
+rsa_der = bytes.fromhex(t0["onion_key"]["private_der_pkcs1"])
+seed("key_formats", 3, rsa_der)
+seed("key_formats", 3, rsa_der[:100])
+pem_body = base64.b64encode(rsa_der)
+pem = b"-----BEGIN RSA PRIVATE KEY-----\n" + b"\n".join(
+    pem_body[i:i + 64] for i in range(0, len(pem_body), 64)
+) + b"\n-----END RSA PRIVATE KEY-----\n"
+seed("key_formats", 4, pem)
+# ntor_v3_extensions: an extension list (no mode byte).
+for msg in [b"\0", bytes([1, 1, 0]), bytes([1, 2, 1, 31]), bytes([1, 3, 2, 2, 5]),
+            bytes([1, 3, 3, 2, 5, 1]), bytes([3, 1, 0, 2, 0, 0x42, 2, 7, 7]), bytes([2, 1])]:
+    write("ntor_v3_extensions", msg)
+# dispatch_relay_respond: cell command, then body. CREATE_FAST (5), CREATE2 (10) with the ntor
+# and ntor-v3 vector skins (the relay shares one onion key, so only ntor's fits), CREATE (1)
+# with a tagged ntor skin, and a DESTROY (4).
+write("dispatch_relay_respond", bytes([5]) + bytes(range(20)))
+ntor_skin0 = bytes.fromhex(n0["onionskin"])
+write("dispatch_relay_respond", bytes([10, 0, 2, 0, 84]) + ntor_skin0)
+v3_skin = bytes.fromhex(v1["onionskin"])
+write("dispatch_relay_respond", bytes([10, 0, 3, 0, len(v3_skin)]) + v3_skin)
+write("dispatch_relay_respond", bytes([1]) + b"ntorNTORntorNTOR" + ntor_skin0)
+write("dispatch_relay_respond", bytes([1]) + bytes.fromhex(t0["onionskin"]))
+write("dispatch_relay_respond", bytes([4, 1]))
+
+# Channel cells: a link-protocol byte (0 negotiating, 1: v3, 2: v4, 3: v5) and a stream.
+# A link handshake as a relay sends it (VERSIONS framed while negotiating, then CERTS,
+# AUTH_CHALLENGE, NETINFO and PADDING on v5), each vector cell on its own link, and cuts.
+def var_cell(circ_len, cmd, body):
+    return bytes(circ_len) + bytes([cmd]) + len(body).to_bytes(2, "big") + body
+
+
+def fixed_cell(circ_len, cmd, body):
+    return bytes(circ_len) + bytes([cmd]) + body + bytes(509 - len(body))
+
+
+versions = var_cell(2, 7, bytes([0, 3, 0, 4, 0, 5]))
+certs = var_cell(4, 129, bytes([2, 7, 0, 3, 1, 2, 3, 2, 0, 0]))
+challenge = var_cell(4, 130, bytes(range(32)) + bytes([0, 2, 0, 1, 0, 3]))
+netinfo = fixed_cell(4, 8, bytes([0x5f, 0, 0, 1, 4, 4, 127, 0, 0, 1, 2, 6, 16]) + bytes(15) + bytes([1, 9, 0]))
+padding = fixed_cell(4, 0, b"")
+vpadding = var_cell(4, 128, bytes(7))
+write("channel_cells", bytes([0]) + versions)
+write("channel_cells", bytes([3]) + certs + challenge + netinfo + padding + vpadding)
+write("channel_cells", bytes([3]) + certs + challenge[:20])
+write("channel_cells", bytes([1]) + fixed_cell(2, 8, bytes([0, 0, 0, 0, 4, 4, 10, 0, 0, 1, 0])))
+for c in vectors["cells"]:
+    link = c["link_protocol"]
+    write("channel_cells", bytes([{3: 1, 4: 2, 5: 3}[link]]) + bytes.fromhex(c["cell"]))
+
+# Relay cells and relay crypto: the tor1 vectors' plaintexts; for the relay side, a key seed,
+# a bit to flip, then those plaintexts.
+tor1 = load("tor1.json")
+plaintexts = [bytes.fromhex(cell["payload"]) for case in tor1["cases"] for cell in case["cells"]]
+for p in plaintexts[:12]:
+    write("relay_cell_roundtrip", p)
+write("relay_cell_roundtrip", bytes([2, 0, 0, 0, 1, 0, 0, 0, 0, 1, 0xf3]) + bytes(498))
+for i in range(4):
+    write("relay_crypto_relay", bytes(range(i, i + 32)) + bytes([i * 37]) + b"".join(plaintexts[i * 3:i * 3 + 3]))

@@ -8,14 +8,18 @@
 use libfuzzer_sys::fuzz_target;
 use onionskin::codec::{
     CREATE2_MAX_HLEN, CREATED2_MAX_HLEN, Cell, CellBody, CellMsg, CircIdWidth, Command, Create,
-    Create2, Created, Created2, CreateFast, CreatedFast, Destroy, PAYLOAD_LEN,
+    Create2, CreateFast, Created, Created2, CreatedFast, Destroy, PAYLOAD_LEN,
 };
 
 fuzz_target!(|data: &[u8]| {
     let Some((&sel, frame)) = data.split_first() else {
         return;
     };
-    let width = if sel & 1 == 1 { CircIdWidth::Wide } else { CircIdWidth::Narrow };
+    let width = if sel & 1 == 1 {
+        CircIdWidth::Wide
+    } else {
+        CircIdWidth::Narrow
+    };
 
     if let Ok((cell, rest)) = Cell::decode_prefix(frame, width) {
         assert_eq!(rest.len() + width.cell_len(), frame.len());

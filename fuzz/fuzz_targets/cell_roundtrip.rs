@@ -14,7 +14,11 @@ fuzz_target!(|data: &[u8]| {
     let Some((&sel, frame)) = data.split_first() else {
         return;
     };
-    let width = if sel & 1 == 1 { CircIdWidth::Wide } else { CircIdWidth::Narrow };
+    let width = if sel & 1 == 1 {
+        CircIdWidth::Wide
+    } else {
+        CircIdWidth::Narrow
+    };
     let Ok((cell, _)) = Cell::decode_prefix(frame, width) else {
         return;
     };
@@ -24,14 +28,19 @@ fuzz_target!(|data: &[u8]| {
     let header = width.header_len();
 
     let mut out = [0xa5u8; 514];
-    let len = msg.encode_cell(cell.circ_id(), width, &mut out).expect("a decoded message encodes");
+    let len = msg
+        .encode_cell(cell.circ_id(), width, &mut out)
+        .expect("a decoded message encodes");
     assert_eq!(len, width.cell_len());
     let mut body = [0xa5u8; PAYLOAD_LEN];
-    let used = msg.encode_into(&mut body).expect("a decoded message encodes");
+    let used = msg
+        .encode_into(&mut body)
+        .expect("a decoded message encodes");
     assert_eq!(&out[header..len], &body[..]);
     assert_eq!(&out[..header], &frame[..header], "header changed");
     assert!(body[used..].iter().all(|&b| b == 0), "padding is not NUL");
-    let tagged_ntor = matches!(msg, CellMsg::Create(c) if c.handshake_type() == HandshakeType::NTOR);
+    let tagged_ntor =
+        matches!(msg, CellMsg::Create(c) if c.handshake_type() == HandshakeType::NTOR);
     if !tagged_ntor {
         assert_eq!(&body[..used], &frame[header..header + used], "body changed");
     }

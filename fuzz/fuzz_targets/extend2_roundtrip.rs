@@ -38,7 +38,11 @@ fuzz_target!(|body: &[u8]| {
             }
             LinkSpec::Ed25519Id(id) => {
                 assert!(inside(body, *id));
-                assert_eq!(m.ed25519_id(), Some(*id), "more than one Ed25519 id accepted");
+                assert_eq!(
+                    m.ed25519_id(),
+                    Some(*id),
+                    "more than one Ed25519 id accepted"
+                );
             }
             LinkSpec::Unrecognized { data, .. } => assert!(inside(body, data)),
             _ => {}

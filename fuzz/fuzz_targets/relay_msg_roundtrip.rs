@@ -25,8 +25,7 @@ fuzz_target!(|data: &[u8]| {
     assert_eq!(msg.encode_into(&mut out), Ok(len));
     assert_eq!(out[len], 0xa5, "wrote past encoded_len");
     let out = &out[..len];
-    let tagged_ntor =
-        matches!(msg, RelayMsg::Extend(e) if e.onion_skin().handshake_type() == HandshakeType::NTOR);
+    let tagged_ntor = matches!(msg, RelayMsg::Extend(e) if e.onion_skin().handshake_type() == HandshakeType::NTOR);
     if !tagged_ntor {
         assert_eq!(out, &body[..len], "re-encoding changed the message");
     }

@@ -9,7 +9,7 @@
 
 use super::support::{self, hex};
 use onionskin::handshake::CircuitHandshake;
-use onionskin::handshake::fast::{self, CreateFast, HASH_LEN, REPLY_LEN, hazmat};
+use onionskin::handshake::fast::{self, Fast, HASH_LEN, REPLY_LEN, hazmat};
 use onionskin::{HandshakeError, KeyMaterial};
 use rand_core::RngCore;
 
@@ -30,15 +30,16 @@ pub const KEY_MATERIAL: [u8; 72] = hex(concat!(
 /// mask (zero-padded to 20 bytes) that changes the skin on its way to the relay. The relay
 /// answers with `Y` drawn from the harness RNG; the client accepts exactly when the mask is
 /// zero, and then both hold the same keys. Any other length goes to the relay as the skin
-/// and must give [`HandshakeError::BadLength`].
+/// and must give [`HandshakeError::Malformed`].
 pub fn relay_respond(data: &[u8]) {
     let Some(x) = data
         .first_chunk::<HASH_LEN>()
         .filter(|_| data.len() <= 2 * HASH_LEN)
     else {
-        let r =
-            CreateFast::relay_respond(&mut support::rng(support::RELAY), &(), data, |_, _| None);
-        assert_eq!(r.err(), Some(HandshakeError::BadLength));
+        let r = Fast::relay_respond(&mut support::rng(support::RELAY), &(), data, |_, _| Ok(()));
+        assert_eq!(r.err(), Some(HandshakeError::Malformed));
+        let r = fast::relay_respond(&mut support::rng(support::RELAY), data);
+        assert_eq!(r.err(), Some(HandshakeError::Malformed));
         return;
     };
     let mask = data.get(HASH_LEN..).unwrap_or_default();
@@ -48,7 +49,8 @@ pub fn relay_respond(data: &[u8]) {
     for (b, m) in sent.iter_mut().zip(mask) {
         *b ^= m;
     }
-    let (relay_seed, reply) = fast::relay_respond(&mut support::rng(support::RELAY), &sent);
+    let (relay_seed, reply) = fast::relay_respond(&mut support::rng(support::RELAY), &sent)
+        .expect("any 20 bytes are an X");
     let mut y = [0u8; HASH_LEN];
     support::rng(support::RELAY).fill_bytes(&mut y);
     assert_eq!(reply[..HASH_LEN], y, "Y is not the caller's randomness");
@@ -74,9 +76,10 @@ pub fn client_finish(data: &[u8]) {
         None => return,
     };
     let (state, _) = hazmat::client_start_with_x(&X);
-    let result = match <&[u8; REPLY_LEN]>::try_from(&reply[..]) {
-        Ok(r) => state.finish(r),
-        Err(_) => CreateFast::client_finish(state, &reply, &mut []).map(|(seed, _)| seed),
+    let result = if reply.len() % 2 == 0 {
+        state.finish(&reply)
+    } else {
+        Fast::client_finish(state, &reply).map(|(seed, _)| seed)
     };
     match result {
         Ok(seed) => {
@@ -88,7 +91,7 @@ pub fn client_finish(data: &[u8]) {
             seed.expand_into(&mut material).expect("72 bytes");
             assert_eq!(material, KEY_MATERIAL);
         }
-        Err(e) if reply.len() != REPLY_LEN => assert_eq!(e, HandshakeError::BadLength),
+        Err(e) if reply.len() != REPLY_LEN => assert_eq!(e, HandshakeError::Malformed),
         Err(e) => {
             assert!(reply != REPLY, "client rejected the relay's reply");
             assert_eq!(e, HandshakeError::Failed);

@@ -1,4 +1,5 @@
-//! The properties the handshake fuzz targets check, one module per handshake.
+//! The properties the handshake, channel and relay-crypto fuzz targets check, one module per
+//! handshake or layer.
 //!
 //! Each `fuzz_targets/<name>.rs` is a one-line wrapper around a function here, and
 //! `tests/fuzz_regressions.rs` in the main crate includes this file (`#[path]`) to replay the
@@ -30,10 +31,17 @@
 //!   comes from the input, is parsed with the crate's extension codec on the receiving side,
 //!   and must arrive unchanged.
 //!
+//! * **Parsers for embedders** ([`formats`]): C tor's key files and descriptor keys, typed
+//!   ntor-v3 extension lists and the one-call relay dispatch: whatever parses writes back to
+//!   the same bytes; everything else is a typed error.
+//!
 //! Inputs start with a mode byte (taken modulo the number of modes), then the mode's data.
 
+pub mod channel;
 pub mod fast;
+pub mod formats;
 pub mod ntor;
 pub mod ntor_v3;
+pub mod relay_crypto;
 pub mod support;
 pub mod tap;

@@ -11,7 +11,7 @@
 //! `X` that is not a low-order point starts a valid handshake. So "the relay never accepts a
 //! mutated copy of a valid skin" is not a property ntor has, and the target asserts what is:
 //!
-//! * a changed length gives [`HandshakeError::BadLength`], a changed NODEID
+//! * a changed length gives [`HandshakeError::Malformed`], a changed NODEID
 //!   [`HandshakeError::WrongRelay`], and a KEYID changed to a key the relay does not hold
 //!   [`HandshakeError::Failed`] (a KEYID changed to the relay's *other* onion key is a valid
 //!   skin for that key);
@@ -25,11 +25,11 @@
 
 use super::support::{self, hex};
 use curve25519_dalek::montgomery::MontgomeryPoint;
-use onionskin::handshake::CircuitHandshake;
 use onionskin::handshake::ntor::{
     self, ClientState, Ntor, ONION_SKIN_LEN, REPLY_LEN, RelayKeys, RelayPublicKey, RelaySecretKey,
-    UnknownKeyPolicy, hazmat,
+    hazmat,
 };
+use onionskin::handshake::{CircuitHandshake, UnknownKeyPolicy};
 use onionskin::{HandshakeError, KeyMaterial};
 use std::sync::OnceLock;
 
@@ -73,16 +73,27 @@ pub fn relay() -> &'static RelayKeys {
     })
 }
 
-/// The relay's answer, through the array API for 84 bytes and the generic (slice) API
-/// otherwise, with `y` from the harness RNG.
+/// The same relay with C tor's policy for unknown KEYIDs.
+pub fn relay_c_tor_policy() -> &'static RelayKeys {
+    static KEYS: OnceLock<RelayKeys> = OnceLock::new();
+    KEYS.get_or_init(|| {
+        relay()
+            .clone()
+            .with_unknown_key_policy(UnknownKeyPolicy::ReplyWithJunk)
+    })
+}
+
+/// The relay's answer, through the inherent API with the default policy and the generic
+/// API with C tor's, with `y` from the harness RNG.
 fn respond(
     skin: &[u8],
     policy: UnknownKeyPolicy,
 ) -> Result<(ntor::KeySeed, [u8; REPLY_LEN]), HandshakeError> {
     let mut rng = support::rng(support::RELAY);
-    match skin.try_into() {
-        Ok(skin) => ntor::relay_respond_with_policy(&mut rng, relay(), skin, policy),
-        Err(_) => Ntor::relay_respond(&mut rng, relay(), skin, |_, _| None),
+    if policy == UnknownKeyPolicy::Reject {
+        ntor::relay_respond(&mut rng, relay(), skin)
+    } else {
+        Ntor::relay_respond(&mut rng, relay_c_tor_policy(), skin, |_, _| Ok(()))
     }
 }
 
@@ -92,7 +103,7 @@ fn respond(
 /// the junk key's stand-in) decides it.
 fn expected(skin: &[u8], policy: UnknownKeyPolicy) -> Result<(), HandshakeError> {
     let Ok(skin) = <&[u8; ONION_SKIN_LEN]>::try_from(skin) else {
-        return Err(HandshakeError::BadLength);
+        return Err(HandshakeError::Malformed);
     };
     let (node_id, rest) = skin.split_first_chunk::<20>().unwrap_or((&[0; 20], &[]));
     let (key_id, x) = rest.split_at(32);
@@ -107,7 +118,7 @@ fn expected(skin: &[u8], policy: UnknownKeyPolicy) -> Result<(), HandshakeError>
     let scalar = match (known, policy) {
         (Some(k), _) => *k.secret_bytes(),
         (None, UnknownKeyPolicy::ReplyWithJunk) => [0x5a; 32],
-        (None, _) => return Err(HandshakeError::Failed),
+        (None, _) => return Err(HandshakeError::UnknownOnionKey),
     };
     let x: [u8; 32] = x.try_into().unwrap_or([0; 32]);
     if MontgomeryPoint(x).mul_clamped(scalar).to_bytes() == [0; 32] {
@@ -189,9 +200,10 @@ pub fn client_finish(data: &[u8]) {
     };
     let (state, skin) = hazmat::client_start_with_x(&X, &RelayPublicKey::new(NODE_ID, ONION_KEY));
     assert_eq!(skin, ONION_SKIN);
-    let result = match <&[u8; REPLY_LEN]>::try_from(&reply[..]) {
-        Ok(r) => state.finish(r),
-        Err(_) => Ntor::client_finish(state, &reply, &mut []).map(|(seed, _)| seed),
+    let result = if reply.len() % 2 == 0 {
+        state.finish(&reply)
+    } else {
+        Ntor::client_finish(state, &reply).map(|(seed, _)| seed)
     };
     match result {
         Ok(seed) => {
@@ -203,7 +215,7 @@ pub fn client_finish(data: &[u8]) {
             seed.expand_into(&mut material).expect("92 bytes");
             assert_eq!(material, KEY_MATERIAL);
         }
-        Err(e) if reply.len() != REPLY_LEN => assert_eq!(e, HandshakeError::BadLength),
+        Err(e) if reply.len() != REPLY_LEN => assert_eq!(e, HandshakeError::Malformed),
         Err(e) => {
             assert!(reply != REPLY, "client rejected the relay's reply");
             assert_eq!(e, HandshakeError::Failed);

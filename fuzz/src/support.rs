@@ -57,3 +57,26 @@ pub fn mutate(valid: &[u8], mask: &[u8]) -> Vec<u8> {
         .map(|(i, m)| valid.get(i).copied().unwrap_or(0) ^ m)
         .collect()
 }
+
+/// Checks a typed extension field against the raw field it was read from. Typed reading is
+/// C tor's: a congestion-control request's body and the bytes after a response's
+/// `sendme_inc` are ignored, so the typed field writes the canonical form, a prefix of the raw
+/// body, of the same type; reading that back gives the same typed field.
+pub fn check_typed_field(
+    field: &onionskin::codec::extension::CircuitExtension<'_>,
+    raw: &onionskin::codec::extension::Extension<'_>,
+) {
+    use onionskin::codec::extension::CircuitExtension;
+    let canonical = field
+        .to_extension()
+        .expect("a field that was read fits one");
+    assert_eq!(canonical.ty(), raw.ty());
+    assert!(
+        raw.body().starts_with(canonical.body()),
+        "typed field is not a prefix of the raw one"
+    );
+    assert_eq!(
+        CircuitExtension::from_extension(canonical).as_ref(),
+        Ok(field)
+    );
+}

@@ -11,8 +11,12 @@
 //! | cell bodies ([`CellBody`]) | [`Create`], [`Created`], [`CreateFast`], [`CreatedFast`], [`Create2`], [`Created2`], [`Destroy`] | tor-spec 5.1, 5.4 |
 //! | relay message bodies ([`RelayMsgBody`]) | [`Extend`], [`Extended`], [`Extend2`], [`Extended2`], [`LinkSpec`] | tor-spec 5.1.2, 6.1 |
 //! | ntor-v3 extensions | [`extension`] | proposal 332 |
+//! | the relay header of a decrypted relay cell | [`RelayCell`] | tor-spec 6.1 |
+//! | every cell on a channel: fixed and variable-length, circuit ID 0, framing a byte stream | [`ChannelCell`], [`ChannelCells`], [`LinkProtocol`], [`ChannelMsg`] | tor-spec 3, 4 |
+//! | link cells | [`Versions`], [`Netinfo`], [`Padding`], [`Vpadding`], [`Certs`], [`AuthChallenge`] | tor-spec 4 |
 //!
-//! [`CellMsg`] and [`RelayMsg`] decode any of these by command.
+//! [`CellMsg`] and [`RelayMsg`] decode any of these by command. The byte cursors the views
+//! are built on are private to the crate, so they can change without breaking callers.
 //!
 //! # Decoding a cell
 //!
@@ -64,11 +68,15 @@
 use crate::{DecodeError, EncodeError};
 
 mod cell;
+mod channel;
 mod create;
 mod extend;
 pub mod extension;
+mod link;
+mod relay_cell;
 
 pub use cell::{Cell, CellBody, CellMsg, CircId, CircIdWidth, Command};
+pub use channel::{ChannelCell, ChannelCells, ChannelMsg, LinkProtocol, VAR_CELL_MAX_HEADER_LEN};
 pub use create::{
     Create, Create2, CreateFast, Created, Created2, CreatedFast, Destroy, DestroyReason,
     LegacyOnionSkin,
@@ -77,6 +85,11 @@ pub use extend::{
     Extend, Extend2, Extended, Extended2, LinkSpec, LinkSpecIter, LinkSpecType, LinkSpecs,
     RelayCommand, RelayMsg, RelayMsgBody,
 };
+pub use link::{
+    AUTH_CHALLENGE_LEN, AuthChallenge, CertEntry, CertIter, Certs, Netinfo, NetinfoAddr,
+    NetinfoAddrIter, Padding, Versions, Vpadding,
+};
+pub use relay_cell::{RELAY_HEADER_LEN, RELAY_PADDING_GAP, RelayCell};
 
 /// Length of a fixed-size cell's body (tor-spec 0.2 `PAYLOAD_LEN`, C tor `CELL_PAYLOAD_SIZE`).
 pub const PAYLOAD_LEN: usize = 509;
@@ -102,44 +115,30 @@ pub const CREATED2_MAX_HLEN: usize = RELAY_PAYLOAD_LEN - 2;
 /// The body of a legacy EXTEND message (tor-spec 5.1.2): address, port, onion skin, identity.
 pub const EXTEND_LEN: usize = 4 + 2 + TAP_ONIONSKIN_LEN + 20;
 
-/// A cursor over untrusted bytes. Every read is bounds-checked and returns
+/// A cursor over untrusted bytes (crate-private: the views are the API). Every read is bounds-checked and returns
 /// [`DecodeError::Truncated`] instead of panicking; what it returns borrows from the input.
 ///
-/// ```
-/// use onionskin::codec::Reader;
-/// let mut r = Reader::new(&[0, 2, 0xab, 0xcd, 9]);
-/// let len = r.take_u16()?;
-/// assert_eq!(r.take(usize::from(len))?, &[0xab, 0xcd]);
-/// assert_eq!(r.remaining(), 1);
-/// # Ok::<(), onionskin::DecodeError>(())
-/// ```
 #[derive(Clone, Debug)]
-pub struct Reader<'a> {
+pub(crate) struct Reader<'a> {
     rest: &'a [u8],
 }
 
 impl<'a> Reader<'a> {
     /// A reader positioned at the start of `bytes`.
     #[must_use]
-    pub const fn new(bytes: &'a [u8]) -> Self {
+    pub(crate) const fn new(bytes: &'a [u8]) -> Self {
         Self { rest: bytes }
     }
 
     /// How many bytes are left.
     #[must_use]
-    pub const fn remaining(&self) -> usize {
+    pub(crate) const fn remaining(&self) -> usize {
         self.rest.len()
-    }
-
-    /// Whether every byte has been read.
-    #[must_use]
-    pub const fn is_empty(&self) -> bool {
-        self.rest.is_empty()
     }
 
     /// The unread bytes, without consuming them.
     #[must_use]
-    pub const fn peek_rest(&self) -> &'a [u8] {
+    pub(crate) const fn peek_rest(&self) -> &'a [u8] {
         self.rest
     }
 
@@ -153,7 +152,7 @@ impl<'a> Reader<'a> {
     ///
     /// # Errors
     /// [`DecodeError::Truncated`] if fewer than `n` remain; nothing is consumed then.
-    pub fn take(&mut self, n: usize) -> Result<&'a [u8], DecodeError> {
+    pub(crate) fn take(&mut self, n: usize) -> Result<&'a [u8], DecodeError> {
         let (head, tail) = self.rest.split_at_checked(n).ok_or(self.truncated(n))?;
         self.rest = tail;
         Ok(head)
@@ -163,7 +162,7 @@ impl<'a> Reader<'a> {
     ///
     /// # Errors
     /// [`DecodeError::Truncated`] if fewer than `N` remain; nothing is consumed then.
-    pub fn take_array<const N: usize>(&mut self) -> Result<&'a [u8; N], DecodeError> {
+    pub(crate) fn take_array<const N: usize>(&mut self) -> Result<&'a [u8; N], DecodeError> {
         let (head, tail) = self
             .rest
             .split_first_chunk::<N>()
@@ -176,7 +175,7 @@ impl<'a> Reader<'a> {
     ///
     /// # Errors
     /// [`DecodeError::Truncated`] at the end of the input.
-    pub fn take_u8(&mut self) -> Result<u8, DecodeError> {
+    pub(crate) fn take_u8(&mut self) -> Result<u8, DecodeError> {
         self.take_array::<1>().map(|b| u8::from_be_bytes(*b))
     }
 
@@ -184,7 +183,7 @@ impl<'a> Reader<'a> {
     ///
     /// # Errors
     /// [`DecodeError::Truncated`] if fewer than 2 bytes remain.
-    pub fn take_u16(&mut self) -> Result<u16, DecodeError> {
+    pub(crate) fn take_u16(&mut self) -> Result<u16, DecodeError> {
         self.take_array::<2>().map(|b| u16::from_be_bytes(*b))
     }
 
@@ -192,12 +191,12 @@ impl<'a> Reader<'a> {
     ///
     /// # Errors
     /// [`DecodeError::Truncated`] if fewer than 4 bytes remain.
-    pub fn take_u32(&mut self) -> Result<u32, DecodeError> {
+    pub(crate) fn take_u32(&mut self) -> Result<u32, DecodeError> {
         self.take_array::<4>().map(|b| u32::from_be_bytes(*b))
     }
 
     /// Reads everything that is left.
-    pub fn take_rest(&mut self) -> &'a [u8] {
+    pub(crate) fn take_rest(&mut self) -> &'a [u8] {
         core::mem::take(&mut self.rest)
     }
 
@@ -205,7 +204,7 @@ impl<'a> Reader<'a> {
     ///
     /// # Errors
     /// [`DecodeError::TrailingBytes`] if bytes remain.
-    pub const fn finish(self) -> Result<(), DecodeError> {
+    pub(crate) const fn finish(self) -> Result<(), DecodeError> {
         if self.rest.is_empty() {
             Ok(())
         } else {
@@ -220,18 +219,8 @@ impl<'a> Reader<'a> {
 /// returns [`EncodeError::BufferTooSmall`] (naming the total length needed) instead of
 /// panicking.
 ///
-/// ```
-/// use onionskin::codec::Writer;
-/// let mut buf = [0xffu8; 6];
-/// let mut w = Writer::new(&mut buf);
-/// w.put_u16(0x0102)?;
-/// w.put(&[3])?;
-/// assert_eq!(w.finish_with_padding(), 3);
-/// assert_eq!(buf, [1, 2, 3, 0, 0, 0]);
-/// # Ok::<(), onionskin::EncodeError>(())
-/// ```
 #[derive(Debug)]
-pub struct Writer<'a> {
+pub(crate) struct Writer<'a> {
     rest: &'a mut [u8],
     written: usize,
 }
@@ -239,22 +228,17 @@ pub struct Writer<'a> {
 impl<'a> Writer<'a> {
     /// A writer positioned at the start of `out`.
     #[must_use]
-    pub const fn new(out: &'a mut [u8]) -> Self {
+    pub(crate) const fn new(out: &'a mut [u8]) -> Self {
         Self {
             rest: out,
             written: 0,
         }
     }
 
-    /// How many bytes have been written.
-    #[must_use]
-    pub const fn written(&self) -> usize {
-        self.written
-    }
-
     /// How much room is left.
+    #[cfg_attr(not(test), allow(dead_code))]
     #[must_use]
-    pub const fn remaining(&self) -> usize {
+    pub(crate) const fn remaining(&self) -> usize {
         self.rest.len()
     }
 
@@ -262,7 +246,7 @@ impl<'a> Writer<'a> {
     ///
     /// # Errors
     /// [`EncodeError::BufferTooSmall`] if fewer than `n` bytes are left; nothing is claimed then.
-    pub fn reserve(&mut self, n: usize) -> Result<&'a mut [u8], EncodeError> {
+    pub(crate) fn reserve(&mut self, n: usize) -> Result<&'a mut [u8], EncodeError> {
         let needed = self.written.saturating_add(n);
         if n > self.rest.len() {
             return Err(EncodeError::BufferTooSmall { needed });
@@ -278,7 +262,7 @@ impl<'a> Writer<'a> {
     ///
     /// # Errors
     /// [`EncodeError::BufferTooSmall`] if fewer than `N` bytes are left.
-    pub fn reserve_array<const N: usize>(&mut self) -> Result<&'a mut [u8; N], EncodeError> {
+    pub(crate) fn reserve_array<const N: usize>(&mut self) -> Result<&'a mut [u8; N], EncodeError> {
         let needed = self.written.saturating_add(N);
         self.reserve(N)?
             .try_into()
@@ -289,7 +273,7 @@ impl<'a> Writer<'a> {
     ///
     /// # Errors
     /// [`EncodeError::BufferTooSmall`] if they do not fit.
-    pub fn put(&mut self, bytes: &[u8]) -> Result<(), EncodeError> {
+    pub(crate) fn put(&mut self, bytes: &[u8]) -> Result<(), EncodeError> {
         self.reserve(bytes.len())?.copy_from_slice(bytes);
         Ok(())
     }
@@ -298,7 +282,7 @@ impl<'a> Writer<'a> {
     ///
     /// # Errors
     /// [`EncodeError::BufferTooSmall`] if the buffer is full.
-    pub fn put_u8(&mut self, v: u8) -> Result<(), EncodeError> {
+    pub(crate) fn put_u8(&mut self, v: u8) -> Result<(), EncodeError> {
         self.put(&[v])
     }
 
@@ -306,7 +290,7 @@ impl<'a> Writer<'a> {
     ///
     /// # Errors
     /// [`EncodeError::BufferTooSmall`] if it does not fit.
-    pub fn put_u16(&mut self, v: u16) -> Result<(), EncodeError> {
+    pub(crate) fn put_u16(&mut self, v: u16) -> Result<(), EncodeError> {
         self.put(&v.to_be_bytes())
     }
 
@@ -314,21 +298,21 @@ impl<'a> Writer<'a> {
     ///
     /// # Errors
     /// [`EncodeError::BufferTooSmall`] if it does not fit.
-    pub fn put_u32(&mut self, v: u32) -> Result<(), EncodeError> {
+    pub(crate) fn put_u32(&mut self, v: u32) -> Result<(), EncodeError> {
         self.put(&v.to_be_bytes())
     }
 
     /// Ends writing: returns the number of bytes written and leaves the rest of the buffer
     /// untouched.
     #[must_use]
-    pub const fn finish(self) -> usize {
+    pub(crate) const fn finish(self) -> usize {
         self.written
     }
 
     /// Ends writing: fills the rest of the buffer with NUL (tor-spec 3: padding SHOULD be NUL)
     /// and returns the number of bytes written *before* the padding.
     #[must_use]
-    pub fn finish_with_padding(self) -> usize {
+    pub(crate) fn finish_with_padding(self) -> usize {
         self.rest.fill(0);
         self.written
     }
@@ -409,3 +393,43 @@ macro_rules! open_newtype {
     };
 }
 use open_newtype;
+
+#[cfg(test)]
+mod cursor_tests {
+    use super::*;
+
+    #[test]
+    fn reader_and_writer_never_overrun() {
+        let mut r = Reader::new(&[1, 2, 3]);
+        assert_eq!(r.take_u32(), Err(DecodeError::Truncated { needed: 1 }));
+        assert_eq!(r.remaining(), 3, "a failed read consumes nothing");
+        assert_eq!(
+            r.take(usize::MAX),
+            Err(DecodeError::Truncated {
+                needed: usize::MAX - 3
+            })
+        );
+        assert_eq!(r.take_u16(), Ok(0x0102));
+        assert_eq!(
+            r.clone().finish(),
+            Err(DecodeError::TrailingBytes { extra: 1 })
+        );
+        assert_eq!(r.take_rest(), &[3]);
+        assert_eq!(r.finish(), Ok(()));
+
+        let mut buf = [0u8; 3];
+        let mut w = Writer::new(&mut buf);
+        assert_eq!(w.put_u32(1), Err(EncodeError::BufferTooSmall { needed: 4 }));
+        assert_eq!(w.remaining(), 3, "a failed write claims nothing");
+        assert_eq!(w.put(&[9, 9]), Ok(()));
+        assert_eq!(
+            w.put(&[1, 1]),
+            Err(EncodeError::BufferTooSmall { needed: 4 })
+        );
+        assert_eq!(
+            w.reserve(usize::MAX).err(),
+            Some(EncodeError::BufferTooSmall { needed: usize::MAX })
+        );
+        assert_eq!(w.finish(), 2);
+    }
+}

@@ -1,5 +1,5 @@
 //! One error type per layer: the codec (public bytes, so detailed) and the handshakes
-//! (secret-dependent, so deliberately coarse).
+//! (coarse where secrets are involved), and one for Tor's key file formats.
 
 use core::fmt;
 
@@ -122,26 +122,40 @@ impl fmt::Display for EncodeError {
 
 impl core::error::Error for EncodeError {}
 
-/// Why a handshake failed.
+/// Why a handshake failed. The same variants mean the same thing in every handshake.
 ///
-/// Deliberately coarse: a handshake never says *which* secret-dependent check failed
-/// (bad AUTH, MAC or KH, a non-contributory Diffie-Hellman result, an unknown onion key,
-/// a bad OAEP block). Every such check is folded into one [`subtle::Choice`] and decided
-/// once, at the end, so neither this value nor the time taken to produce it reveals which.
-/// Do not try to distinguish failures further in your own code: snow's warning applies,
-/// an oracle about *why* a handshake failed is an attack tool.
+/// Only *public* facts are reported precisely: the framing of the input
+/// ([`Malformed`](Self::Malformed)), the relay identity the onion skin names
+/// ([`WrongRelay`](Self::WrongRelay)) and whether the onion key it names is one the relay holds
+/// ([`UnknownOnionKey`](Self::UnknownOnionKey)); NODEID and KEYID travel in the clear.
+///
+/// Every secret-dependent check (bad AUTH, MAC or KH, a non-contributory Diffie-Hellman
+/// result, a bad OAEP block) is folded into one [`subtle::Choice`] and decided once, at the
+/// end, and reported as the one coarse [`Failed`](Self::Failed), so neither this value nor the
+/// time taken to produce it reveals which. Do not try to distinguish failures further in your
+/// own code: an oracle about *why* a handshake failed is an attack tool.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
 #[non_exhaustive]
 pub enum HandshakeError {
-    /// The handshake failed its cryptographic checks.
+    /// The handshake failed its cryptographic checks (one coarse verdict, constant time).
     Failed,
-    /// An input had the wrong length for this handshake (public information).
-    BadLength,
-    /// The message addressed a relay identity (NODEID) that is not ours. NODEID is public,
-    /// so this may be reported early.
+    /// The input is malformed in a public way: the wrong length for this handshake, or an
+    /// ntor-v3 extension list that does not parse.
+    Malformed,
+    /// The onion skin names a relay identity (NODEID) that is not ours. NODEID is public,
+    /// so this is reported early, before any private-key operation (as C tor does).
     WrongRelay,
-    /// This handshake cannot carry the extension message the caller supplied.
+    /// The onion skin names an onion key (KEYID) that is none of the relay's. KEYID is public,
+    /// so this may be reported; it is reported only after the same work a good onion skin
+    /// costs, so its timing matches [`Failed`](Self::Failed). A relay can count these to see
+    /// clients with stale descriptors. See
+    /// [`UnknownKeyPolicy`](crate::handshake::UnknownKeyPolicy) for C tor's alternative.
+    UnknownOnionKey,
+    /// This handshake cannot carry the extensions the caller supplied (only ntor-v3 can).
     MessageNotSupported,
+    /// A handshake type this relay does not run, or one that may not appear in this cell
+    /// (e.g. TAP at a relay without TAP keys, as relays from C tor 0.4.9 on refuse it).
+    UnsupportedHandshake(crate::HandshakeType),
     /// The caller's output buffer is too small.
     BufferTooSmall,
     /// More key material was requested than the KDF can produce.
@@ -152,9 +166,13 @@ impl fmt::Display for HandshakeError {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.write_str(match self {
             Self::Failed => "handshake failed",
-            Self::BadLength => "handshake message has the wrong length",
+            Self::Malformed => "handshake message is malformed",
             Self::WrongRelay => "handshake addressed to another relay",
+            Self::UnknownOnionKey => "handshake names an onion key this relay does not hold",
             Self::MessageNotSupported => "this handshake cannot carry a message",
+            Self::UnsupportedHandshake(t) => {
+                return write!(f, "handshake type not supported here: {t}");
+            }
             Self::BufferTooSmall => "output buffer too small",
             Self::KeyMaterialTooLong => "too much key material requested",
         })
@@ -162,3 +180,55 @@ impl fmt::Display for HandshakeError {
 }
 
 impl core::error::Error for HandshakeError {}
+
+impl From<EncodeError> for HandshakeError {
+    /// Encoding an extension list into a handshake message: a full buffer stays
+    /// [`BufferTooSmall`](Self::BufferTooSmall), anything else (a body over 255 bytes, more
+    /// than 255 fields) is [`Malformed`](Self::Malformed).
+    fn from(e: EncodeError) -> Self {
+        match e {
+            EncodeError::BufferTooSmall { .. } => Self::BufferTooSmall,
+            _ => Self::Malformed,
+        }
+    }
+}
+
+/// Why a key file or a key in a descriptor could not be read ([`crate::key_formats`]).
+///
+/// Key material is loaded once, off the handshake path; these errors say what was wrong with
+/// the encoding, never anything about secret values.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+#[non_exhaustive]
+pub enum KeyFormatError {
+    /// The file does not start with the header C tor writes for this kind of key.
+    WrongHeader,
+    /// The input has the wrong length.
+    WrongLength {
+        /// The length this format has.
+        expected: usize,
+        /// The length found.
+        found: usize,
+    },
+    /// Not valid base64 (a character outside the alphabet, misplaced padding).
+    BadBase64,
+    /// A DER or PEM encoding that does not parse, with the codec's reason.
+    BadEncoding(DecodeError),
+    /// The file's stored public key does not belong to its secret key.
+    KeyMismatch,
+}
+
+impl fmt::Display for KeyFormatError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Self::WrongHeader => f.write_str("not the key file header C tor writes"),
+            Self::WrongLength { expected, found } => {
+                write!(f, "key is {found} bytes long, {expected} expected")
+            }
+            Self::BadBase64 => f.write_str("invalid base64"),
+            Self::BadEncoding(e) => write!(f, "invalid key encoding: {e}"),
+            Self::KeyMismatch => f.write_str("stored public key does not match the secret key"),
+        }
+    }
+}
+
+impl core::error::Error for KeyFormatError {}

@@ -25,6 +25,8 @@ mod simd;
 #[cfg(target_arch = "x86_64")]
 use simd::avx2;
 mod ct;
+// Strict DER and PEM/base64 readers for Tor's key files (TAP's RSA keys, RSA identities).
+mod der;
 mod error;
 // Keccak-f[1600], SHA3-256 and SHAKE-256 for ntor-v3, four permutations at a time with AVX2.
 mod keccak;
@@ -37,9 +39,11 @@ mod x25519;
 pub mod codec;
 pub mod handshake;
 pub mod kdf;
+pub mod key_formats;
 pub mod keys;
 pub mod relay;
+pub mod relay_crypto;
 
-pub use error::{DecodeError, EncodeError, HandshakeError};
+pub use error::{DecodeError, EncodeError, HandshakeError, KeyFormatError};
 pub use handshake::{HandshakeType, KeyMaterial};
 pub use keys::CircuitKeys;

@@ -11,12 +11,16 @@
     clippy::std_instead_of_core
 )]
 
-use onionskin::HandshakeType;
 use onionskin::codec::{
-    Cell, CellBody, CellMsg, CircId, CircIdWidth, Create, Create2, CreateFast, Created, Created2,
+    AuthChallenge, Cell, CellBody, CellMsg, CertEntry, Certs, ChannelCell, ChannelCells,
+    ChannelMsg, CircId, CircIdWidth, Command, Create, Create2, CreateFast, Created, Created2,
     CreatedFast, Destroy, DestroyReason, Extend, Extend2, Extended, Extended2, LegacyOnionSkin,
-    LinkSpec, LinkSpecs, PAYLOAD_LEN, RelayCommand, RelayMsg, RelayMsgBody,
+    LinkProtocol, LinkSpec, LinkSpecs, Netinfo, NetinfoAddr, PAYLOAD_LEN, Padding, RelayCell,
+    RelayCommand, RelayMsg, RelayMsgBody, Versions, Vpadding,
 };
+use onionskin::relay_crypto::{ClientCircuit, ClientHop, RelayHop};
+use onionskin::{CircuitKeys, HandshakeType};
+use rand_core::SeedableRng;
 use stats_alloc::{INSTRUMENTED_SYSTEM, Region, StatsAlloc};
 use std::alloc::System;
 use std::hint::black_box;
@@ -163,4 +167,124 @@ fn decode_and_encode_never_allocate() {
         assert!(CellMsg::decode(black_box(Create2::COMMAND), &[0xff; PAYLOAD_LEN]).is_err());
     });
     assert_eq!(n, 0, "building, encoding or decoding a view allocated");
+
+    // The channel layer: link cells built from parts, written into one byte stream, framed
+    // back cell by cell and decoded; plus a partial cell.
+    let mut stream = [0u8; 4096];
+    let mut rng = rand_chacha::ChaCha20Rng::seed_from_u64(9);
+    let n = allocations(|| {
+        let link = LinkProtocol::V5;
+        let mut at = Versions::encode_list(&[3, 4, 5], &mut stream).unwrap();
+        let mut put = |f: &mut dyn FnMut(&mut [u8]) -> usize| at += f(&mut stream[at..]);
+        let cert = [8u8; 100];
+        put(&mut |o| {
+            let certs = [
+                CertEntry {
+                    cert_type: 7,
+                    body: &cert,
+                },
+                CertEntry {
+                    cert_type: 4,
+                    body: &cert[..3],
+                },
+            ];
+            Certs::encode_list(link, &certs, o).unwrap()
+        });
+        put(&mut |o| AuthChallenge::encode_parts(link, &[1; 32], &[1, 3], o).unwrap());
+        put(&mut |o| {
+            let me = [NetinfoAddr::Ipv6(std::net::Ipv6Addr::LOCALHOST)];
+            Netinfo::encode_parts(
+                link,
+                7,
+                NetinfoAddr::Ipv4(std::net::Ipv4Addr::LOCALHOST),
+                &me,
+                o,
+            )
+            .unwrap()
+        });
+        put(&mut |o| Padding.encode_cell(link, o).unwrap());
+        put(&mut |o| Vpadding::encode_zeros(link, 17, o).unwrap());
+        put(&mut |o| {
+            let id = CircId::new(0x8000_0001).unwrap();
+            Destroy::new(DestroyReason::FINISHED)
+                .encode_cell(id, CircIdWidth::Wide, o)
+                .unwrap()
+        });
+        let mut cells = ChannelCells::new(black_box(&stream[..at - 3]), LinkProtocol::NEGOTIATING);
+        let mut seen = 0;
+        while let Some(cell) = cells.next() {
+            seen += 1;
+            match cell.msg().unwrap() {
+                ChannelMsg::Versions(v) => {
+                    assert_eq!(v.highest_common(&[4, 5]), Some(5));
+                    cells.set_link_protocol(link);
+                    v.encode_cell(&mut frame_out).unwrap();
+                }
+                ChannelMsg::Certs(c) => {
+                    black_box(c.iter().count());
+                    c.encode_cell(link, &mut stream_out()).unwrap();
+                }
+                ChannelMsg::AuthChallenge(c) => {
+                    black_box(c.methods().sum::<u16>());
+                    c.encode_cell(link, &mut frame_out).unwrap();
+                }
+                ChannelMsg::Netinfo(m) => {
+                    black_box(m.my_addrs().count());
+                    m.encode_cell(link, &mut frame_out).unwrap();
+                }
+                ChannelMsg::Vpadding(v) => {
+                    v.encode_cell(link, &mut frame_out).unwrap();
+                }
+                msg => {
+                    black_box(msg);
+                }
+            }
+            cell.encode_into(&mut frame_out).unwrap();
+        }
+        assert_eq!(
+            (seen, cells.needed()),
+            (6, 3),
+            "the DESTROY cell lacks 3 bytes"
+        );
+        assert!(ChannelCell::new(link, 0, Command::CREATE2, &[]).is_err());
+    });
+    assert_eq!(n, 0, "the channel codec allocated");
+
+    // Relay cells through relay crypto: a 3-hop client and its relays, both directions.
+    let keys: [CircuitKeys; 3] =
+        core::array::from_fn(|i| CircuitKeys::split_kh_last(&[i as u8 + 1; 92]));
+    let n = allocations(|| {
+        let mut client: ClientCircuit = ClientCircuit::new();
+        for k in &keys {
+            client.push(ClientHop::tor1(k)).unwrap();
+        }
+        client
+            .push(ClientHop::hs_client(&[1; 32], &[2; 32], &[3; 32], &[4; 32]))
+            .unwrap();
+        client.truncate(3);
+        let mut relays = keys.each_ref().map(RelayHop::tor1);
+        for target in 0..3 {
+            let mut p = [0u8; PAYLOAD_LEN];
+            RelayCell::new(RelayCommand::DATA, 1, &[5; 100])
+                .unwrap()
+                .encode_into(&mut p, &mut rng);
+            client.encrypt_forward(target, &mut p).unwrap();
+            for r in relays.iter_mut().take(target + 1) {
+                black_box(r.decrypt_forward(&mut p));
+            }
+            let cell = RelayCell::decode(black_box(&p)).unwrap();
+            assert_eq!(cell.msg().unwrap().command(), RelayCommand::DATA);
+            relays[target].originate_backward(&mut p);
+            for r in relays[..target].iter_mut().rev() {
+                r.relay_backward(&mut p);
+            }
+            assert_eq!(client.decrypt_backward(&mut p).map(|x| x.0), Some(target));
+        }
+    });
+    assert_eq!(n, 0, "relay crypto allocated");
+}
+
+/// Scratch space for the largest cell written above, outside the measured closures' captures.
+fn stream_out() -> [u8; 1024] {
+    [0u8; 1024]
 }

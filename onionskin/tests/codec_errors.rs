@@ -14,7 +14,7 @@ use core::net::{Ipv4Addr, Ipv6Addr, SocketAddrV4, SocketAddrV6};
 use onionskin::codec::{
     Cell, CellBody, CircId, CircIdWidth, Command, Create, Create2, CreateFast, Created2, Destroy,
     DestroyReason, Extend, Extend2, Extended, Extended2, LegacyOnionSkin, LinkSpec, LinkSpecType,
-    LinkSpecs, PAYLOAD_LEN, Reader, RelayCommand, RelayMsg, RelayMsgBody, Writer,
+    LinkSpecs, PAYLOAD_LEN, RelayCommand, RelayMsg, RelayMsgBody,
 };
 use onionskin::{DecodeError, EncodeError, HandshakeType};
 
@@ -717,42 +717,7 @@ fn extended2_rules() {
     );
 }
 
-// ---- Reader / Writer and errors ---------------------------------------------------------
-
-#[test]
-fn reader_and_writer_never_overrun() {
-    let mut r = Reader::new(&[1, 2, 3]);
-    assert_eq!(r.take_u32(), Err(DecodeError::Truncated { needed: 1 }));
-    assert_eq!(r.remaining(), 3, "a failed read consumes nothing");
-    assert_eq!(
-        r.take(usize::MAX),
-        Err(DecodeError::Truncated {
-            needed: usize::MAX - 3
-        })
-    );
-    assert_eq!(r.take_u16(), Ok(0x0102));
-    assert_eq!(
-        r.clone().finish(),
-        Err(DecodeError::TrailingBytes { extra: 1 })
-    );
-    assert_eq!(r.take_rest(), &[3]);
-    assert_eq!(r.finish(), Ok(()));
-
-    let mut buf = [0u8; 3];
-    let mut w = Writer::new(&mut buf);
-    assert_eq!(w.put_u32(1), Err(EncodeError::BufferTooSmall { needed: 4 }));
-    assert_eq!(w.remaining(), 3, "a failed write claims nothing");
-    assert_eq!(w.put(&[9, 9]), Ok(()));
-    assert_eq!(
-        w.put(&[1, 1]),
-        Err(EncodeError::BufferTooSmall { needed: 4 })
-    );
-    assert_eq!(
-        w.reserve(usize::MAX).err(),
-        Some(EncodeError::BufferTooSmall { needed: usize::MAX })
-    );
-    assert_eq!(w.finish(), 2);
-}
+// ---- errors ----------------------------------------------------------------------------
 
 #[test]
 fn errors_say_what_was_wrong() {

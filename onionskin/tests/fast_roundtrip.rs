@@ -8,7 +8,8 @@
     clippy::indexing_slicing
 )]
 
-use onionskin::handshake::fast::{self, ClientState, CreateFast, hazmat};
+use onionskin::codec::extension::CircuitExtension;
+use onionskin::handshake::fast::{self, ClientState, Fast, hazmat};
 use onionskin::handshake::{CircuitHandshake, HandshakeType};
 use onionskin::{HandshakeError, KeyMaterial, kdf};
 use proptest::prelude::*;
@@ -20,7 +21,7 @@ fn random_round_trips_agree() {
     let mut r = ChaCha20Rng::seed_from_u64(30);
     for _ in 0..32 {
         let (state, x) = ClientState::start(&mut r);
-        let (relay_seed, reply) = fast::relay_respond(&mut r, &x);
+        let (relay_seed, reply) = fast::relay_respond(&mut r, &x).unwrap();
         assert_ne!(reply[..20], x, "Y is fresh");
         assert_eq!(
             state.finish(&reply).unwrap().circuit_keys(),
@@ -33,7 +34,7 @@ fn random_round_trips_agree() {
 fn every_flipped_reply_byte_is_rejected() {
     let mut r = ChaCha20Rng::seed_from_u64(31);
     let (state, x) = ClientState::start(&mut r);
-    let (_, reply) = fast::relay_respond(&mut r, &x);
+    let (_, reply) = fast::relay_respond(&mut r, &x).unwrap();
     let x: [u8; 20] = x;
     assert!(state.finish(&reply).is_ok());
     for i in 0..40 {
@@ -55,14 +56,14 @@ fn key_material_is_kdf_tor_after_kh() {
     let x = [7u8; 20];
     let y = [8u8; 20];
     for len in [0, 1, 19, 20, 21, 72, 92, 500, fast::MAX_KEY_MATERIAL_LEN] {
-        let (seed, _) = hazmat::relay_respond_with_y(&y, &x);
+        let (seed, _) = hazmat::relay_respond_with_y(&y, &x).unwrap();
         let mut got = vec![0u8; len];
         seed.expand_into(&mut got).unwrap();
         let mut full = vec![0u8; len + 20];
         kdf::kdf_tor(&[&x, &y], &mut full).unwrap();
         assert_eq!(got, full[20..], "len {len}");
     }
-    let (seed, _) = hazmat::relay_respond_with_y(&y, &x);
+    let (seed, _) = hazmat::relay_respond_with_y(&y, &x).unwrap();
     let mut too_long = vec![0u8; fast::MAX_KEY_MATERIAL_LEN + 1];
     assert_eq!(
         seed.expand_into(&mut too_long),
@@ -73,33 +74,33 @@ fn key_material_is_kdf_tor_after_kh() {
 #[test]
 fn generic_trait_round_trip() {
     let mut r = ChaCha20Rng::seed_from_u64(32);
-    assert_eq!(CreateFast::HTYPE, HandshakeType::FAST);
-    let (state, skin) = CreateFast::client_start(&mut r, &(), &[]).unwrap();
+    assert_eq!(Fast::HTYPE, HandshakeType::FAST);
+    let (state, skin) = Fast::client_start(&mut r, &(), &[]).unwrap();
     let (relay_seed, reply) =
-        CreateFast::relay_respond(&mut r, &(), &skin, |_, _| panic!("no messages")).unwrap();
-    let (client_seed, len) = CreateFast::client_finish(state, &reply, &mut []).unwrap();
-    assert_eq!(len, 0);
+        Fast::relay_respond(&mut r, &(), &skin, |_, _| panic!("no messages")).unwrap();
+    let (client_seed, message) = Fast::client_finish(state, &reply).unwrap();
+    assert!(message.is_empty());
     assert_eq!(client_seed.circuit_keys(), relay_seed.circuit_keys());
 
     assert_eq!(
-        CreateFast::client_start(&mut r, &(), b"x").map(|_| ()),
+        Fast::client_start(&mut r, &(), &[CircuitExtension::CongestionControlRequest]).map(|_| ()),
         Err(HandshakeError::MessageNotSupported)
     );
     assert_eq!(
-        CreateFast::relay_respond(&mut r, &(), &[0; 19], |_, _| None).map(|_| ()),
-        Err(HandshakeError::BadLength)
+        Fast::relay_respond(&mut r, &(), &[0; 19], |_, _| Ok(())).map(|_| ()),
+        Err(HandshakeError::Malformed)
     );
     let (state, _) = ClientState::start(&mut r);
     assert_eq!(
-        CreateFast::client_finish(state, &[0; 41], &mut []).map(|_| ()),
-        Err(HandshakeError::BadLength)
+        Fast::client_finish(state, &[0; 41]).map(|_| ()),
+        Err(HandshakeError::Malformed)
     );
 }
 
 #[test]
 fn debug_output_shows_no_secrets() {
     let (state, _) = hazmat::client_start_with_x(&[0xab; 20]);
-    let (seed, _) = hazmat::relay_respond_with_y(&[0xab; 20], &[0xab; 20]);
+    let (seed, _) = hazmat::relay_respond_with_y(&[0xab; 20], &[0xab; 20]).unwrap();
     for t in [format!("{state:?}"), format!("{seed:?}")] {
         assert!(!t.contains("171"), "{t}");
     }
@@ -111,7 +112,7 @@ proptest! {
     #[test]
     fn client_and_relay_agree(x in any::<[u8; 20]>(), y in any::<[u8; 20]>(), len in 0usize..200) {
         let (state, skin) = hazmat::client_start_with_x(&x);
-        let (relay_seed, reply) = hazmat::relay_respond_with_y(&y, &skin);
+        let (relay_seed, reply) = hazmat::relay_respond_with_y(&y, &skin).unwrap();
         let client_seed = state.finish(&reply).unwrap();
         let mut a = vec![0u8; len];
         let mut b = vec![0u8; len];
@@ -123,7 +124,7 @@ proptest! {
     #[test]
     fn client_rejects_any_other_reply(x in any::<[u8; 20]>(), y in any::<[u8; 20]>(), noise in any::<[u8; 40]>()) {
         let (state, skin) = hazmat::client_start_with_x(&x);
-        let (_, reply) = hazmat::relay_respond_with_y(&y, &skin);
+        let (_, reply) = hazmat::relay_respond_with_y(&y, &skin).unwrap();
         prop_assume!(noise != reply);
         prop_assert_eq!(state.finish(&noise).map(|_| ()), Err(HandshakeError::Failed));
     }

@@ -20,7 +20,7 @@
 mod fuzz_props;
 
 use core::panic::AssertUnwindSafe;
-use fuzz_props::{fast, ntor, ntor_v3, tap};
+use fuzz_props::{channel, fast, formats, ntor, ntor_v3, relay_crypto, tap};
 use std::panic::catch_unwind;
 use std::path::{Path, PathBuf};
 
@@ -84,6 +84,36 @@ fn tap_relay_respond() {
 #[test]
 fn tap_client_finish() {
     replay("tap_client_finish", tap::client_finish);
+}
+
+#[test]
+fn key_formats() {
+    replay("key_formats", formats::key_formats);
+}
+
+#[test]
+fn ntor_v3_extensions() {
+    replay("ntor_v3_extensions", formats::ntor_v3_extensions);
+}
+
+#[test]
+fn dispatch_relay_respond() {
+    replay("dispatch_relay_respond", formats::dispatch_relay_respond);
+}
+
+#[test]
+fn channel_cells() {
+    replay("channel_cells", channel::channel_cells);
+}
+
+#[test]
+fn relay_cell_roundtrip() {
+    replay("relay_cell_roundtrip", relay_crypto::relay_cell);
+}
+
+#[test]
+fn relay_crypto_relay() {
+    replay("relay_crypto_relay", relay_crypto::relay_side);
 }
 
 fn case(file: &str, index: usize) -> serde_json::Value {

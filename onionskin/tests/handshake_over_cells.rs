@@ -3,6 +3,7 @@
 //! `CircuitHandshake` layer. Both sides must end with equal circuit keys.
 
 #![allow(clippy::unwrap_used, clippy::indexing_slicing)]
+use onionskin::codec::extension::{CircuitExtension, CongestionControlResponse};
 use onionskin::codec::{
     Cell, CellBody, CircId, CircIdWidth, Create2, CreateFast, Created2, CreatedFast,
 };
@@ -19,8 +20,8 @@ fn over_create2<H: CircuitHandshake>(
     width: CircIdWidth,
     relay_pk: &H::RelayPublicKey,
     relay_keys: &H::RelayKeys,
-    cm: &[u8],
-    sm: &'static [u8],
+    cm: &[CircuitExtension<'_>],
+    sm: &'static [CircuitExtension<'static>],
 ) -> (onionskin::CircuitKeys, onionskin::CircuitKeys, Vec<u8>) {
     let circ = CircId::new(0x7abc).unwrap();
     // Client: onion skin into a CREATE2 frame.
@@ -38,13 +39,17 @@ fn over_create2<H: CircuitHandshake>(
     assert_eq!(create2.htype(), H::HTYPE);
     let mut seen_cm = Vec::new();
     let (relay_seed, reply) = H::relay_respond(rng, relay_keys, create2.hdata(), |m, out| {
-        seen_cm.extend_from_slice(m);
-        out.get_mut(..sm.len())?.copy_from_slice(sm);
-        Some(sm.len())
+        seen_cm.extend_from_slice(m.as_bytes());
+        for field in sm {
+            out.push(field)?;
+        }
+        Ok(())
     })
     .unwrap();
     if H::HTYPE == onionskin::HandshakeType::NTOR_V3 {
-        assert_eq!(seen_cm, cm, "relay saw the client's message");
+        let mut sent = [0u8; 64];
+        let n = CircuitExtension::encode_list(cm, &mut sent).unwrap();
+        assert_eq!(seen_cm, &sent[..n], "relay saw the client's extensions");
     }
     let mut back = vec![0u8; width.cell_len()];
     Created2::new(reply.as_ref())
@@ -54,12 +59,11 @@ fn over_create2<H: CircuitHandshake>(
 
     // Client: decode CREATED2 and finish.
     let (_, created2) = Created2::decode_cell(&back, width).unwrap();
-    let mut sm_out = [0u8; 256];
-    let (client_seed, sm_len) = H::client_finish(state, created2.hdata(), &mut sm_out).unwrap();
+    let (client_seed, server_message) = H::client_finish(state, created2.hdata()).unwrap();
     (
         client_seed.circuit_keys(),
         relay_seed.circuit_keys(),
-        sm_out[..sm_len].to_vec(),
+        server_message.as_bytes().to_vec(),
     )
 }
 
@@ -69,7 +73,7 @@ fn ntor_over_create2() {
     let keys = ntor::RelayKeys::new([7; 20], ntor::RelaySecretKey::generate(&mut rng));
     for width in WIDTHS {
         let (c, r, sm) =
-            over_create2::<ntor::Ntor>(&mut rng, width, &keys.public_key(), &keys, &[], b"");
+            over_create2::<ntor::Ntor>(&mut rng, width, &keys.public_key(), &keys, &[], &[]);
         assert_eq!(c, r);
         assert!(sm.is_empty());
     }
@@ -79,14 +83,15 @@ fn ntor_over_create2() {
 fn ntor_v3_over_create2_with_messages() {
     let mut rng = ChaCha20Rng::seed_from_u64(2);
     let keys = ntor_v3::RelayKeys::new([9; 32], ntor_v3::RelaySecretKey::generate(&mut rng));
-    let cm = ntor_v3::messages::CC_REQUEST;
-    static SM: [u8; 4] = [1, 2, 1, 31];
+    let cm = [CircuitExtension::CongestionControlRequest];
+    static SM: [CircuitExtension<'static>; 1] = [CircuitExtension::CongestionControlResponse(
+        CongestionControlResponse { sendme_inc: 31 },
+    )];
     for width in WIDTHS {
         let (c, r, sm) =
             over_create2::<ntor_v3::NtorV3>(&mut rng, width, &keys.public_key(), &keys, &cm, &SM);
         assert_eq!(c, r);
-        assert_eq!(sm, SM);
-        assert_eq!(ntor_v3::messages::sendme_inc(&sm), Ok(Some(31)));
+        assert_eq!(sm, [1, 2, 1, 31]);
     }
 }
 
@@ -108,7 +113,7 @@ fn create_fast_over_cells() {
 
         let cell = Cell::decode(&frame, width).unwrap();
         let create_fast: CreateFast<'_> = cell.body_as().unwrap();
-        let (relay_seed, reply) = fast::relay_respond(&mut rng, create_fast.x());
+        let (relay_seed, reply) = fast::relay_respond(&mut rng, create_fast.x()).unwrap();
         let mut back = vec![0u8; width.cell_len()];
         CreatedFast::new(&reply)
             .encode_cell(circ, width, &mut back)
@@ -136,8 +141,10 @@ fn ntor_reply_tampered_in_the_cell_is_rejected() {
     // Flip one AUTH bit inside the encoded cell (header 5 bytes + HLEN 2 + Y 32).
     frame[5 + 2 + 40] ^= 0x10;
     let (_, created2) = Created2::decode_cell(&frame, width).unwrap();
-    let reply: &[u8; 64] = created2.hdata().try_into().unwrap();
-    assert_eq!(state.finish(reply).err(), Some(HandshakeError::Failed));
+    assert_eq!(
+        state.finish(created2.hdata()).err(),
+        Some(HandshakeError::Failed)
+    );
 }
 
 #[cfg(feature = "tap")]
@@ -155,10 +162,10 @@ fn tap_over_create2() {
     .unwrap();
     let key = tap::RelaySecretKey::from_pkcs1_der(&der).unwrap();
     let public = key.public_key().clone();
-    let keys = tap::RelayKeys::new(key, None);
+    let keys = tap::RelayKeys::new(key);
     let mut rng = ChaCha20Rng::seed_from_u64(3);
     for width in WIDTHS {
-        let (c, r, sm) = over_create2::<tap::Tap>(&mut rng, width, &public, &keys, &[], b"");
+        let (c, r, sm) = over_create2::<tap::Tap>(&mut rng, width, &public, &keys, &[], &[]);
         assert_eq!(c, r);
         assert!(sm.is_empty());
     }
@@ -180,7 +187,7 @@ fn tap_over_legacy_create_and_created() {
     let key = tap::RelaySecretKey::from_pkcs1_der(&der).unwrap();
     let (state, skin) =
         tap::ClientState::start(&mut ChaCha20Rng::seed_from_u64(6), key.public_key());
-    let keys = tap::RelayKeys::new(key, None);
+    let keys = tap::RelayKeys::new(key);
     let circ = CircId::new(0x1234).unwrap();
     let width = CircIdWidth::Narrow;
 
@@ -190,9 +197,9 @@ fn tap_over_legacy_create_and_created() {
         .unwrap();
     let (_, create) = Create::decode_cell(&frame, width).unwrap();
     assert_eq!(create.handshake_type(), onionskin::HandshakeType::TAP);
-    let skin_in: &[u8; 186] = create.onion_skin().handshake_data().try_into().unwrap();
+    let skin_in = create.onion_skin().handshake_data();
     let (relay_seed, reply) =
-        tap::server_respond(&mut ChaCha20Rng::seed_from_u64(7), &keys, skin_in).unwrap();
+        tap::relay_respond(&mut ChaCha20Rng::seed_from_u64(7), &keys, skin_in).unwrap();
 
     let mut back = vec![0u8; width.cell_len()];
     Created::new(&reply)

@@ -11,8 +11,9 @@
 
 use hmac::{Hmac, Mac};
 use onionskin::HandshakeError;
+use onionskin::handshake::UnknownKeyPolicy;
 use onionskin::handshake::ntor::{
-    self, ClientState, RelayKeys, RelayPublicKey, RelaySecretKey, UnknownKeyPolicy, hazmat,
+    self, ClientState, RelayKeys, RelayPublicKey, RelaySecretKey, hazmat,
 };
 use rand_chacha::ChaCha20Rng;
 use rand_core::{RngCore, SeedableRng};
@@ -127,7 +128,8 @@ fn relay_rejects_every_low_order_x() {
         skin[20..52].copy_from_slice(&public.onion_key);
         skin[52..].copy_from_slice(&u);
         for policy in [UnknownKeyPolicy::Reject, UnknownKeyPolicy::ReplyWithJunk] {
-            let result = ntor::relay_respond_with_policy(&mut r, &keys, &skin, policy);
+            let keys = keys.clone().with_unknown_key_policy(policy);
+            let result = ntor::relay_respond(&mut r, &keys, &skin);
             assert_eq!(
                 result.map(|_| ()),
                 Err(HandshakeError::Failed),
@@ -228,8 +230,12 @@ fn tampered_onion_skins_never_yield_agreed_keys() {
                 Err(HandshakeError::WrongRelay),
                 "byte {i}"
             ),
-            // KEYID no longer names one of our keys.
-            20..52 => assert_eq!(result.map(|_| ()), Err(HandshakeError::Failed), "byte {i}"),
+            // KEYID no longer names one of our keys (public, reported after the full work).
+            20..52 => assert_eq!(
+                result.map(|_| ()),
+                Err(HandshakeError::UnknownOnionKey),
+                "byte {i}"
+            ),
             // Another X is just another client; but AUTH binds the X sent, so the real client
             // rejects the answer.
             _ => {
@@ -253,16 +259,15 @@ fn unknown_key_id_is_rejected_and_c_tor_policy_replies_with_junk() {
     let (_, skin) = ClientState::start(&mut r, &public);
     assert_eq!(
         ntor::relay_respond(&mut r, &keys, &skin).map(|_| ()),
-        Err(HandshakeError::Failed)
+        Err(HandshakeError::UnknownOnionKey)
     );
     // C tor's behaviour: a reply that the client cannot accept, different every time.
+    let c_tor = keys
+        .clone()
+        .with_unknown_key_policy(UnknownKeyPolicy::ReplyWithJunk);
     let (state, skin) = ClientState::start(&mut r, &public);
-    let (_, reply1) =
-        ntor::relay_respond_with_policy(&mut r, &keys, &skin, UnknownKeyPolicy::ReplyWithJunk)
-            .unwrap();
-    let (_, reply2) =
-        ntor::relay_respond_with_policy(&mut r, &keys, &skin, UnknownKeyPolicy::ReplyWithJunk)
-            .unwrap();
+    let (_, reply1) = ntor::relay_respond(&mut r, &c_tor, &skin).unwrap();
+    let (_, reply2) = ntor::relay_respond(&mut r, &c_tor, &skin).unwrap();
     assert_ne!(reply1[32..], reply2[32..]);
     assert_eq!(
         state.finish(&reply1).map(|_| ()),
@@ -299,7 +304,10 @@ fn previous_onion_key_is_accepted_during_rotation() {
     // Without rotation only the current key works.
     let keys = RelayKeys::new(id, new);
     let (_, skin) = ClientState::start(&mut r, &RelayPublicKey::new(id, *old.public_key()));
-    assert!(ntor::relay_respond(&mut r, &keys, &skin).is_err());
+    assert_eq!(
+        ntor::relay_respond(&mut r, &keys, &skin).map(|_| ()),
+        Err(HandshakeError::UnknownOnionKey)
+    );
 }
 
 #[test]
@@ -310,9 +318,8 @@ fn client_rejects_a_reply_from_a_relay_with_another_onion_key() {
     // KEYID lookup under C tor's policy and its junk AUTH cannot verify.
     let stale = RelayPublicKey::new(*keys.identity(), [0x09; 32]);
     let (state, skin) = ClientState::start(&mut r, &stale);
-    let (_, reply) =
-        ntor::relay_respond_with_policy(&mut r, &keys, &skin, UnknownKeyPolicy::ReplyWithJunk)
-            .unwrap();
+    let c_tor = keys.with_unknown_key_policy(UnknownKeyPolicy::ReplyWithJunk);
+    let (_, reply) = ntor::relay_respond(&mut r, &c_tor, &skin).unwrap();
     assert_eq!(
         state.finish(&reply).map(|_| ()),
         Err(HandshakeError::Failed)

@@ -9,8 +9,9 @@
     clippy::indexing_slicing
 )]
 
+use onionskin::codec::extension::CircuitExtension;
 use onionskin::handshake::ntor::{
-    self, ClientState, Ntor, RelayKeys, RelayPublicKey, RelaySecretKey, UnknownKeyPolicy, hazmat,
+    self, ClientState, Ntor, RelayKeys, RelayPublicKey, RelaySecretKey, hazmat,
 };
 use onionskin::handshake::{CircuitHandshake, HandshakeType};
 use onionskin::{HandshakeError, KeyMaterial};
@@ -53,8 +54,8 @@ fn generic_trait_round_trip() {
             panic!("ntor has no messages")
         })
         .unwrap();
-        let (client_seed, len) = H::client_finish(state, reply.as_ref(), &mut []).unwrap();
-        assert_eq!(len, 0);
+        let (client_seed, message) = H::client_finish(state, reply.as_ref()).unwrap();
+        assert!(message.is_empty());
         (client_seed, relay_seed)
     }
     let mut r = ChaCha20Rng::seed_from_u64(21);
@@ -64,7 +65,12 @@ fn generic_trait_round_trip() {
     assert_eq!(client.circuit_keys(), relay_seed.circuit_keys());
 
     assert_eq!(
-        Ntor::client_start(&mut r, &keys.public_key(), b"hi").map(|_| ()),
+        Ntor::client_start(
+            &mut r,
+            &keys.public_key(),
+            &[CircuitExtension::CongestionControlRequest]
+        )
+        .map(|_| ()),
         Err(HandshakeError::MessageNotSupported)
     );
     let (state, skin) = ClientState::start(&mut r, &keys.public_key());
@@ -72,14 +78,14 @@ fn generic_trait_round_trip() {
         let mut long = skin.to_vec();
         long.resize(len, 0);
         assert_eq!(
-            Ntor::relay_respond(&mut r, &keys, &long, |_, _| None).map(|_| ()),
-            Err(HandshakeError::BadLength)
+            Ntor::relay_respond(&mut r, &keys, &long, |_, _| Ok(())).map(|_| ()),
+            Err(HandshakeError::Malformed)
         );
     }
     let (_, reply) = ntor::relay_respond(&mut r, &keys, &skin).unwrap();
     assert_eq!(
-        Ntor::client_finish(state, &reply[..63], &mut []).map(|_| ()),
-        Err(HandshakeError::BadLength)
+        Ntor::client_finish(state, &reply[..63]).map(|_| ()),
+        Err(HandshakeError::Malformed)
     );
 }
 
@@ -102,15 +108,14 @@ fn key_material_of_any_length_matches_kdf_rfc5869() {
         ntor::MAX_KEY_MATERIAL_LEN,
     ] {
         let (state, skin) = hazmat::client_start_with_x(&x, &keys.public_key());
-        let (relay_seed, reply, im) =
-            hazmat::relay_respond_with_y(&y, &keys, &skin, UnknownKeyPolicy::Reject).unwrap();
+        let (relay_seed, reply, im) = hazmat::relay_respond_with_y(&y, &keys, &skin).unwrap();
         let (client_seed, _) = hazmat::client_finish_with_intermediates(state, &reply).unwrap();
         let mut a = vec![0u8; len];
         let mut b = vec![0u8; len];
         let mut c = vec![0u8; len];
         relay_seed.expand_into(&mut a).unwrap();
         client_seed.expand_into(&mut b).unwrap();
-        ntor::kdf_rfc5869(&im.secret_input, &mut c).unwrap();
+        ntor_kdf_rfc5869(&im.secret_input, &mut c).unwrap();
         assert_eq!(a, c, "len {len}");
         assert_eq!(b, c, "len {len}");
     }
@@ -129,8 +134,7 @@ fn debug_output_shows_no_secrets() {
     let public = *secret.public_key();
     let keys = RelayKeys::new([0xcd; 20], secret.clone());
     let (state, skin) = hazmat::client_start_with_x(&[0xef; 32], &keys.public_key());
-    let (seed, reply, im) =
-        hazmat::relay_respond_with_y(&[0x12; 32], &keys, &skin, UnknownKeyPolicy::Reject).unwrap();
+    let (seed, reply, im) = hazmat::relay_respond_with_y(&[0x12; 32], &keys, &skin).unwrap();
     let texts = [
         format!("{secret:?}"),
         format!("{keys:?}"),
@@ -180,7 +184,7 @@ proptest! {
         let keys = RelayKeys::new(id, RelaySecretKey::from_bytes(&b));
         let (state, skin) = hazmat::client_start_with_x(&x, &keys.public_key());
         let (relay_seed, reply, relay_im) =
-            hazmat::relay_respond_with_y(&y, &keys, &skin, UnknownKeyPolicy::Reject).unwrap();
+            hazmat::relay_respond_with_y(&y, &keys, &skin).unwrap();
         let (client_seed, client_im) =
             hazmat::client_finish_with_intermediates(state, &reply).unwrap();
         prop_assert_eq!(relay_im.secret_input, client_im.secret_input);
@@ -202,4 +206,10 @@ proptest! {
         prop_assume!(noise != reply);
         prop_assert_eq!(state.finish(&noise).map(|_| ()), Err(HandshakeError::Failed));
     }
+}
+
+/// KDF-RFC5869 (tor-spec 5.2.2) over `secret_input`: HKDF-SHA256 with `salt = t_key`,
+/// `info = m_expand`, through the crate's one HKDF entry point.
+fn ntor_kdf_rfc5869(secret_input: &[u8], out: &mut [u8]) -> Result<(), HandshakeError> {
+    onionskin::kdf::hkdf_sha256(ntor::T_KEY, &[secret_input], ntor::M_EXPAND, out)
 }

@@ -43,13 +43,13 @@ fn run(
     key_len: usize,
 ) -> Outcome {
     let ver = Verification::new(ver).unwrap();
-    let keys = RelayKeys::new(id, RelaySecretKey::from_bytes(b)).with_verification(ver.clone());
+    let keys = RelayKeys::new(id, RelaySecretKey::from_bytes(&b)).with_verification(ver.clone());
     let pk = RelayPublicKey::new(id, keys.public_key().onion_key).with_verification(ver);
     let mut skin = [0u8; MAX_ONION_SKIN_LEN];
-    let (state, skin_len, _) = hazmat::client_start_with_secret(&x, &pk, cm, &mut skin).unwrap();
+    let (state, skin_len, _) = hazmat::client_start_with_x(&x, &pk, cm, &mut skin).unwrap();
     let mut seen_cm = Vec::new();
     let mut reply = [0u8; MAX_REPLY_LEN];
-    let (relay_seed, reply_len, _) = hazmat::relay_respond_with_secret(
+    let (relay_seed, reply_len, _) = hazmat::relay_respond_with_y(
         &y,
         &keys,
         &skin[..skin_len],
@@ -62,7 +62,8 @@ fn run(
     )
     .unwrap();
     let mut got_sm = [0u8; MAX_REPLY_LEN];
-    let (client_seed, sm_len) = state.finish(&reply[..reply_len], &mut got_sm).unwrap();
+    let (client_seed, sm_len, _) =
+        hazmat::client_finish_with_intermediates(state, &reply[..reply_len], &mut got_sm).unwrap();
     let mut rk = vec![0u8; key_len];
     let mut ck = vec![0u8; key_len];
     relay_seed.expand_into(&mut rk).unwrap();

@@ -1,13 +1,15 @@
 //! The relay never exposes the client's message (CM) unless its MAC verifies: for a flipped
 //! MAC, a flipped ciphertext byte, a wrong verification string, a wrong NODEID, an unknown
-//! KEYID and a low-order X, the `reply_message` callback is never called, the result is a
-//! bare error, and the caller's reply buffer is left exactly as it was.
+//! KEYID and a low-order X, the `reply_extensions` callback is never called, the result is a
+//! bare error (the public ones, a wrong NODEID and an unknown KEYID, named as such), and the
+//! caller's reply buffer is left exactly as it was.
 
 // Helper functions outside #[test] get the same leeway clippy.toml gives tests.
 #![allow(clippy::unwrap_used, clippy::indexing_slicing)]
 
 use core::cell::Cell;
 use onionskin::HandshakeError;
+use onionskin::codec::extension::{CircuitExtension, Extension, ExtensionType};
 use onionskin::handshake::CircuitHandshake;
 use onionskin::handshake::ntor_v3::{
     ClientState, MAX_REPLY_LEN, NtorV3, ONION_SKIN_OVERHEAD, RelayKeys, RelaySecretKey,
@@ -27,17 +29,24 @@ fn rng() -> ChaCha20Rng {
 const ONION_SECRET: [u8; 32] = [7; 32];
 
 fn relay(_: &mut ChaCha20Rng) -> RelayKeys {
-    RelayKeys::new([0x42; 32], RelaySecretKey::from_bytes(ONION_SECRET))
+    RelayKeys::new([0x42; 32], RelaySecretKey::from_bytes(&ONION_SECRET))
+}
+
+/// The secret, carried in an extension of a type nobody knows.
+fn secret_extension() -> [CircuitExtension<'static>; 1] {
+    [CircuitExtension::Unknown(
+        Extension::new(ExtensionType(0x99), SECRET_CM).unwrap(),
+    )]
 }
 
 fn good_skin(rng: &mut ChaCha20Rng, keys: &RelayKeys) -> Vec<u8> {
-    let (_, skin) = ClientState::start(rng, &keys.public_key(), SECRET_CM).unwrap();
+    let (_, skin) = ClientState::start(rng, &keys.public_key(), &secret_extension()).unwrap();
     skin.as_ref().to_vec()
 }
 
 /// Runs the relay on `skin` through both the inherent API and the generic trait, and
 /// asserts that the callback never ran and nothing was written.
-fn assert_never_exposed(keys: &RelayKeys, skin: &[u8], what: &str) {
+fn assert_never_exposed(keys: &RelayKeys, skin: &[u8], want: HandshakeError, what: &str) {
     let mut rng = rng();
     let called = Cell::new(false);
     let mut reply = [SENTINEL; MAX_REPLY_LEN];
@@ -47,15 +56,11 @@ fn assert_never_exposed(keys: &RelayKeys, skin: &[u8], what: &str) {
         skin,
         |_, _| {
             called.set(true);
-            Some(0)
+            Ok(())
         },
         &mut reply,
     );
-    assert_eq!(
-        r.err(),
-        Some(HandshakeError::Failed),
-        "{what}: inherent API"
-    );
+    assert_eq!(r.err(), Some(want), "{what}: inherent API");
     assert!(
         !called.get(),
         "{what}: callback saw an unauthenticated message"
@@ -67,9 +72,9 @@ fn assert_never_exposed(keys: &RelayKeys, skin: &[u8], what: &str) {
 
     let r = NtorV3::relay_respond(&mut rng, keys, skin, |_, _| {
         called.set(true);
-        Some(0)
+        Ok(())
     });
-    assert_eq!(r.err(), Some(HandshakeError::Failed), "{what}: trait");
+    assert_eq!(r.err(), Some(want), "{what}: trait");
     assert!(
         !called.get(),
         "{what}: callback saw an unauthenticated message (trait)"
@@ -89,9 +94,9 @@ fn authentic_message_is_exposed() {
         &keys,
         &skin,
         |cm, _| {
-            assert_eq!(cm, SECRET_CM);
+            assert_eq!(cm.iter().next().map(|e| e.body()), Some(SECRET_CM));
             called.set(true);
-            Some(0)
+            Ok(())
         },
         &mut [0u8; MAX_REPLY_LEN],
     );
@@ -108,7 +113,12 @@ fn flipped_mac_never_exposed() {
         for bit in [0x01, 0x80] {
             let mut bad = skin.clone();
             bad[i] ^= bit;
-            assert_never_exposed(&keys, &bad, &format!("MAC byte {i} ^ {bit:#x}"));
+            assert_never_exposed(
+                &keys,
+                &bad,
+                HandshakeError::Failed,
+                &format!("MAC byte {i} ^ {bit:#x}"),
+            );
         }
     }
 }
@@ -121,7 +131,12 @@ fn flipped_ciphertext_never_exposed() {
     for i in ONION_SKIN_OVERHEAD - 32..skin.len() - 32 {
         let mut bad = skin.clone();
         bad[i] ^= 0x01;
-        assert_never_exposed(&keys, &bad, &format!("ciphertext byte {i}"));
+        assert_never_exposed(
+            &keys,
+            &bad,
+            HandshakeError::Failed,
+            &format!("ciphertext byte {i}"),
+        );
     }
 }
 
@@ -132,9 +147,14 @@ fn wrong_verification_never_exposed() {
     let skin = good_skin(&mut rng, &keys);
     for ver in [&b"circuit extenD"[..], b"", b"circuit extend\0"] {
         // Same identity and onion key, but the relay binds another VER.
-        let relay_ver = RelayKeys::new(*keys.identity(), RelaySecretKey::from_bytes(ONION_SECRET))
+        let relay_ver = RelayKeys::new(*keys.identity(), RelaySecretKey::from_bytes(&ONION_SECRET))
             .with_verification(Verification::new(ver).unwrap());
-        assert_never_exposed(&relay_ver, &skin, &format!("VER {ver:?}"));
+        assert_never_exposed(
+            &relay_ver,
+            &skin,
+            HandshakeError::Failed,
+            &format!("VER {ver:?}"),
+        );
     }
 }
 
@@ -145,15 +165,20 @@ fn wrong_node_id_and_unknown_key_never_exposed() {
     let skin = good_skin(&mut rng, &keys);
     let mut bad = skin.clone();
     bad[0] ^= 1;
-    assert_never_exposed(&keys, &bad, "NODEID");
+    assert_never_exposed(&keys, &bad, HandshakeError::WrongRelay, "NODEID");
     let mut bad = skin.clone();
     bad[32] ^= 1;
-    assert_never_exposed(&keys, &bad, "KEYID");
+    assert_never_exposed(&keys, &bad, HandshakeError::UnknownOnionKey, "KEYID");
     // A skin made (and MACed) for another relay identity: the MAC is valid for the NODEID
     // it names, so only the NODEID check stops it.
-    let other = RelayKeys::new([0x43; 32], RelaySecretKey::from_bytes(ONION_SECRET)).public_key();
-    let (_, skin) = ClientState::start(&mut rng, &other, SECRET_CM).unwrap();
-    assert_never_exposed(&keys, skin.as_ref(), "consistent MAC, other NODEID");
+    let other = RelayKeys::new([0x43; 32], RelaySecretKey::from_bytes(&ONION_SECRET)).public_key();
+    let (_, skin) = ClientState::start(&mut rng, &other, &secret_extension()).unwrap();
+    assert_never_exposed(
+        &keys,
+        skin.as_ref(),
+        HandshakeError::WrongRelay,
+        "consistent MAC, other NODEID",
+    );
 }
 
 #[test]
@@ -171,14 +196,21 @@ fn reject_vectors_never_exposed() {
         let f = |k: &str| hex::decode(case[k].as_str().unwrap()).unwrap();
         let keys = RelayKeys::new(
             f("ID").try_into().unwrap(),
-            RelaySecretKey::from_bytes(f("b").try_into().unwrap()),
+            RelaySecretKey::from_bytes(&f("b").try_into().unwrap()),
         )
         .with_verification(Verification::new(&f("VER")).unwrap());
         let id = case["id"].as_str().unwrap();
-        assert_never_exposed(&keys, &f("onionskin"), id);
+        let want = if id.contains("wrong_node_id") {
+            HandshakeError::WrongRelay
+        } else if id.ends_with("unknown_key_id") {
+            HandshakeError::UnknownOnionKey
+        } else {
+            HandshakeError::Failed
+        };
+        assert_never_exposed(&keys, &f("onionskin"), want, id);
         // The deterministic entry point behaves the same.
         let called = Cell::new(false);
-        let r = hazmat::relay_respond_with_secret(
+        let r = hazmat::relay_respond_with_y(
             &f("y").try_into().unwrap(),
             &keys,
             &f("onionskin"),
@@ -188,7 +220,7 @@ fn reject_vectors_never_exposed() {
             },
             &mut [0u8; MAX_REPLY_LEN],
         );
-        assert_eq!(r.err(), Some(HandshakeError::Failed), "{id}");
+        assert_eq!(r.err(), Some(want), "{id}");
         assert!(!called.get(), "{id}");
         n += 1;
     }

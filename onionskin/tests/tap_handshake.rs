@@ -10,6 +10,7 @@
     clippy::panic
 )]
 
+use onionskin::codec::extension::CircuitExtension;
 use onionskin::handshake::tap::{
     self, ClientState, RelayKeys, RelayPublicKey, RelaySecretKey, Tap, hazmat,
 };
@@ -52,16 +53,16 @@ fn known_answers_both_sides() {
         let public =
             RelayPublicKey::from_pkcs1_der(&h(&case["onion_key"], "public_der_pkcs1")).unwrap();
         assert_eq!(&public, key.public_key(), "{id}");
-        let (state, skin) = hazmat::client_start_with(
-            &public,
+        let (state, skin) = hazmat::client_start_with_x(
             &arr(case, "x"),
+            &public,
             &arr(case, "sym_key_K"),
             &arr(case, "oaep_seed"),
         );
         assert_eq!(skin.to_vec(), h(case, "onionskin"), "{id}: onion skin");
-        let keys = RelayKeys::new(key, None);
+        let keys = RelayKeys::new(key);
         let (relay_seed, reply) =
-            hazmat::server_respond_with(&keys, &skin, &arr(case, "y")).unwrap();
+            hazmat::relay_respond_with_y(&arr(case, "y"), &keys, &skin).unwrap();
         assert_eq!(reply.to_vec(), h(case, "reply"), "{id}: reply");
         let client_seed = state.finish(&reply).unwrap();
         let want = h(case, "kdf_tor_out_92");
@@ -80,9 +81,10 @@ fn leading_zero_k0_case_uses_minimal_encoding() {
         .iter()
         .find(|c| c["gxy_has_leading_zero_byte"].as_bool() == Some(true))
         .expect("the vector file has a leading-zero case");
-    let keys = RelayKeys::new(secret_key(case), None);
+    let keys = RelayKeys::new(secret_key(case));
     let (seed, _) =
-        hazmat::server_respond_with(&keys, &arr(case, "onionskin"), &arr(case, "y")).unwrap();
+        hazmat::relay_respond_with_y(&arr(case, "y"), &keys, &arr::<186>(case, "onionskin"))
+            .unwrap();
     let mut material = [0u8; 72];
     seed.expand_into(&mut material).unwrap();
     assert_eq!(material.to_vec(), h(case, "key_material_72"));
@@ -96,19 +98,19 @@ fn leading_zero_k0_case_uses_minimal_encoding() {
 fn previous_onion_key_is_tried() {
     let cases = positive();
     let (a, b) = (&cases[0], &cases[1]);
-    let keys = RelayKeys::new(secret_key(b), Some(secret_key(a)));
+    let keys = RelayKeys::new(secret_key(b)).with_previous(secret_key(a));
     let (_, reply) =
-        hazmat::server_respond_with(&keys, &arr(a, "onionskin"), &arr(a, "y")).unwrap();
+        hazmat::relay_respond_with_y(&arr(a, "y"), &keys, &arr::<186>(a, "onionskin")).unwrap();
     assert_eq!(reply.to_vec(), h(a, "reply"));
     // And the current key still works with a previous key configured.
-    let keys = RelayKeys::new(secret_key(a), Some(secret_key(b)));
+    let keys = RelayKeys::new(secret_key(a)).with_previous(secret_key(b));
     let (_, reply) =
-        hazmat::server_respond_with(&keys, &arr(a, "onionskin"), &arr(a, "y")).unwrap();
+        hazmat::relay_respond_with_y(&arr(a, "y"), &keys, &arr::<186>(a, "onionskin")).unwrap();
     assert_eq!(reply.to_vec(), h(a, "reply"));
     // Neither key: refused.
-    let keys = RelayKeys::new(secret_key(b), Some(secret_key(&cases[2])));
+    let keys = RelayKeys::new(secret_key(b)).with_previous(secret_key(&cases[2]));
     assert_eq!(
-        hazmat::server_respond_with(&keys, &arr(a, "onionskin"), &arr(a, "y")).err(),
+        hazmat::relay_respond_with_y(&arr(a, "y"), &keys, &arr::<186>(a, "onionskin")).err(),
         Some(HandshakeError::Failed)
     );
 }
@@ -119,19 +121,19 @@ fn reject_vectors() {
         let id = case["id"].as_str().unwrap();
         match case["side"].as_str().unwrap() {
             "server" => {
-                let keys = RelayKeys::new(secret_key(&case), None);
+                let keys = RelayKeys::new(secret_key(&case));
                 let mut rng = ChaCha20Rng::seed_from_u64(1);
                 let skin = h(&case, "onionskin");
-                let r = Tap::relay_respond(&mut rng, &keys, &skin, |_, _| None);
+                let r = Tap::relay_respond(&mut rng, &keys, &skin, |_, _| Ok(()));
                 let want = if skin.len() == tap::ONION_SKIN_LEN {
                     HandshakeError::Failed
                 } else {
-                    HandshakeError::BadLength
+                    HandshakeError::Malformed
                 };
                 assert_eq!(r.err(), Some(want), "{id}");
                 if let Ok(s) = <[u8; 186]>::try_from(skin.as_slice()) {
                     assert!(
-                        hazmat::server_respond_with(&keys, &s, &arr(&case, "y")).is_err(),
+                        hazmat::relay_respond_with_y(&arr(&case, "y"), &keys, &s).is_err(),
                         "{id}"
                     );
                 }
@@ -142,13 +144,9 @@ fn reject_vectors() {
                 let want = if reply.len() == tap::REPLY_LEN {
                     HandshakeError::Failed
                 } else {
-                    HandshakeError::BadLength
+                    HandshakeError::Malformed
                 };
-                assert_eq!(
-                    Tap::client_finish(state, &reply, &mut []).err(),
-                    Some(want),
-                    "{id}"
-                );
+                assert_eq!(Tap::client_finish(state, &reply).err(), Some(want), "{id}");
             }
             other => panic!("{id}: side {other}"),
         }
@@ -158,7 +156,7 @@ fn reject_vectors() {
 #[test]
 fn tampered_skin_and_reply_are_rejected() {
     let case = &positive()[2];
-    let keys = RelayKeys::new(secret_key(case), None);
+    let keys = RelayKeys::new(secret_key(case));
     let skin: [u8; 186] = arr(case, "onionskin");
     let y: [u8; 40] = arr(case, "y");
     let good_reply: [u8; 148] = arr(case, "reply");
@@ -167,7 +165,7 @@ fn tampered_skin_and_reply_are_rejected() {
     for pos in (0..186).step_by(23).chain([127, 128, 185]) {
         let mut bad = skin;
         bad[pos] ^= 0x40;
-        match hazmat::server_respond_with(&keys, &bad, &y) {
+        match hazmat::relay_respond_with_y(&y, &keys, &bad) {
             Err(e) => {
                 assert!(pos < 128, "pos {pos}");
                 assert_eq!(e, HandshakeError::Failed);
@@ -198,21 +196,26 @@ fn generic_layer_lengths_and_messages() {
     assert_eq!(Tap::HTYPE, HandshakeType::TAP);
     let case = &positive()[0];
     let key = secret_key(case);
-    let keys = RelayKeys::new(key.clone(), None);
+    let keys = RelayKeys::new(key.clone());
     let mut rng = ChaCha20Rng::seed_from_u64(7);
     assert_eq!(
-        Tap::client_start(&mut rng, key.public_key(), b"hi").err(),
+        Tap::client_start(
+            &mut rng,
+            key.public_key(),
+            &[CircuitExtension::CongestionControlRequest],
+        )
+        .err(),
         Some(HandshakeError::MessageNotSupported)
     );
-    let (state, skin) = Tap::client_start(&mut rng, key.public_key(), b"").unwrap();
+    let (state, skin) = Tap::client_start(&mut rng, key.public_key(), &[]).unwrap();
     assert_eq!(
-        Tap::relay_respond(&mut rng, &keys, &skin[..185], |_, _| None).err(),
-        Some(HandshakeError::BadLength)
+        Tap::relay_respond(&mut rng, &keys, &skin[..185], |_, _| Ok(())).err(),
+        Some(HandshakeError::Malformed)
     );
     let mut called = false;
     let (relay_seed, reply) = Tap::relay_respond(&mut rng, &keys, &skin, |_, _| {
         called = true;
-        None
+        Ok(())
     })
     .unwrap();
     assert!(!called, "TAP carries no message");
@@ -220,11 +223,11 @@ fn generic_layer_lengths_and_messages() {
     long.push(0);
     let state2 = hazmat::client_state_from_secret(&[1; 40]);
     assert_eq!(
-        Tap::client_finish(state2, &long, &mut []).err(),
-        Some(HandshakeError::BadLength)
+        Tap::client_finish(state2, &long).err(),
+        Some(HandshakeError::Malformed)
     );
-    let (client_seed, n) = Tap::client_finish(state, &reply, &mut []).unwrap();
-    assert_eq!(n, 0);
+    let (client_seed, message) = Tap::client_finish(state, &reply).unwrap();
+    assert!(message.is_empty());
     let mut a = [0u8; 300];
     let mut b = [0u8; 300];
     client_seed.expand_into(&mut a).unwrap();
@@ -235,15 +238,15 @@ fn generic_layer_lengths_and_messages() {
 #[test]
 fn expand_limits() {
     let case = &positive()[0];
-    let keys = RelayKeys::new(secret_key(case), None);
+    let keys = RelayKeys::new(secret_key(case));
     let skin: [u8; 186] = arr(case, "onionskin");
-    let (seed, _) = hazmat::server_respond_with(&keys, &skin, &arr(case, "y")).unwrap();
+    let (seed, _) = hazmat::relay_respond_with_y(&arr(case, "y"), &keys, &skin).unwrap();
     let mut too_long = vec![0u8; onionskin::kdf::KDF_TOR_MAX_LEN - 20 + 1];
     assert_eq!(
         seed.expand_into(&mut too_long),
         Err(HandshakeError::KeyMaterialTooLong)
     );
-    let (seed, _) = hazmat::server_respond_with(&keys, &skin, &arr(case, "y")).unwrap();
+    let (seed, _) = hazmat::relay_respond_with_y(&arr(case, "y"), &keys, &skin).unwrap();
     let mut max = vec![0u8; onionskin::kdf::KDF_TOR_MAX_LEN - 20];
     seed.expand_into(&mut max).unwrap();
     // The last bytes agree with the plain (variable-time) KDF over the same K0.
@@ -367,10 +370,10 @@ proptest! {
     fn round_trip_agrees(seed in any::<u64>(), key_idx in 0usize..8) {
         let cases = positive();
         let key = secret_key(&cases[key_idx]);
-        let keys = RelayKeys::new(key.clone(), None);
+        let keys = RelayKeys::new(key.clone());
         let mut rng = ChaCha20Rng::seed_from_u64(seed);
         let (state, skin) = ClientState::start(&mut rng, key.public_key());
-        let (relay_seed, reply) = tap::server_respond(&mut rng, &keys, &skin).unwrap();
+        let (relay_seed, reply) = tap::relay_respond(&mut rng, &keys, &skin).unwrap();
         let client_seed = state.finish(&reply).unwrap();
         prop_assert!(client_seed.circuit_keys() == relay_seed.circuit_keys());
     }

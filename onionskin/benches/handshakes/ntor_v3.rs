@@ -7,21 +7,26 @@
 
 use core::hint::black_box;
 use criterion::{BatchSize, Criterion};
-use onionskin::handshake::ntor_v3::{
-    self, ClientState, MAX_SERVER_MESSAGE_LEN, RelayKeys, RelaySecretKey, messages,
+use onionskin::HandshakeError;
+use onionskin::codec::extension::{
+    CircuitExtension, CongestionControlResponse, ExtensionList, ExtensionWriter,
 };
+use onionskin::handshake::ntor_v3::{self, ClientState, RelayKeys, RelaySecretKey};
+
+/// What a Tor client asks for: congestion control.
+const CC_REQUEST: &[CircuitExtension<'static>] = &[CircuitExtension::CongestionControlRequest];
 use rand_chacha::ChaCha20Rng;
 use rand_core::SeedableRng;
 
 /// The relay's answer to a congestion-control request, as a relay with CC on sends it.
-fn answer_cc(cm: &[u8], sm: &mut [u8]) -> Option<usize> {
-    let answer = if messages::requests_congestion_control(cm).ok()? {
-        messages::cc_response(31)
-    } else {
-        return None;
-    };
-    sm.get_mut(..answer.len())?.copy_from_slice(&answer);
-    Some(answer.len())
+fn answer_cc(cm: &ExtensionList<'_>, sm: &mut ExtensionWriter<'_>) -> Result<(), HandshakeError> {
+    if !cm.congestion_control_request() {
+        return Err(HandshakeError::Failed);
+    }
+    sm.push(&CircuitExtension::CongestionControlResponse(
+        CongestionControlResponse { sendme_inc: 31 },
+    ))?;
+    Ok(())
 }
 
 pub(crate) fn bench(c: &mut Criterion) {
@@ -31,10 +36,10 @@ pub(crate) fn bench(c: &mut Criterion) {
     let mut g = c.benchmark_group("ntor_v3");
 
     g.bench_function("client_start", |b| {
-        b.iter(|| ClientState::start(&mut rng, black_box(&pk), &messages::CC_REQUEST));
+        b.iter(|| ClientState::start(&mut rng, black_box(&pk), CC_REQUEST));
     });
 
-    let (_, skin) = ClientState::start(&mut rng, &pk, &messages::CC_REQUEST).unwrap();
+    let (_, skin) = ClientState::start(&mut rng, &pk, CC_REQUEST).unwrap();
     g.bench_function("relay_respond", |b| {
         b.iter(|| ntor_v3::relay_respond(&mut rng, black_box(&relay), skin.as_ref(), answer_cc));
     });
@@ -43,7 +48,7 @@ pub(crate) fn bench(c: &mut Criterion) {
     g.bench_function("relay_respond_empty_messages", |b| {
         b.iter(|| {
             ntor_v3::relay_respond(&mut rng, black_box(&relay), empty_skin.as_ref(), |_, _| {
-                Some(0)
+                Ok(())
             })
         });
     });
@@ -52,19 +57,13 @@ pub(crate) fn bench(c: &mut Criterion) {
     g.bench_function("client_finish", |b| {
         b.iter_batched(
             || {
-                let (state, skin) =
-                    ClientState::start(&mut setup_rng, &pk, &messages::CC_REQUEST).unwrap();
+                let (state, skin) = ClientState::start(&mut setup_rng, &pk, CC_REQUEST).unwrap();
                 let (_, reply) =
                     ntor_v3::relay_respond(&mut setup_rng, &relay, skin.as_ref(), answer_cc)
                         .unwrap();
                 (state, reply)
             },
-            |(state, reply)| {
-                let mut sm = [0u8; MAX_SERVER_MESSAGE_LEN];
-                state
-                    .finish(black_box(reply.as_ref()), &mut sm)
-                    .map(|(k, _)| k)
-            },
+            |(state, reply)| state.finish(black_box(reply.as_ref())).map(|(k, _)| k),
             BatchSize::SmallInput,
         );
     });

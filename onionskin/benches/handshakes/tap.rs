@@ -74,17 +74,17 @@ pub(crate) fn bench(c: &mut Criterion) {
 
     // The handshake.
     let public = key.public_key().clone();
-    let keys = RelayKeys::new(relay_key(), None);
+    let keys = RelayKeys::new(relay_key());
     g.bench_function("client_create", |b| {
         b.iter(|| ClientState::start(&mut rng, black_box(&public)));
     });
     let (_, skin) = ClientState::start(&mut rng, &public);
     g.bench_function("relay_respond", |b| {
-        b.iter(|| tap::server_respond(&mut rng, black_box(&keys), black_box(&skin)).expect("ok"));
+        b.iter(|| tap::relay_respond(&mut rng, black_box(&keys), black_box(&skin)).expect("ok"));
     });
-    let keys2 = RelayKeys::new(relay_key(), Some(relay_key()));
+    let keys2 = RelayKeys::new(relay_key()).with_previous(relay_key());
     g.bench_function("relay_respond_two_onion_keys", |b| {
-        b.iter(|| tap::server_respond(&mut rng, black_box(&keys2), black_box(&skin)).expect("ok"));
+        b.iter(|| tap::relay_respond(&mut rng, black_box(&keys2), black_box(&skin)).expect("ok"));
     });
     // ntor's relay respond in the same group, for the TAP/ntor ratio from one run.
     let ntor_keys = ntor::RelayKeys::new([0x42; 20], ntor::RelaySecretKey::generate(&mut rng));
@@ -97,7 +97,7 @@ pub(crate) fn bench(c: &mut Criterion) {
         b.iter_batched(
             || {
                 let (state, skin) = ClientState::start(&mut rng2, &public);
-                let (_, reply) = tap::server_respond(&mut rng2, &keys, &skin).expect("ok");
+                let (_, reply) = tap::relay_respond(&mut rng2, &keys, &skin).expect("ok");
                 (state, reply)
             },
             |(state, reply)| state.finish(&reply).expect("ok"),
@@ -166,12 +166,12 @@ fn interleaved_ratios(
             for _ in 0..n {
                 match k {
                     0 => drop(black_box(black_box(&base_cb).pow_bounded_exp(&e_cb, 320))),
-                    1 => drop(black_box(tap::server_respond(
+                    1 => drop(black_box(tap::relay_respond(
                         &mut rng,
                         keys,
                         black_box(skin),
                     ))),
-                    2 => drop(black_box(tap::server_respond(
+                    2 => drop(black_box(tap::relay_respond(
                         &mut rng,
                         keys2,
                         black_box(skin),

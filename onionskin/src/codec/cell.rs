@@ -213,7 +213,7 @@ impl<'a> Cell<'a> {
     ///
     /// # Errors
     /// As [`Cell::decode`]; on error nothing useful is left in `r`.
-    pub fn read(r: &mut Reader<'a>, width: CircIdWidth) -> Result<Self, DecodeError> {
+    pub(crate) fn read(r: &mut Reader<'a>, width: CircIdWidth) -> Result<Self, DecodeError> {
         // Check the whole length first, so a short input reports the whole shortfall.
         if r.remaining() < width.cell_len() {
             return Err(DecodeError::Truncated {

@@ -172,10 +172,31 @@ impl<'a> LinkSpec<'a> {
     /// # Errors
     /// [`DecodeError::Truncated`] if LSPEC runs past the input, and as
     /// [`LinkSpec::from_parts`].
-    pub fn read(r: &mut Reader<'a>) -> Result<Self, DecodeError> {
+    pub(crate) fn read(r: &mut Reader<'a>) -> Result<Self, DecodeError> {
         let lstype = LinkSpecType(r.take_u8()?);
         let lslen = usize::from(r.take_u8()?);
         Self::from_parts(lstype, r.take(lslen)?)
+    }
+
+    /// Writes `LSTYPE | LSLEN | LSPEC` at the start of `out` and returns its length
+    /// ([`encoded_len`](Self::encoded_len)).
+    ///
+    /// # Errors
+    /// [`EncodeError::BufferTooSmall`] if it does not fit; for [`LinkSpec::Unrecognized`],
+    /// [`EncodeError::InvalidValue`] for a known type and [`EncodeError::TooLong`] for more
+    /// than 255 bytes.
+    ///
+    /// ```
+    /// use onionskin::codec::LinkSpec;
+    /// let mut out = [0u8; 22];
+    /// assert_eq!(LinkSpec::LegacyId(&[7; 20]).encode_into(&mut out)?, 22);
+    /// assert_eq!(&out[..3], &[2, 20, 7]);
+    /// # Ok::<(), onionskin::EncodeError>(())
+    /// ```
+    pub fn encode_into(&self, out: &mut [u8]) -> Result<usize, EncodeError> {
+        let mut w = Writer::new(out);
+        self.write(&mut w)?;
+        Ok(w.finish())
     }
 
     /// The link specifier type.
@@ -226,7 +247,7 @@ impl<'a> LinkSpec<'a> {
     /// [`EncodeError::BufferTooSmall`] if it does not fit; for [`LinkSpec::Unrecognized`],
     /// [`EncodeError::InvalidValue`] for a known type and [`EncodeError::TooLong`] for more
     /// than 255 bytes.
-    pub fn write(&self, w: &mut Writer<'_>) -> Result<(), EncodeError> {
+    pub(crate) fn write(&self, w: &mut Writer<'_>) -> Result<(), EncodeError> {
         self.check()?;
         w.put_u8(self.lstype().0)?;
         w.put_u8(len_u8(self.lslen(), "LSPEC")?)?;
@@ -283,16 +304,8 @@ impl<'a> LinkSpecs<'a> {
         })
     }
 
-    /// Reads `NSPEC` and the specifiers, checking every length once.
-    ///
-    /// # Errors
-    /// [`DecodeError::Truncated`] if the list runs past the input, and
-    /// [`DecodeError::LengthOutOfRange`] for a known type with the wrong LSLEN.
-    pub fn read(r: &mut Reader<'a>) -> Result<Self, DecodeError> {
-        Self::read_each(r, |_| Ok(()))
-    }
-
-    /// As [`LinkSpecs::read`], handing each specifier to `each` as it is read.
+    /// Reads `NSPEC` and the specifiers, checking every length once and handing each
+    /// specifier to `each` as it is read.
     fn read_each(
         r: &mut Reader<'a>,
         mut each: impl FnMut(LinkSpec<'a>) -> Result<(), DecodeError>,
@@ -351,7 +364,7 @@ impl<'a> LinkSpecs<'a> {
     ///
     /// # Errors
     /// [`EncodeError::BufferTooSmall`] if they do not fit.
-    pub fn write(&self, w: &mut Writer<'_>) -> Result<(), EncodeError> {
+    pub(crate) fn write(&self, w: &mut Writer<'_>) -> Result<(), EncodeError> {
         w.put_u8(len_u8(self.len(), "NSPEC")?)?;
         match self.repr {
             SpecsRepr::Wire { bytes, .. } => w.put(bytes),

@@ -20,6 +20,12 @@
 //! |---|---|---|
 //! | 1 | [`CongestionControlRequest`] | empty: the client asks for congestion control |
 //! | 2 | [`CongestionControlResponse`] | `sendme_inc` (u8): the relay agrees, with this SENDME increment |
+//! | 3 | [`SubprotocolRequest`] | pairs `protocol_id` (u8), capability (u8): proposal 346 |
+//!
+//! [`CircuitExtension`] is the typed form of one field (unknown types carried through as
+//! [`Extension`]); [`ExtensionWriter`] writes a list of them into a caller's buffer, and
+//! [`ExtensionList::typed`] reads them back. The handshake API speaks these types; the raw
+//! [`Extension`] form is for research and for types this crate does not know.
 //!
 //! Unknown types are kept: [`ExtensionList`] yields every field with its raw body and
 //! re-encodes byte for byte. Where a type appears twice, the typed accessors use the first
@@ -71,6 +77,9 @@ impl ExtensionType {
     /// `CC_FIELD_RESPONSE` (2): the relay accepts congestion control and names its
     /// `sendme_inc` (proposal 324).
     pub const CC_RESPONSE: Self = Self(2);
+    /// `SUBPROTOCOL_REQUEST` (3): the client asks for subprotocol capabilities on this
+    /// circuit (proposal 346; C tor 0.4.9 and Arti know it).
+    pub const SUBPROTOCOL_REQUEST: Self = Self(3);
 
     /// Tor's name for a known type, or `None`.
     #[must_use]
@@ -78,6 +87,7 @@ impl ExtensionType {
         match self.0 {
             1 => Some("CC_FIELD_REQUEST"),
             2 => Some("CC_FIELD_RESPONSE"),
+            3 => Some("SUBPROTOCOL_REQUEST"),
             _ => None,
         }
     }
@@ -289,6 +299,23 @@ impl<'a> ExtensionList<'a> {
         self.get(ExtensionType::CC_REQUEST).is_some()
     }
 
+    /// The fields in wire order, typed. A known type whose body does not parse (a
+    /// congestion-control response without `sendme_inc`, an odd-length subprotocol request)
+    /// gives an error for that field only.
+    pub fn typed(&self) -> impl Iterator<Item = Result<CircuitExtension<'a>, DecodeError>> + 'a {
+        self.iter().map(CircuitExtension::from_extension)
+    }
+
+    /// The first subprotocol request (type 3), if any.
+    ///
+    /// # Errors
+    /// [`DecodeError::InvalidValue`] if that field's body is not a whole number of pairs.
+    pub fn subprotocol_request(&self) -> Result<Option<SubprotocolRequest<'a>>, DecodeError> {
+        self.get(ExtensionType::SUBPROTOCOL_REQUEST)
+            .map(|e| SubprotocolRequest::from_extension(&e))
+            .transpose()
+    }
+
     /// The first congestion-control response (type 2), if any.
     ///
     /// # Errors
@@ -430,6 +457,319 @@ impl CongestionControlResponse {
             .first()
             .ok_or(DecodeError::Truncated { needed: 1 })?;
         Ok(Self { sendme_inc })
+    }
+}
+
+/// A subprotocol named in a [`SubprotocolRequest`] by its number (proposal 346, tor-spec
+/// "Subprotocol versioning"). An open newtype.
+#[derive(Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub struct ProtocolId(pub u8);
+
+impl ProtocolId {
+    /// `Link`.
+    pub const LINK: Self = Self(0);
+    /// `LinkAuth`.
+    pub const LINK_AUTH: Self = Self(1);
+    /// `Relay`.
+    pub const RELAY: Self = Self(2);
+    /// `DirCache`.
+    pub const DIR_CACHE: Self = Self(3);
+    /// `HSDir`.
+    pub const HS_DIR: Self = Self(4);
+    /// `HSIntro`.
+    pub const HS_INTRO: Self = Self(5);
+    /// `HSRend`.
+    pub const HS_REND: Self = Self(6);
+    /// `Desc`.
+    pub const DESC: Self = Self(7);
+    /// `Microdesc`.
+    pub const MICRODESC: Self = Self(8);
+    /// `Cons`.
+    pub const CONS: Self = Self(9);
+    /// `Padding`.
+    pub const PADDING: Self = Self(10);
+    /// `FlowCtrl`.
+    pub const FLOW_CTRL: Self = Self(11);
+    /// `Conflux`.
+    pub const CONFLUX: Self = Self(12);
+}
+
+impl fmt::Debug for ProtocolId {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "ProtocolId({})", self.0)
+    }
+}
+
+/// One requested capability: a subprotocol and its capability number (`Relay=5` is
+/// `ProtocolId::RELAY`, 5).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub struct SubprotocolCapability {
+    /// The subprotocol.
+    pub protocol: ProtocolId,
+    /// The capability (version) number.
+    pub capability: u8,
+}
+
+/// `SUBPROTOCOL_REQUEST` (type 3, proposal 346): the client asks the relay to use these
+/// subprotocol capabilities on this circuit. The body is pairs of bytes, `protocol_id` then
+/// capability number. Borrowed, never copied.
+///
+/// ```
+/// use onionskin::codec::extension::{CircuitExtension, ProtocolId, SubprotocolRequest};
+///
+/// // Ask for Relay=5 (proposal 340's packed and fragmented cells).
+/// let request = SubprotocolRequest::new(&[[ProtocolId::RELAY.0, 5]]);
+/// let mut out = [0u8; 8];
+/// let n = CircuitExtension::encode_list(&[CircuitExtension::SubprotocolRequest(request)], &mut out)?;
+/// assert_eq!(&out[..n], &[1, 3, 2, 2, 5]);
+/// # Ok::<(), onionskin::EncodeError>(())
+/// ```
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub struct SubprotocolRequest<'a> {
+    body: &'a [u8],
+}
+
+impl<'a> SubprotocolRequest<'a> {
+    /// This field's type.
+    pub const TYPE: ExtensionType = ExtensionType::SUBPROTOCOL_REQUEST;
+
+    /// A request for the `[protocol_id, capability]` pairs in `pairs` (send them sorted,
+    /// proposal 346).
+    #[must_use]
+    pub fn new(pairs: &'a [[u8; 2]]) -> Self {
+        Self {
+            body: pairs.as_flattened(),
+        }
+    }
+
+    /// The requested capabilities, in wire order.
+    pub fn iter(&self) -> impl Iterator<Item = SubprotocolCapability> + 'a {
+        self.body.chunks_exact(2).filter_map(|pair| match *pair {
+            [protocol, capability] => Some(SubprotocolCapability {
+                protocol: ProtocolId(protocol),
+                capability,
+            }),
+            _ => None,
+        })
+    }
+
+    /// Whether `capability` of `protocol` is requested.
+    #[must_use]
+    pub fn contains(&self, protocol: ProtocolId, capability: u8) -> bool {
+        self.iter()
+            .any(|c| c.protocol == protocol && c.capability == capability)
+    }
+
+    /// The field, borrowing its body, ready for [`ExtensionList::encode`].
+    ///
+    /// # Errors
+    /// [`EncodeError::TooLong`] for more than 127 pairs (the body's length is one byte).
+    pub fn to_extension(&self) -> Result<Extension<'a>, EncodeError> {
+        Extension::new(Self::TYPE, self.body)
+    }
+
+    /// Reads the field.
+    ///
+    /// # Errors
+    /// [`DecodeError::InvalidValue`] if `ext` is not of type 3 or its body is not a whole
+    /// number of pairs.
+    pub fn from_extension(ext: &Extension<'a>) -> Result<Self, DecodeError> {
+        if ext.ty != Self::TYPE || !ext.body.len().is_multiple_of(2) {
+            return Err(DecodeError::InvalidValue {
+                field: "SUBPROTOCOL_REQUEST",
+            });
+        }
+        Ok(Self { body: ext.body })
+    }
+}
+
+/// One ntor-v3 extension field, typed. What the handshake API takes from a client, hands to
+/// a relay's callback, and hands back to the client from the relay.
+///
+/// Types this crate does not know are carried through unchanged as
+/// [`Unknown`](Self::Unknown).
+///
+/// ```
+/// use onionskin::codec::extension::{CircuitExtension, Extension, ExtensionList, ExtensionType};
+///
+/// let fields = [
+///     CircuitExtension::CongestionControlRequest,
+///     CircuitExtension::Unknown(Extension::new(ExtensionType(0x42), b"hi")?),
+/// ];
+/// let mut out = [0u8; 16];
+/// let n = CircuitExtension::encode_list(&fields, &mut out)?;
+/// assert_eq!(&out[..n], &[2, 1, 0, 0x42, 2, b'h', b'i']);
+///
+/// let list = ExtensionList::decode_exact(&out[..n])?;
+/// let back: Vec<_> = list.typed().collect::<Result<_, _>>()?;
+/// assert_eq!(back, fields);
+/// # Ok::<(), Box<dyn std::error::Error>>(())
+/// ```
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+#[non_exhaustive]
+pub enum CircuitExtension<'a> {
+    /// Type 1, client to relay: use congestion control (proposal 324).
+    CongestionControlRequest,
+    /// Type 2, relay to client: congestion control accepted, with this `sendme_inc`.
+    CongestionControlResponse(CongestionControlResponse),
+    /// Type 3, client to relay: use these subprotocol capabilities (proposal 346).
+    SubprotocolRequest(SubprotocolRequest<'a>),
+    /// Any other type, with its raw body.
+    Unknown(Extension<'a>),
+}
+
+impl<'a> CircuitExtension<'a> {
+    /// The field on the wire.
+    ///
+    /// # Errors
+    /// [`EncodeError::TooLong`] if the body does not fit a field (over 255 bytes).
+    pub fn to_extension(&self) -> Result<Extension<'_>, EncodeError> {
+        match self {
+            Self::CongestionControlRequest => Ok(CongestionControlRequest.to_extension()),
+            Self::CongestionControlResponse(r) => Ok(r.to_extension()),
+            Self::SubprotocolRequest(r) => r.to_extension(),
+            Self::Unknown(e) => Ok(*e),
+        }
+    }
+
+    /// Reads one field. A field of a type this crate does not know becomes
+    /// [`Unknown`](Self::Unknown); a known type is always read into its typed variant, the way
+    /// C tor reads it: a congestion-control request's body and the bytes after a response's
+    /// `sendme_inc` are ignored. Such a field writes back in its canonical form; to pass a
+    /// list on byte for byte, use [`ExtensionList::iter`] and [`ExtensionWriter::push_raw`].
+    ///
+    /// # Errors
+    /// As the typed field's `from_extension`.
+    pub fn from_extension(ext: Extension<'a>) -> Result<Self, DecodeError> {
+        Ok(match ext.ty {
+            ExtensionType::CC_REQUEST => {
+                CongestionControlRequest::from_extension(&ext)?;
+                Self::CongestionControlRequest
+            }
+            ExtensionType::CC_RESPONSE => {
+                Self::CongestionControlResponse(CongestionControlResponse::from_extension(&ext)?)
+            }
+            ExtensionType::SUBPROTOCOL_REQUEST => {
+                Self::SubprotocolRequest(SubprotocolRequest::from_extension(&ext)?)
+            }
+            _ => Self::Unknown(ext),
+        })
+    }
+
+    /// Encodes `fields` as an extension list into `out` and returns its length. An empty
+    /// slice encodes as the one byte `00`, the empty list C tor requires.
+    ///
+    /// # Errors
+    /// [`EncodeError::BufferTooSmall`] if `out` is too short, [`EncodeError::TooLong`] for
+    /// more than [`MAX_FIELDS`] fields or a body over [`MAX_FIELD_BODY_LEN`] bytes.
+    pub fn encode_list(
+        fields: &[CircuitExtension<'_>],
+        out: &mut [u8],
+    ) -> Result<usize, EncodeError> {
+        let mut w = ExtensionWriter::new(out)?;
+        for field in fields {
+            w.push(field)?;
+        }
+        Ok(w.len())
+    }
+}
+
+/// Writes an extension list into a caller's buffer, one typed field at a time: the count
+/// byte first (so an untouched writer holds the empty list `00`), then each field.
+///
+/// ```
+/// use onionskin::codec::extension::{CircuitExtension, CongestionControlResponse, ExtensionWriter};
+///
+/// let mut buf = [0u8; 8];
+/// let mut w = ExtensionWriter::new(&mut buf)?;
+/// assert_eq!(w.as_bytes(), &[0]);
+/// w.push(&CircuitExtension::CongestionControlResponse(CongestionControlResponse { sendme_inc: 31 }))?;
+/// assert_eq!(w.as_bytes(), &[1, 2, 1, 31]);
+/// # Ok::<(), onionskin::EncodeError>(())
+/// ```
+#[derive(Debug)]
+pub struct ExtensionWriter<'a> {
+    out: &'a mut [u8],
+    len: usize,
+    count: u8,
+}
+
+impl<'a> ExtensionWriter<'a> {
+    /// A writer over `out`, holding the empty list.
+    ///
+    /// # Errors
+    /// [`EncodeError::BufferTooSmall`] if `out` is empty.
+    pub fn new(out: &'a mut [u8]) -> Result<Self, EncodeError> {
+        *out.first_mut()
+            .ok_or(EncodeError::BufferTooSmall { needed: 1 })? = 0;
+        Ok(Self {
+            out,
+            len: 1,
+            count: 0,
+        })
+    }
+
+    /// Appends one field.
+    ///
+    /// # Errors
+    /// [`EncodeError::BufferTooSmall`] if it does not fit (the list is unchanged),
+    /// [`EncodeError::TooLong`] past [`MAX_FIELDS`] fields or for a body over
+    /// [`MAX_FIELD_BODY_LEN`] bytes.
+    pub fn push(&mut self, field: &CircuitExtension<'_>) -> Result<(), EncodeError> {
+        let ext = field.to_extension()?;
+        self.push_raw(&ext)
+    }
+
+    /// Appends one raw field (any type, any body), for research and for types this crate
+    /// does not know.
+    ///
+    /// # Errors
+    /// As [`push`](Self::push).
+    pub fn push_raw(&mut self, ext: &Extension<'_>) -> Result<(), EncodeError> {
+        let count = self.count.checked_add(1).ok_or(EncodeError::TooLong {
+            field: "extension count",
+            len: MAX_FIELDS + 1,
+            max: MAX_FIELDS,
+        })?;
+        let len = u8::try_from(ext.body.len()).map_err(|_| EncodeError::TooLong {
+            field: "EXT_FIELD",
+            len: ext.body.len(),
+            max: MAX_FIELD_BODY_LEN,
+        })?;
+        let needed = self.len + ext.encoded_len();
+        let dst = self
+            .out
+            .get_mut(self.len..needed)
+            .ok_or(EncodeError::BufferTooSmall { needed })?;
+        let (header, body) = dst
+            .split_first_chunk_mut::<2>()
+            .ok_or(EncodeError::BufferTooSmall { needed })?;
+        *header = [ext.ty.0, len];
+        body.copy_from_slice(ext.body);
+        if let Some(c) = self.out.first_mut() {
+            *c = count;
+        }
+        self.count = count;
+        self.len = needed;
+        Ok(())
+    }
+
+    /// Bytes written so far (at least 1, the count byte).
+    #[must_use]
+    pub fn len(&self) -> usize {
+        self.len
+    }
+
+    /// Whether no field has been written (the buffer holds `00`).
+    #[must_use]
+    pub fn is_empty(&self) -> bool {
+        self.count == 0
+    }
+
+    /// The list written so far.
+    #[must_use]
+    pub fn as_bytes(&self) -> &[u8] {
+        self.out.get(..self.len).unwrap_or_default()
     }
 }
 

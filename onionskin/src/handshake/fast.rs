@@ -23,13 +23,16 @@
 //! use rand_core::OsRng;
 //!
 //! let (state, x) = ClientState::start(&mut OsRng);
-//! let (relay_seed, reply) = fast::relay_respond(&mut OsRng, &x);
+//! // ... x is the CREATE_FAST body; relays from C tor 0.4.9 on still answer it ...
+//! let (relay_seed, reply) = fast::relay_respond(&mut OsRng, &x)?;
+//! // ... reply is the CREATED_FAST body ...
 //! let client_seed = state.finish(&reply)?;
 //! assert_eq!(client_seed.circuit_keys(), relay_seed.circuit_keys());
 //! # Ok::<(), onionskin::HandshakeError>(())
 //! ```
 
-use crate::handshake::{CircuitHandshake, HandshakeType, KeyMaterial};
+use crate::codec::extension::{CircuitExtension, ExtensionList, ExtensionWriter};
+use crate::handshake::{CircuitHandshake, HandshakeType, KeyMaterial, ServerMessage};
 use crate::kdf::{KDF_TOR_MAX_LEN, kdf_tor};
 use crate::keys::{CIRCUIT_KEY_MATERIAL_LEN, CircuitKeys, DIGEST_SEED_LEN};
 use crate::{HandshakeError, ct};
@@ -48,9 +51,10 @@ pub const REPLY_LEN: usize = 2 * HASH_LEN;
 pub const MAX_KEY_MATERIAL_LEN: usize = KDF_TOR_MAX_LEN - DIGEST_SEED_LEN;
 
 /// The zero-sized marker that drives CREATE_FAST through the generic [`CircuitHandshake`]
-/// trait. It needs no relay keys, so its key types are `()`.
+/// trait. It needs no relay keys, so its key types are `()`. (The cell is
+/// [`codec::CreateFast`](crate::codec::CreateFast).)
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Hash)]
-pub struct CreateFast;
+pub struct Fast;
 
 /// KDF-TOR for a length known at compile time to be within its limit, so it cannot fail.
 fn kdf_tor_fixed<const N: usize>(k0: &[&[u8]]) -> Zeroizing<[u8; N]> {
@@ -174,18 +178,17 @@ impl ClientState {
     /// Checks the CREATED_FAST body `Y | KH` and returns the shared [`KeySeed`]. Consumes
     /// the state on success and on failure.
     ///
+    /// `reply` is what the codec hands out ([`CreatedFast::reply`](crate::codec::CreatedFast::reply)).
+    ///
     /// # Errors
+    /// [`HandshakeError::Malformed`] if `reply` is not [`REPLY_LEN`] bytes;
     /// [`HandshakeError::Failed`] if `KH` is not the first 20 bytes of `KDF-TOR(X | Y)`
     /// (compared in constant time).
-    pub fn finish(self, reply: &[u8; REPLY_LEN]) -> Result<KeySeed, HandshakeError> {
-        self.finish_slice(reply)
-    }
-
-    fn finish_slice(&self, reply: &[u8]) -> Result<KeySeed, HandshakeError> {
+    pub fn finish(self, reply: &[u8]) -> Result<KeySeed, HandshakeError> {
         let (y, kh) = reply
             .split_first_chunk::<HASH_LEN>()
-            .ok_or(HandshakeError::BadLength)?;
-        let kh: &[u8; HASH_LEN] = kh.try_into().map_err(|_| HandshakeError::BadLength)?;
+            .ok_or(HandshakeError::Malformed)?;
+        let kh: &[u8; HASH_LEN] = kh.try_into().map_err(|_| HandshakeError::Malformed)?;
         let expected = kdf_tor_fixed::<HASH_LEN>(&[&self.x, y]);
         if ct::declassify(expected.ct_eq(kh)) {
             Ok(KeySeed::new(&self.x, y))
@@ -196,22 +199,27 @@ impl ClientState {
 }
 
 /// Relay side of CREATE_FAST: draws `Y` from `rng` and returns the shared [`KeySeed`] and
-/// the CREATED_FAST body `Y | KH`. Any 20 bytes are a valid `X`, so this cannot fail.
-#[must_use]
+/// the CREATED_FAST body `Y | KH`. Any 20 bytes are a valid `X`.
+///
+/// # Errors
+/// [`HandshakeError::Malformed`] if `onion_skin` is not [`ONION_SKIN_LEN`] bytes.
 pub fn relay_respond<R: RngCore + CryptoRng>(
     rng: &mut R,
-    onion_skin: &[u8; ONION_SKIN_LEN],
-) -> (KeySeed, [u8; REPLY_LEN]) {
+    onion_skin: &[u8],
+) -> Result<(KeySeed, [u8; REPLY_LEN]), HandshakeError> {
+    let x: &[u8; ONION_SKIN_LEN] = onion_skin
+        .try_into()
+        .map_err(|_| HandshakeError::Malformed)?;
     let mut y = Zeroizing::new([0u8; HASH_LEN]);
     rng.fill_bytes(&mut *y);
-    respond_with_y(&y, onion_skin)
+    Ok(respond_with_y(&y, x))
 }
 
 fn respond_with_y(y: &[u8; HASH_LEN], x: &[u8; HASH_LEN]) -> (KeySeed, [u8; REPLY_LEN]) {
     (KeySeed::new(x, y), reply_for(x, y))
 }
 
-impl CircuitHandshake for CreateFast {
+impl CircuitHandshake for Fast {
     const HTYPE: HandshakeType = HandshakeType::FAST;
     type RelayPublicKey = ();
     type RelayKeys = ();
@@ -223,9 +231,9 @@ impl CircuitHandshake for CreateFast {
     fn client_start<R: RngCore + CryptoRng>(
         rng: &mut R,
         _relay: &(),
-        message: &[u8],
+        extensions: &[CircuitExtension<'_>],
     ) -> Result<(ClientState, [u8; ONION_SKIN_LEN]), HandshakeError> {
-        super::no_message(message)?;
+        super::no_message(extensions)?;
         Ok(ClientState::start(rng))
     }
 
@@ -233,24 +241,20 @@ impl CircuitHandshake for CreateFast {
         rng: &mut R,
         _keys: &(),
         onion_skin: &[u8],
-        _reply_message: F,
+        _reply_extensions: F,
     ) -> Result<(KeySeed, [u8; REPLY_LEN]), HandshakeError>
     where
         R: RngCore + CryptoRng,
-        F: FnOnce(&[u8], &mut [u8]) -> Option<usize>,
+        F: FnOnce(&ExtensionList<'_>, &mut ExtensionWriter<'_>) -> Result<(), HandshakeError>,
     {
-        let x = onion_skin
-            .try_into()
-            .map_err(|_| HandshakeError::BadLength)?;
-        Ok(relay_respond(rng, x))
+        relay_respond(rng, onion_skin)
     }
 
     fn client_finish(
         state: ClientState,
         reply: &[u8],
-        _message_out: &mut [u8],
-    ) -> Result<(KeySeed, usize), HandshakeError> {
-        state.finish_slice(reply).map(|seed| (seed, 0))
+    ) -> Result<(KeySeed, ServerMessage), HandshakeError> {
+        Ok((state.finish(reply)?, ServerMessage::empty()))
     }
 }
 
@@ -263,7 +267,7 @@ impl CircuitHandshake for CreateFast {
 #[cfg(feature = "hazmat")]
 #[cfg_attr(docsrs, doc(cfg(feature = "hazmat")))]
 pub mod hazmat {
-    use super::{ClientState, HASH_LEN, KeySeed, ONION_SKIN_LEN, REPLY_LEN};
+    use super::{ClientState, HASH_LEN, HandshakeError, KeySeed, ONION_SKIN_LEN, REPLY_LEN};
 
     /// [`ClientState::start`] with `X` given.
     #[must_use]
@@ -272,11 +276,16 @@ pub mod hazmat {
     }
 
     /// [`relay_respond`](super::relay_respond) with `Y` given.
-    #[must_use]
+    ///
+    /// # Errors
+    /// As [`relay_respond`](super::relay_respond).
     pub fn relay_respond_with_y(
         y: &[u8; HASH_LEN],
-        onion_skin: &[u8; ONION_SKIN_LEN],
-    ) -> (KeySeed, [u8; REPLY_LEN]) {
-        super::respond_with_y(y, onion_skin)
+        onion_skin: &[u8],
+    ) -> Result<(KeySeed, [u8; REPLY_LEN]), HandshakeError> {
+        let x: &[u8; ONION_SKIN_LEN] = onion_skin
+            .try_into()
+            .map_err(|_| HandshakeError::Malformed)?;
+        Ok(super::respond_with_y(y, x))
     }
 }

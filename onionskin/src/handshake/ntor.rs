@@ -7,7 +7,7 @@
 //! | spec | here |
 //! |---|---|
 //! | `ID` / `NODEID` | [`RelayPublicKey::identity`], the SHA-1 digest of the relay's RSA identity key |
-//! | `B` / `KEYID(B)`, `b` | [`RelayPublicKey::onion_key`], [`RelaySecretKey`] |
+//! | `B` / `KEYID(B)`, `b` | [`RelayPublicKey::onion_key`], [`RelaySecretKey`] (the shared [`NtorOnionKey`]) |
 //! | `X`, `x` | the client's ephemeral key, inside [`ClientState`] |
 //! | `Y`, `y` | the relay's ephemeral key, drawn inside [`relay_respond`] |
 //! | `KEY_SEED` | [`KeySeed`], expanded with [`KeyMaterial::expand_into`] |
@@ -29,6 +29,7 @@
 //! let (state, onion_skin) = ClientState::start(&mut OsRng, &public);
 //! // ... onion_skin travels in a CREATE2 cell ...
 //! let (relay_seed, reply) = ntor::relay_respond(&mut OsRng, &relay, &onion_skin)?;
+//! // ... the relay's reply travels back in a CREATED2 cell, whose hdata() is a slice ...
 //! // ... reply travels back in a CREATED2 cell ...
 //! let client_seed = state.finish(&reply)?;
 //!
@@ -45,19 +46,23 @@
 //!   On both sides the full computation runs whatever the input.
 //! * The relay picks the onion key by KEYID with a scan over every key and a constant-time
 //!   conditional copy. An unknown KEYID runs the same handshake with a junk secret key drawn
-//!   from the caller's RNG and fails only at the end, with the same
-//!   [`HandshakeError::Failed`] as a bad point. See [`UnknownKeyPolicy`] for how this differs
-//!   from C tor, and for C tor's behaviour.
+//!   from the caller's RNG and is reported only at the end, as
+//!   [`HandshakeError::UnknownOnionKey`] (KEYID is public; the work, and so the time, is that
+//!   of a good skin). With [`UnknownKeyPolicy::ReplyWithJunk`] the relay answers instead, as
+//!   C tor does.
 //! * A NODEID that is not the relay's identity is rejected *early*, with
 //!   [`HandshakeError::WrongRelay`]: NODEID is public (it travels in the clear in CREATE2 and
 //!   names the relay the client wanted), so the early return reveals nothing secret. C tor
 //!   returns early there too.
 //! * Ephemeral secrets, onion secret keys, client states and key seeds are wiped on drop, have
 //!   no `Clone` (except the relay's long-term key, which the caller may need to copy into a
-//!   new [`RelayKeys`]) and print nothing secret with `Debug`.
+//!   new [`RelayKeys`] or save) and print nothing secret with `Debug`.
 
+use crate::codec::extension::{CircuitExtension, ExtensionList, ExtensionWriter};
 use crate::ct;
-use crate::handshake::{CircuitHandshake, HandshakeType, KeyMaterial};
+use crate::handshake::{
+    CircuitHandshake, HandshakeType, KeyMaterial, NtorOnionKey, ServerMessage, UnknownKeyPolicy,
+};
 use crate::keys::{CIRCUIT_KEY_MATERIAL_LEN, CircuitKeys};
 use crate::{HandshakeError, kdf};
 use core::fmt;
@@ -124,63 +129,20 @@ impl RelayPublicKey {
     }
 }
 
-/// A relay's ntor onion key pair `b`, `B`. Zeroized on drop; `Debug` shows only `B`.
-#[derive(Clone, Zeroize, ZeroizeOnDrop)]
-pub struct RelaySecretKey {
-    secret: [u8; KEY_LEN],
-    public: [u8; KEY_LEN],
-}
-
-impl RelaySecretKey {
-    /// Generates a fresh onion key pair.
-    #[must_use]
-    pub fn generate<R: RngCore + CryptoRng>(rng: &mut R) -> Self {
-        let mut secret = Zeroizing::new([0u8; KEY_LEN]);
-        rng.fill_bytes(&mut *secret);
-        Self::from_bytes(&secret)
-    }
-
-    /// Loads a stored secret key `b` (clamped or not: X25519 clamps it on use, and C tor
-    /// stores it clamped) and derives `B` from it.
-    #[must_use]
-    pub fn from_bytes(secret: &[u8; KEY_LEN]) -> Self {
-        Self {
-            secret: *secret,
-            public: crate::x25519::x25519_base(secret),
-        }
-    }
-
-    /// The public onion key `B`, which is also the KEYID clients send.
-    #[must_use]
-    pub fn public_key(&self) -> &[u8; KEY_LEN] {
-        &self.public
-    }
-
-    /// The secret key `b`, for storing it. Handle with care.
-    #[must_use]
-    pub fn secret_bytes(&self) -> &[u8; KEY_LEN] {
-        &self.secret
-    }
-}
-
-impl fmt::Debug for RelaySecretKey {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.debug_struct("RelaySecretKey")
-            .field("public", &self.public)
-            .finish_non_exhaustive()
-    }
-}
+/// The relay's ntor onion key: the [`NtorOnionKey`] ntor-v3 uses too.
+pub type RelaySecretKey = NtorOnionKey;
 
 /// Everything the relay side of ntor needs: the relay's identity digest, its current ntor
 /// onion key and, during a key rotation, the previous one (C tor keeps both for a while so
 /// that clients with an older descriptor still succeed).
-#[derive(Debug)]
+#[derive(Clone, Debug)]
 pub struct RelayKeys {
     identity: [u8; NODE_ID_LEN],
     /// Current, then previous. Without a previous key the current one fills both slots, so
     /// the constant-time scan always covers two keys.
     onion_keys: [RelaySecretKey; 2],
     has_previous: bool,
+    policy: UnknownKeyPolicy,
 }
 
 impl RelayKeys {
@@ -191,7 +153,22 @@ impl RelayKeys {
             identity,
             onion_keys: [current.clone(), current],
             has_previous: false,
+            policy: UnknownKeyPolicy::Reject,
         }
+    }
+
+    /// What to do with an onion skin whose KEYID is none of this relay's onion keys
+    /// (default [`UnknownKeyPolicy::Reject`]).
+    #[must_use]
+    pub fn with_unknown_key_policy(mut self, policy: UnknownKeyPolicy) -> Self {
+        self.policy = policy;
+        self
+    }
+
+    /// The policy for unknown onion keys.
+    #[must_use]
+    pub fn unknown_key_policy(&self) -> UnknownKeyPolicy {
+        self.policy
     }
 
     /// Also accepts onion skins made for `previous`, the onion key before the last rotation.
@@ -226,26 +203,8 @@ impl RelayKeys {
     /// What clients need to reach this relay with its current onion key.
     #[must_use]
     pub fn public_key(&self) -> RelayPublicKey {
-        RelayPublicKey::new(self.identity, self.current().public)
+        RelayPublicKey::new(self.identity, *self.current().public_key())
     }
-}
-
-/// What the relay does with an onion skin whose KEYID is none of its onion keys.
-///
-/// Either way the relay does the same work as for a good onion skin (with a junk secret key
-/// in place of `b`), so timing does not tell the client whether its KEYID was recognised.
-#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Hash)]
-#[non_exhaustive]
-pub enum UnknownKeyPolicy {
-    /// Fail at the end with [`HandshakeError::Failed`], exactly as for a low-order `X`.
-    /// This crate's default, and what the test vectors expect.
-    #[default]
-    Reject,
-    /// C tor's behaviour (`onion_skin_ntor_server_handshake` with its `junk_keys`): succeed
-    /// with a reply and keys computed from the junk key. The client then rejects the AUTH
-    /// and the circuit dies; a relay that answers every skin it can parse looks the same
-    /// from outside whether or not it knew the KEYID. The keys returned are useless.
-    ReplyWithJunk,
 }
 
 /// The secret both sides of ntor end with: `KEY_SEED = H(secret_input, t_key)`, which is
@@ -280,18 +239,6 @@ impl fmt::Debug for KeySeed {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("KeySeed").finish_non_exhaustive()
     }
-}
-
-/// ntor's key derivation as a public primitive: KDF-RFC5869 (tor-spec 5.2.2), i.e.
-/// HKDF-SHA256 with `IKM = secret_input`, `salt = t_key` and `info = m_expand`.
-///
-/// A [`KeySeed`] gives the same bytes without keeping `secret_input` around; this function
-/// is for callers (and tests) that have `secret_input` itself.
-///
-/// # Errors
-/// [`HandshakeError::KeyMaterialTooLong`] above [`MAX_KEY_MATERIAL_LEN`] bytes.
-pub fn kdf_rfc5869(secret_input: &[u8], out: &mut [u8]) -> Result<(), HandshakeError> {
-    kdf::hkdf_sha256(T_KEY, &[secret_input], M_EXPAND, out)
 }
 
 /// The client's handshake in flight: the relay's public keys and the ephemeral `x`, `X`.
@@ -350,11 +297,14 @@ impl ClientState {
     /// Checks the relay's reply and returns the shared [`KeySeed`]. Consumes the state on
     /// success and on failure, so a state can never be tried against a second reply.
     ///
+    /// `reply` is what the codec hands out ([`Created2::hdata`](crate::codec::Created2::hdata)).
+    ///
     /// # Errors
+    /// [`HandshakeError::Malformed`] if `reply` is not [`REPLY_LEN`] bytes;
     /// [`HandshakeError::Failed`] if AUTH does not match or either Diffie-Hellman result is
     /// all-zero (a low-order `Y`, or a low-order onion key `B`). One error for all of these,
     /// decided once after the full computation.
-    pub fn finish(self, reply: &[u8; REPLY_LEN]) -> Result<KeySeed, HandshakeError> {
+    pub fn finish(self, reply: &[u8]) -> Result<KeySeed, HandshakeError> {
         self.finish_inner(reply, |_, _| ())?.decide()
     }
 
@@ -364,7 +314,7 @@ impl ClientState {
         reply: &[u8],
         observe: impl FnOnce(&SecretInput<'_>, &Derived),
     ) -> Result<Outcome, HandshakeError> {
-        let (server_pk, auth) = split_reply(reply).ok_or(HandshakeError::BadLength)?;
+        let (server_pk, auth) = split_reply(reply).ok_or(HandshakeError::Malformed)?;
         // EXP(Y,x) and EXP(B,x): constant-time Montgomery ladders, whatever Y is.
         // Both ladders share the scalar x; the crate runs them side by side.
         let (yx, bx) = crate::x25519::x25519_two_bases(&self.x, server_pk, &self.relay.onion_key);
@@ -381,46 +331,32 @@ impl ClientState {
         observe(&input, &derived);
         // tor-spec 5.1.4: reject an all-zero EXP output; C tor folds these with the AUTH check.
         let bad = ct::is_zero(&*yx) | ct::is_zero(&*bx) | !ct::bytes_eq(&derived.auth, auth);
-        Ok(Outcome { bad, derived })
+        Ok(Outcome {
+            bad,
+            unknown_key: Choice::from(0),
+            derived,
+        })
     }
 }
 
 /// Relay side of ntor: answers the client's onion skin with the 64-byte reply for a CREATED2
 /// cell and returns the shared [`KeySeed`]. Stateless; `y` (and a junk key, see
-/// [`UnknownKeyPolicy`]) come from `rng`. An unknown KEYID is rejected
-/// ([`UnknownKeyPolicy::Reject`]); use [`relay_respond_with_policy`] for C tor's behaviour.
+/// [`UnknownKeyPolicy`]) come from `rng`. What happens to an unknown KEYID is the policy in
+/// `keys` ([`RelayKeys::with_unknown_key_policy`]).
+///
+/// `onion_skin` is what the codec hands out ([`Create2::hdata`](crate::codec::Create2::hdata)).
 ///
 /// # Errors
+/// * [`HandshakeError::Malformed`] if `onion_skin` is not [`ONION_SKIN_LEN`] bytes.
 /// * [`HandshakeError::WrongRelay`], early, if NODEID is not `keys.identity()` (public).
+/// * [`HandshakeError::UnknownOnionKey`], after the full computation, if KEYID is none of the
+///   relay's onion keys and the policy is [`UnknownKeyPolicy::Reject`].
 /// * [`HandshakeError::Failed`], after the full computation, if `X` is a low-order point
-///   (an all-zero `EXP(X,y)` or `EXP(X,b)`) or KEYID matches none of the relay's onion keys.
+///   (an all-zero `EXP(X,y)` or `EXP(X,b)`).
 pub fn relay_respond<R: RngCore + CryptoRng>(
     rng: &mut R,
     keys: &RelayKeys,
-    onion_skin: &[u8; ONION_SKIN_LEN],
-) -> Result<(KeySeed, [u8; REPLY_LEN]), HandshakeError> {
-    relay_respond_with_policy(rng, keys, onion_skin, UnknownKeyPolicy::Reject)
-}
-
-/// [`relay_respond`] with a choice of what to do about an unknown KEYID.
-///
-/// # Errors
-/// As [`relay_respond`]; with [`UnknownKeyPolicy::ReplyWithJunk`], an unknown KEYID is not
-/// an error (the reply and keys are junk).
-pub fn relay_respond_with_policy<R: RngCore + CryptoRng>(
-    rng: &mut R,
-    keys: &RelayKeys,
-    onion_skin: &[u8; ONION_SKIN_LEN],
-    policy: UnknownKeyPolicy,
-) -> Result<(KeySeed, [u8; REPLY_LEN]), HandshakeError> {
-    relay_respond_slice(rng, keys, onion_skin, policy)
-}
-
-fn relay_respond_slice<R: RngCore + CryptoRng>(
-    rng: &mut R,
-    keys: &RelayKeys,
     onion_skin: &[u8],
-    policy: UnknownKeyPolicy,
 ) -> Result<(KeySeed, [u8; REPLY_LEN]), HandshakeError> {
     let mut y = Zeroizing::new([0u8; KEY_LEN]);
     rng.fill_bytes(&mut *y);
@@ -431,7 +367,6 @@ fn relay_respond_slice<R: RngCore + CryptoRng>(
         &junk,
         keys,
         onion_skin,
-        policy,
         |b, client_pk| crate::x25519::x25519_base_and_pair(&y, b, client_pk),
         |_, _| (),
     )?;
@@ -449,37 +384,36 @@ fn relay_dh_inputs<'s>(
     keys: &RelayKeys,
     onion_skin: &'s [u8],
 ) -> Result<DhInputs<'s>, HandshakeError> {
-    let (node_id, key_id, client_pk) = split_skin(onion_skin).ok_or(HandshakeError::BadLength)?;
+    let (node_id, key_id, client_pk) = split_skin(onion_skin).ok_or(HandshakeError::Malformed)?;
     // NODEID is public (it names the relay the client meant), so an early exit leaks nothing.
     if !bool::from(node_id.ct_eq(&keys.identity)) {
         return Err(HandshakeError::WrongRelay);
     }
     // Select b by KEYID without branching: `ct_lookup` scans every key, then a second full
     // scan copies the chosen secret in constant time; the junk key stays if none matched.
-    let (index, found) = ct::ct_lookup(&keys.onion_keys, key_id, |k| &k.public);
+    let (index, found) = ct::ct_lookup(&keys.onion_keys, key_id, NtorOnionKey::public_key);
     let mut b = Zeroizing::new(*junk);
     for (i, key) in keys.onion_keys.iter().enumerate() {
-        ct::conditional_copy(&mut *b, &key.secret, i.ct_eq(&index) & found);
+        ct::conditional_copy(&mut *b, key.secret_bytes(), i.ct_eq(&index) & found);
     }
     Ok((client_pk, b, found))
 }
 
 /// The whole relay computation. Its only early return is on public data (length, NODEID);
 /// from there on the same operations run for a good skin, a low-order `X` and an unknown
-/// KEYID, and the result is one `Choice` in the [`Outcome`]. `observe` sees the
-/// intermediates (hazmat only).
+/// KEYID, and the result is one `Choice` in the [`Outcome`]. `dh` computes
+/// `(Y, EXP(X,y), EXP(X,b))` from `b` and `X` (`x25519_base_and_pair` with the relay's `y`,
+/// or the results of a batch); `observe` sees the intermediates (hazmat only).
 fn relay_inner(
     junk: &[u8; KEY_LEN],
     keys: &RelayKeys,
     onion_skin: &[u8],
-    policy: UnknownKeyPolicy,
     dh: impl FnOnce(&[u8; KEY_LEN], &[u8; KEY_LEN]) -> ([u8; KEY_LEN], [u8; KEY_LEN], [u8; KEY_LEN]),
     observe: impl FnOnce(&SecretInput<'_>, &Derived),
 ) -> Result<(Outcome, [u8; REPLY_LEN]), HandshakeError> {
     let (client_pk, b, found) = relay_dh_inputs(junk, keys, onion_skin)?;
-    let (node_id, key_id, _) = split_skin(onion_skin).ok_or(HandshakeError::BadLength)?;
-    // Y, EXP(X,y) and EXP(X,b) together (`dh` is `x25519_base_and_pair` with the relay's `y`,
-    // or hands out the results of a batch): two ladders over X side by side, one inversion.
+    let (node_id, key_id, _) = split_skin(onion_skin).ok_or(HandshakeError::Malformed)?;
+    // Y, EXP(X,y) and EXP(X,b) together: two ladders over X side by side, one inversion.
     let (server_pk, xy, xb) = dh(&b, client_pk);
     let (xy, xb) = (Zeroizing::new(xy), Zeroizing::new(xb));
     // secret_input uses KEYID as received: it equals B whenever the handshake can succeed.
@@ -493,13 +427,20 @@ fn relay_inner(
     };
     let derived = input.derive();
     observe(&input, &derived);
-    let reject_unknown = Choice::from(u8::from(policy == UnknownKeyPolicy::Reject));
-    let bad = ct::is_zero(&*xy) | ct::is_zero(&*xb) | (!found & reject_unknown);
+    let reject_unknown = Choice::from(u8::from(keys.policy.rejects()));
+    let bad = ct::is_zero(&*xy) | ct::is_zero(&*xb);
     let mut reply = [0u8; REPLY_LEN];
     for (dst, src) in reply.iter_mut().zip(server_pk.iter().chain(&derived.auth)) {
         *dst = *src;
     }
-    Ok((Outcome { bad, derived }, reply))
+    Ok((
+        Outcome {
+            bad,
+            unknown_key: !found & reject_unknown,
+            derived,
+        },
+        reply,
+    ))
 }
 
 /// `NODEID | KEYID | X`, or `None` if `skin` is not exactly [`ONION_SKIN_LEN`] bytes.
@@ -574,13 +515,20 @@ struct Derived {
 
 /// What one side computed, with its verdict not yet acted on.
 struct Outcome {
+    /// A secret-dependent check failed.
     bad: Choice,
+    /// KEYID named none of the relay's keys and the policy rejects that. Public (KEYID and
+    /// the relay's public keys are), but decided only here, after all the work.
+    unknown_key: Choice,
     derived: Derived,
 }
 
 impl Outcome {
     /// The one branch on the combined verdict.
     fn decide(self) -> Result<KeySeed, HandshakeError> {
+        if ct::declassify(self.unknown_key) {
+            return Err(HandshakeError::UnknownOnionKey);
+        }
         if ct::declassify(self.bad) {
             return Err(HandshakeError::Failed);
         }
@@ -619,7 +567,7 @@ fn tweaked_hash(tweak: &[u8], msg: &[&[u8]]) -> Zeroizing<[u8; DIGEST_LEN]> {
 /// HKDF-Expand from `KEY_SEED`, written as tor-spec 5.2.2 does:
 /// `K_1 = H(m_expand | INT8(1), KEY_SEED)`, `K_(i+1) = H(K_i | m_expand | INT8(i+1), KEY_SEED)`.
 /// `KEY_SEED = H(secret_input, t_key)` is exactly HKDF-Extract with salt `t_key`, so this is
-/// [`kdf_rfc5869`] without keeping `secret_input`. The caller bounds `out` by
+/// [`kdf::hkdf_sha256`] with `salt = t_key`, `info = m_expand`, without keeping `secret_input`. The caller bounds `out` by
 /// [`MAX_KEY_MATERIAL_LEN`]; blocks past 255 are never written.
 fn hkdf_expand(key_seed: &[u8; DIGEST_LEN], out: &mut [u8]) {
     let keyed = hmac_sha256(key_seed);
@@ -655,9 +603,9 @@ impl CircuitHandshake for Ntor {
     fn client_start<R: RngCore + CryptoRng>(
         rng: &mut R,
         relay: &RelayPublicKey,
-        message: &[u8],
+        extensions: &[CircuitExtension<'_>],
     ) -> Result<(ClientState, [u8; ONION_SKIN_LEN]), HandshakeError> {
-        super::no_message(message)?;
+        super::no_message(extensions)?;
         Ok(ClientState::start(rng, relay))
     }
 
@@ -665,22 +613,20 @@ impl CircuitHandshake for Ntor {
         rng: &mut R,
         keys: &RelayKeys,
         onion_skin: &[u8],
-        _reply_message: F,
+        _reply_extensions: F,
     ) -> Result<(KeySeed, [u8; REPLY_LEN]), HandshakeError>
     where
         R: RngCore + CryptoRng,
-        F: FnOnce(&[u8], &mut [u8]) -> Option<usize>,
+        F: FnOnce(&ExtensionList<'_>, &mut ExtensionWriter<'_>) -> Result<(), HandshakeError>,
     {
-        relay_respond_slice(rng, keys, onion_skin, UnknownKeyPolicy::Reject)
+        relay_respond(rng, keys, onion_skin)
     }
 
     fn client_finish(
         state: ClientState,
         reply: &[u8],
-        _message_out: &mut [u8],
-    ) -> Result<(KeySeed, usize), HandshakeError> {
-        let seed = state.finish_inner(reply, |_, _| ())?.decide()?;
-        Ok((seed, 0))
+    ) -> Result<(KeySeed, ServerMessage), HandshakeError> {
+        Ok((state.finish(reply)?, ServerMessage::empty()))
     }
 }
 
@@ -697,7 +643,7 @@ impl CircuitHandshake for Ntor {
 pub mod hazmat {
     use super::{
         ClientState, DIGEST_LEN, KEY_LEN, KeySeed, ONION_SKIN_LEN, REPLY_LEN, RelayKeys,
-        RelayPublicKey, SECRET_INPUT_LEN, UnknownKeyPolicy,
+        RelayPublicKey, SECRET_INPUT_LEN,
     };
     use crate::HandshakeError;
     use core::fmt;
@@ -760,7 +706,7 @@ pub mod hazmat {
     /// As [`ClientState::finish`].
     pub fn client_finish_with_intermediates(
         state: ClientState,
-        reply: &[u8; REPLY_LEN],
+        reply: &[u8],
     ) -> Result<(KeySeed, Intermediates), HandshakeError> {
         let mut seen = None;
         let outcome = state.finish_inner(reply, |i, d| seen = Some(Intermediates::new(i, d)))?;
@@ -768,24 +714,21 @@ pub mod hazmat {
         seen.map(|i| (seed, i)).ok_or(HandshakeError::Failed)
     }
 
-    /// [`relay_respond_with_policy`](super::relay_respond_with_policy) with the ephemeral
-    /// secret `y` given, and [`JUNK_KEY`] for an unknown KEYID; also returns the
-    /// intermediates.
+    /// [`relay_respond`](super::relay_respond) with the ephemeral secret `y` given, and
+    /// [`JUNK_KEY`] for an unknown KEYID; also returns the intermediates.
     ///
     /// # Errors
-    /// As [`relay_respond_with_policy`](super::relay_respond_with_policy).
+    /// As [`relay_respond`](super::relay_respond).
     pub fn relay_respond_with_y(
         y: &[u8; KEY_LEN],
         keys: &RelayKeys,
-        onion_skin: &[u8; ONION_SKIN_LEN],
-        policy: UnknownKeyPolicy,
+        onion_skin: &[u8],
     ) -> Result<(KeySeed, [u8; REPLY_LEN], Intermediates), HandshakeError> {
         let mut seen = None;
         let (outcome, reply) = super::relay_inner(
             &JUNK_KEY,
             keys,
             onion_skin,
-            policy,
             |b, client_pk| crate::x25519::x25519_base_and_pair(y, b, client_pk),
             |i, d| {
                 seen = Some(Intermediates::new(i, d));

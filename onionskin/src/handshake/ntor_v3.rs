@@ -6,27 +6,37 @@
 //! for `B` and the Ed25519 identity `ID` the client named. Unlike ntor, each side sends a
 //! message inside the handshake: the client's message (CM) is encrypted to the relay's onion
 //! key (no forward secrecy) and authenticated by `msg_mac`; the relay's message (SM) is
-//! encrypted with the final key and covered by `AUTH`. Tor uses these messages to negotiate
-//! congestion control ([`messages`], [`codec::extension`](crate::codec::extension)).
+//! encrypted with the final key and covered by `AUTH`. In Tor both messages are extension
+//! lists ([`codec::extension`](crate::codec::extension)), and this module speaks them typed:
+//! the client asks with a slice of [`CircuitExtension`]s (congestion control, subprotocol
+//! requests, unknown types carried through), the relay's callback gets the parsed
+//! [`ExtensionList`] and answers through an [`ExtensionWriter`], and the client gets the
+//! relay's list back in a [`ServerMessage`]. No extensions is the one byte `00`, which C tor
+//! requires: a zero-length message gets the circuit destroyed (reason PROTOCOL). The raw
+//! bytes stay available to research in [`hazmat`] (feature `hazmat`).
 //!
 //! Both sides also bind a *verification string* `VER` chosen by the application; Tor uses
 //! [`Verification::CIRCUIT_EXTEND`] (`"circuit extend"`) for circuits, and it is the default.
 //!
 //! | spec | here |
 //! |---|---|
-//! | `ID`, `B` | [`RelayPublicKey`] (`id`, `onion_key`) |
-//! | `b` (current and previous) | [`RelayKeys`], [`RelaySecretKey`] |
+//! | `ID`, `B` | [`RelayPublicKey`] (`identity`, `onion_key`) |
+//! | `b` (current and previous) | [`RelayKeys`], [`RelaySecretKey`] (the shared [`NtorOnionKey`]) |
 //! | client handshake `ID \| B \| X \| MSG \| MAC` | [`OnionSkin`], written by [`ClientState::start`] |
 //! | server handshake `Y \| AUTH \| MSG` | [`Reply`], written by [`relay_respond`] |
 //! | `KEY_SEED`, `KDF(KEY_SEED, t_final)` after `ENC_KEY` | [`KeySeed`], [`KeyStream`] |
 //!
 //! # Order of checks on the relay
-//! [`relay_respond`] authenticates the client's message *before anything acts on it*. It
+//! [`relay_respond`] authenticates the client's message *before anything acts on it*. A
+//! NODEID that is not the relay's Ed25519 identity is refused at once with
+//! [`HandshakeError::WrongRelay`] (NODEID is public, and C tor refuses it early too). Then it
 //! computes `EXP(X,b)` with the key named by `KEYID` (an unknown `KEYID` runs with the
 //! current key in its place), the phase-1 keys and the expected `msg_mac`, then folds the
-//! NODEID match, the KEYID match, the all-zero check on `EXP(X,b)` and the MAC comparison into
-//! one [`subtle::Choice`] and decides once. Only if all of them hold is the message decrypted
-//! and handed to the caller's `reply_message` callback. (Arti decrypts the message and runs its
+//! KEYID match, the all-zero check on `EXP(X,b)` and the MAC comparison into one
+//! [`subtle::Choice`] and decides once; an unknown KEYID is then reported as
+//! [`HandshakeError::UnknownOnionKey`] (public, and after the same work), anything else as
+//! [`HandshakeError::Failed`]. Only if all of them hold is the message decrypted, parsed and
+//! handed to the caller's `reply_extensions` callback. (Arti decrypts the message and runs its
 //! callback before it checks the MAC; C tor decrypts before deciding too.) A forged, altered
 //! or misaddressed message is therefore never decrypted, and the callback never sees it.
 //!
@@ -41,41 +51,47 @@
 //!
 //! # Example
 //! ```
-//! use onionskin::handshake::ntor_v3::{self, messages, RelayKeys, RelaySecretKey};
+//! use onionskin::codec::extension::{CircuitExtension, CongestionControlResponse};
+//! use onionskin::handshake::ntor_v3::{self, ClientState, RelayKeys, RelaySecretKey};
 //! use onionskin::KeyMaterial;
 //!
 //! let mut rng = rand_core::OsRng;
 //! let relay = RelayKeys::new([7; 32], RelaySecretKey::generate(&mut rng));
 //!
-//! // Client: ask for congestion control.
-//! let (state, onion_skin) =
-//!     ntor_v3::ClientState::start(&mut rng, &relay.public_key(), &messages::CC_REQUEST)?;
+//! // Client: ask for congestion control (`&[]` would send the empty list `00`).
+//! let (state, onion_skin) = ClientState::start(
+//!     &mut rng,
+//!     &relay.public_key(),
+//!     &[CircuitExtension::CongestionControlRequest],
+//! )?;
 //!
-//! // Relay: sees the client's message only once it is authenticated, answers it.
+//! // Relay: sees the client's extensions only once they are authenticated, answers them.
 //! let (relay_keys, reply) = ntor_v3::relay_respond(&mut rng, &relay, onion_skin.as_ref(), |cm, sm| {
-//!     let wanted = messages::requests_congestion_control(cm).ok()?;
-//!     let answer = if wanted { &messages::cc_response(31)[..] } else { &[0][..] };
-//!     sm.get_mut(..answer.len())?.copy_from_slice(answer);
-//!     Some(answer.len())
+//!     if cm.congestion_control_request() {
+//!         let accept = CongestionControlResponse { sendme_inc: 31 };
+//!         sm.push(&CircuitExtension::CongestionControlResponse(accept))?;
+//!     }
+//!     Ok(())
 //! })?;
 //!
-//! // Client: checks AUTH, reads the relay's message.
-//! let mut sm = [0u8; ntor_v3::MAX_SERVER_MESSAGE_LEN];
-//! let (client_keys, n) = state.finish(reply.as_ref(), &mut sm)?;
-//! assert_eq!(messages::sendme_inc(&sm[..n])?, Some(31));
+//! // Client: checks AUTH, reads the relay's extensions.
+//! let (client_keys, server_message) = state.finish(reply.as_ref())?;
+//! let accepted = server_message.extensions().congestion_control_response()?;
+//! assert_eq!(accepted.map(|r| r.sendme_inc), Some(31));
 //! assert_eq!(client_keys.circuit_keys(), relay_keys.circuit_keys());
 //! # Ok::<(), Box<dyn std::error::Error>>(())
 //! ```
 
+use crate::codec::extension::{CircuitExtension, ExtensionList, ExtensionWriter};
 use crate::ct::{Wiped, bytes_eq, conditional_copy, declassify, is_zero};
-use crate::handshake::{CircuitHandshake, HandshakeType, KeyMaterial};
+use crate::handshake::{CircuitHandshake, HandshakeType, KeyMaterial, NtorOnionKey};
 use crate::keccak::{Chain, Domain, Job, run_chains};
 use crate::keys::CIRCUIT_KEY_MATERIAL_LEN;
 use crate::{CircuitKeys, HandshakeError};
 use core::fmt;
 use rand_core::{CryptoRng, RngCore};
 use subtle::Choice;
-use zeroize::{Zeroize, ZeroizeOnDrop, Zeroizing};
+use zeroize::{Zeroize, ZeroizeOnDrop};
 
 mod batch;
 mod primitives;
@@ -87,12 +103,10 @@ pub mod hazmat;
 #[cfg(not(feature = "hazmat"))]
 mod hazmat;
 
-pub mod messages;
-
 use hazmat::Intermediates;
 use primitives::Secret32;
 
-/// Length of the relay's Ed25519 identity (`ID`, `NODEID`).
+/// Length of the relay's Ed25519 identity (`ID`, `NODEID`): `ed25519_master_id_public_key`.
 pub const ID_LEN: usize = 32;
 /// Length of an X25519 public key (`B`, `KEYID`, `X`, `Y`).
 pub const PUB_KEY_LEN: usize = 32;
@@ -148,13 +162,13 @@ impl Verification {
     /// A verification string of the caller's choosing.
     ///
     /// # Errors
-    /// [`HandshakeError::BadLength`] if `v` is longer than [`MAX_VERIFICATION_LEN`].
+    /// [`HandshakeError::Malformed`] if `v` is longer than [`MAX_VERIFICATION_LEN`].
     pub fn new(v: &[u8]) -> Result<Self, HandshakeError> {
-        let len = u8::try_from(v.len()).map_err(|_| HandshakeError::BadLength)?;
+        let len = u8::try_from(v.len()).map_err(|_| HandshakeError::Malformed)?;
         let mut bytes = [0u8; MAX_VERIFICATION_LEN];
         bytes
             .get_mut(..v.len())
-            .ok_or(HandshakeError::BadLength)?
+            .ok_or(HandshakeError::Malformed)?
             .copy_from_slice(v);
         Ok(Self { len, bytes })
     }
@@ -183,7 +197,7 @@ impl fmt::Debug for Verification {
 #[derive(Clone, Debug, PartialEq, Eq, Hash)]
 pub struct RelayPublicKey {
     /// The relay's Ed25519 identity key (`ID`; `NODEID` in the onion skin).
-    pub id: [u8; ID_LEN],
+    pub identity: [u8; ID_LEN],
     /// The relay's X25519 ntor onion key (`B`; `KEYID` in the onion skin).
     pub onion_key: [u8; PUB_KEY_LEN],
     /// `VER`; Tor's circuits use [`Verification::CIRCUIT_EXTEND`].
@@ -191,11 +205,12 @@ pub struct RelayPublicKey {
 }
 
 impl RelayPublicKey {
-    /// The relay `id` with onion key `onion_key`, for circuit extension (`VER = "circuit extend"`).
+    /// The relay `identity` with onion key `onion_key`, for circuit extension
+    /// (`VER = "circuit extend"`).
     #[must_use]
-    pub fn new(id: [u8; ID_LEN], onion_key: [u8; PUB_KEY_LEN]) -> Self {
+    pub fn new(identity: [u8; ID_LEN], onion_key: [u8; PUB_KEY_LEN]) -> Self {
         Self {
-            id,
+            identity,
             onion_key,
             verification: Verification::CIRCUIT_EXTEND,
         }
@@ -209,46 +224,12 @@ impl RelayPublicKey {
     }
 }
 
-/// One X25519 onion key pair of the relay (`b`, `B`). Wiped on drop, never printed.
-#[derive(Zeroize, ZeroizeOnDrop)]
-pub struct RelaySecretKey {
-    secret: [u8; 32],
-    public: [u8; PUB_KEY_LEN],
-}
-
-impl RelaySecretKey {
-    /// A fresh onion key from `rng`.
-    #[must_use]
-    pub fn generate<R: RngCore + CryptoRng>(rng: &mut R) -> Self {
-        let mut secret = Zeroizing::new([0u8; 32]);
-        rng.fill_bytes(&mut *secret);
-        Self::from_bytes(*secret)
-    }
-
-    /// The key pair for a stored secret scalar (clamped or not: X25519 clamps it).
-    #[must_use]
-    pub fn from_bytes(secret: [u8; 32]) -> Self {
-        let public = primitives::public_key(&secret);
-        Self { secret, public }
-    }
-
-    /// The public onion key `B`.
-    #[must_use]
-    pub fn public_key(&self) -> &[u8; PUB_KEY_LEN] {
-        &self.public
-    }
-}
-
-impl fmt::Debug for RelaySecretKey {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.debug_struct("RelaySecretKey")
-            .field("public", &self.public)
-            .finish_non_exhaustive()
-    }
-}
+/// The relay's ntor onion key: the [`NtorOnionKey`] ntor uses too.
+pub type RelaySecretKey = NtorOnionKey;
 
 /// Everything the relay needs to answer: its identity, its current onion key, optionally
 /// the previous one (still accepted after a rotation), and `VER`.
+#[derive(Clone)]
 pub struct RelayKeys {
     identity: [u8; ID_LEN],
     current: RelaySecretKey,
@@ -288,12 +269,30 @@ impl RelayKeys {
         &self.identity
     }
 
+    /// The current onion key.
+    #[must_use]
+    pub fn current(&self) -> &RelaySecretKey {
+        &self.current
+    }
+
+    /// The previous onion key, if any.
+    #[must_use]
+    pub fn previous(&self) -> Option<&RelaySecretKey> {
+        self.previous.as_ref()
+    }
+
+    /// The verification string `VER`.
+    #[must_use]
+    pub fn verification(&self) -> &Verification {
+        &self.verification
+    }
+
     /// What clients need to reach this relay with its current onion key.
     #[must_use]
     pub fn public_key(&self) -> RelayPublicKey {
         RelayPublicKey {
-            id: self.identity,
-            onion_key: self.current.public,
+            identity: self.identity,
+            onion_key: *self.current.public_key(),
             verification: self.verification.clone(),
         }
     }
@@ -376,6 +375,42 @@ inline_message!(
     Reply,
     MAX_REPLY_LEN
 );
+inline_message!(
+    /// The relay's message (SM), decrypted and authenticated: an extension list, held inline.
+    /// What [`ClientState::finish`] (and the generic
+    /// [`CircuitHandshake::client_finish`]) return beside the keys; empty for the handshakes
+    /// that carry no messages.
+    ///
+    /// ```
+    /// use onionskin::handshake::ServerMessage;
+    ///
+    /// // What ntor, TAP and CREATE_FAST return: no message, read as the empty list.
+    /// let none = ServerMessage::empty();
+    /// assert!(none.is_empty() && none.extensions().is_empty());
+    /// ```
+    ServerMessage,
+    MAX_SERVER_MESSAGE_LEN
+);
+
+impl ServerMessage {
+    /// No message: what handshakes other than ntor-v3 return.
+    #[must_use]
+    pub const fn empty() -> Self {
+        Self {
+            bytes: [0; MAX_SERVER_MESSAGE_LEN],
+            len: 0,
+        }
+    }
+
+    /// The relay's extensions. C tor parses the message as a list and ignores bytes after
+    /// it; so does this. An empty message (no message at all) is the empty list.
+    #[must_use]
+    pub fn extensions(&self) -> ExtensionList<'_> {
+        ExtensionList::decode_prefix(self.as_bytes())
+            .map(|(list, _)| list)
+            .unwrap_or(ExtensionList::EMPTY)
+    }
+}
 
 /// The client's handshake in flight. Not `Clone`, consumed by [`finish`](Self::finish),
 /// wiped on drop.
@@ -398,29 +433,31 @@ impl fmt::Debug for ClientState {
 }
 
 impl ClientState {
-    /// Starts a handshake with `relay`, carrying `client_message` (CM), and returns the state
-    /// and the onion skin for a CREATE2 (HTYPE 3) or EXTEND2.
+    /// Starts a handshake with `relay`, asking for `extensions` (the client message, CM, is
+    /// their extension list; `&[]` is the empty list `00`), and returns the state and the
+    /// onion skin for a CREATE2 (HTYPE 3) or EXTEND2.
     ///
     /// # Errors
-    /// [`HandshakeError::BadLength`] if `client_message` is longer than
-    /// [`MAX_CLIENT_MESSAGE_LEN`]; [`HandshakeError::Failed`] if the relay's onion key is a
-    /// low-order point (`EXP(B,x)` all zero, which C tor refuses too).
+    /// [`HandshakeError::BufferTooSmall`] if the extensions do not fit an onion skin
+    /// ([`MAX_CLIENT_MESSAGE_LEN`]); [`HandshakeError::Malformed`] for a field body over 255
+    /// bytes; [`HandshakeError::Failed`] if the relay's onion key is a low-order point
+    /// (`EXP(B,x)` all zero, which C tor refuses too).
     pub fn start<R: RngCore + CryptoRng>(
         rng: &mut R,
         relay: &RelayPublicKey,
-        client_message: &[u8],
+        extensions: &[CircuitExtension<'_>],
     ) -> Result<(Self, OnionSkin), HandshakeError> {
         let mut skin = OnionSkin {
             bytes: [0; MAX_ONION_SKIN_LEN],
             len: 0,
         };
-        let (state, len) = Self::start_into(rng, relay, client_message, &mut skin.bytes)?;
+        let (state, len) = Self::start_into(rng, relay, extensions, &mut skin.bytes)?;
         skin.len = len;
         Ok((state, skin))
     }
 
     /// Like [`start`](Self::start), but writes the onion skin into `onion_skin_out` and
-    /// returns its length ([`ONION_SKIN_OVERHEAD`] + `client_message.len()`).
+    /// returns its length.
     ///
     /// # Errors
     /// As [`start`](Self::start), and [`HandshakeError::BufferTooSmall`] if the skin does not
@@ -428,41 +465,51 @@ impl ClientState {
     pub fn start_into<R: RngCore + CryptoRng>(
         rng: &mut R,
         relay: &RelayPublicKey,
-        client_message: &[u8],
+        extensions: &[CircuitExtension<'_>],
         onion_skin_out: &mut [u8],
     ) -> Result<(Self, usize), HandshakeError> {
+        let mut cm = [0u8; MAX_CLIENT_MESSAGE_LEN];
+        let cm_len = CircuitExtension::encode_list(extensions, &mut cm)?;
         let mut x = Wiped::new([0u8; 32]);
         rng.fill_bytes(&mut *x);
         start_core(
             &x,
             relay,
-            client_message,
+            cm.get(..cm_len).unwrap_or_default(),
             onion_skin_out,
             &mut Intermediates::default(),
         )
     }
 
-    /// Checks the relay's `reply`, writes the relay's message (SM) into `server_message_out`
-    /// and returns the key seed and the message length.
+    /// Checks the relay's `reply` (what the codec hands out,
+    /// [`Created2::hdata`](crate::codec::Created2::hdata)) and returns the key seed and the
+    /// relay's extension list.
     ///
     /// The message is decrypted only after `AUTH` has been verified.
     ///
     /// # Errors
-    /// [`HandshakeError::BadLength`] for a reply shorter than [`REPLY_OVERHEAD`];
-    /// [`HandshakeError::BufferTooSmall`] if the message would not fit `server_message_out`
-    /// (a public length, checked first); [`HandshakeError::Failed`] if `AUTH` does not verify
-    /// or `EXP(Y,x)` is all zero (not distinguished).
-    pub fn finish(
-        self,
-        reply: &[u8],
-        server_message_out: &mut [u8],
-    ) -> Result<(KeySeed, usize), HandshakeError> {
-        finish_core(
+    /// [`HandshakeError::Malformed`] for a reply shorter than [`REPLY_OVERHEAD`] or longer
+    /// than [`MAX_REPLY_LEN`], or (after `AUTH` verified) a relay message that is not an
+    /// extension list; [`HandshakeError::Failed`] if `AUTH` does not verify or `EXP(Y,x)` is
+    /// all zero (not distinguished).
+    pub fn finish(self, reply: &[u8]) -> Result<(KeySeed, ServerMessage), HandshakeError> {
+        if reply.len() > MAX_REPLY_LEN {
+            return Err(HandshakeError::Malformed);
+        }
+        let mut message = ServerMessage::empty();
+        let (seed, len) = finish_core(
             &self,
             reply,
-            server_message_out,
+            &mut message.bytes,
             &mut Intermediates::default(),
-        )
+        )?;
+        message.len = len;
+        // The relay's list is authentic now; an empty message counts as the empty list.
+        if len > 0 {
+            ExtensionList::decode_prefix(message.as_bytes())
+                .map_err(|_| HandshakeError::Malformed)?;
+        }
+        Ok((seed, message))
     }
 }
 
@@ -475,7 +522,7 @@ fn start_core(
     trace: &mut Intermediates,
 ) -> Result<(ClientState, usize), HandshakeError> {
     if client_message.len() > MAX_CLIENT_MESSAGE_LEN {
-        return Err(HandshakeError::BadLength);
+        return Err(HandshakeError::Malformed);
     }
     let len = ONION_SKIN_OVERHEAD + client_message.len();
     let out = onion_skin_out
@@ -490,7 +537,14 @@ fn start_core(
     }
     let ver = relay.verification.as_bytes();
     let mut job = Job::new(Domain::Shake);
-    primitives::phase1(&mut job, &bx, &relay.id, &client_pk, &relay.onion_key, ver);
+    primitives::phase1(
+        &mut job,
+        &bx,
+        &relay.identity,
+        &client_pk,
+        &relay.onion_key,
+        ver,
+    );
     let (enc_k1, mac_k1) = primitives::phase1_keys(job.run());
 
     let (id_out, rest) = out
@@ -505,7 +559,7 @@ fn start_core(
     let (msg_out, mac_out) = rest
         .split_last_chunk_mut::<MAC_LEN>()
         .ok_or(HandshakeError::BufferTooSmall)?;
-    *id_out = relay.id;
+    *id_out = relay.identity;
     *b_out = relay.onion_key;
     *x_out = client_pk;
     // `msg_out` is exactly `client_message.len()` long by the slicing above.
@@ -514,7 +568,7 @@ fn start_core(
     primitives::msg_mac(
         &mut job,
         &mac_k1,
-        &relay.id,
+        &relay.identity,
         &relay.onion_key,
         &client_pk,
         msg_out,
@@ -529,7 +583,7 @@ fn start_core(
     let state = ClientState {
         x: *x,
         client_pk,
-        relay_id: relay.id,
+        relay_id: relay.identity,
         onion_key: relay.onion_key,
         bx: *bx,
         msg_mac,
@@ -547,10 +601,10 @@ fn finish_core(
 ) -> Result<(KeySeed, usize), HandshakeError> {
     let (relay_pk, rest) = reply
         .split_first_chunk::<PUB_KEY_LEN>()
-        .ok_or(HandshakeError::BadLength)?;
+        .ok_or(HandshakeError::Malformed)?;
     let (auth, encrypted_sm) = rest
         .split_first_chunk::<MAC_LEN>()
-        .ok_or(HandshakeError::BadLength)?;
+        .ok_or(HandshakeError::Malformed)?;
     let sm_out = server_message_out
         .get_mut(..encrypted_sm.len())
         .ok_or(HandshakeError::BufferTooSmall)?;
@@ -611,35 +665,40 @@ fn finish_core(
     Ok((KeySeed { stream }, encrypted_sm.len()))
 }
 
-/// Relay side: answers `onion_skin` with a [`Reply`].
+/// Relay side: answers `onion_skin` (what the codec hands out,
+/// [`Create2::hdata`](crate::codec::Create2::hdata)) with a [`Reply`].
 ///
-/// `reply_message` is called with the client's message only after it has been
-/// authenticated (see the [module docs](self#order-of-checks-on-the-relay)). It writes the
-/// relay's message into the buffer it is given (at most [`MAX_SERVER_MESSAGE_LEN`] bytes) and
-/// returns its length, or `None` to refuse the handshake.
+/// `reply_extensions` is called with the client's extension list only after it has been
+/// authenticated and parsed (see the [module docs](self#order-of-checks-on-the-relay)). It
+/// writes the relay's extensions into the [`ExtensionWriter`] (none: the empty list `00`),
+/// or returns an error to refuse the handshake with that error.
 ///
 /// # Errors
-/// [`HandshakeError::BadLength`] for a skin shorter than [`ONION_SKIN_OVERHEAD`] or longer
-/// than [`MAX_ONION_SKIN_LEN`] (public, checked first); [`HandshakeError::Failed`] if the skin
-/// names another relay, an unknown onion key, carries a bad MAC or a low-order `X` (one
-/// combined constant-time decision; which one is not revealed), or if `reply_message`
-/// returns `None`; [`HandshakeError::BufferTooSmall`] if `reply_message` returns a length
-/// longer than its buffer.
+/// * [`HandshakeError::Malformed`] for a skin shorter than [`ONION_SKIN_OVERHEAD`] or longer
+///   than [`MAX_ONION_SKIN_LEN`] (public, checked first), or, once authenticated, a client
+///   message that is not an extension list (C tor refuses those too).
+/// * [`HandshakeError::WrongRelay`], early, if NODEID is not the relay's identity.
+/// * [`HandshakeError::UnknownOnionKey`], after the full computation, if KEYID is none of the
+///   relay's onion keys.
+/// * [`HandshakeError::Failed`] for a bad MAC or a low-order `X` (one combined constant-time
+///   decision; which one is not revealed).
+/// * Whatever `reply_extensions` returns.
 pub fn relay_respond<R, F>(
     rng: &mut R,
     keys: &RelayKeys,
     onion_skin: &[u8],
-    reply_message: F,
+    reply_extensions: F,
 ) -> Result<(KeySeed, Reply), HandshakeError>
 where
     R: RngCore + CryptoRng,
-    F: FnOnce(&[u8], &mut [u8]) -> Option<usize>,
+    F: FnOnce(&ExtensionList<'_>, &mut ExtensionWriter<'_>) -> Result<(), HandshakeError>,
 {
     let mut reply = Reply {
         bytes: [0; MAX_REPLY_LEN],
         len: 0,
     };
-    let (seed, len) = relay_respond_into(rng, keys, onion_skin, reply_message, &mut reply.bytes)?;
+    let (seed, len) =
+        relay_respond_into(rng, keys, onion_skin, reply_extensions, &mut reply.bytes)?;
     reply.len = len;
     Ok((seed, reply))
 }
@@ -649,17 +708,17 @@ where
 ///
 /// # Errors
 /// As [`relay_respond`], and [`HandshakeError::BufferTooSmall`] if `reply_out` is shorter
-/// than [`REPLY_OVERHEAD`].
+/// than [`REPLY_OVERHEAD`] + 1 (the empty list).
 pub fn relay_respond_into<R, F>(
     rng: &mut R,
     keys: &RelayKeys,
     onion_skin: &[u8],
-    reply_message: F,
+    reply_extensions: F,
     reply_out: &mut [u8],
 ) -> Result<(KeySeed, usize), HandshakeError>
 where
     R: RngCore + CryptoRng,
-    F: FnOnce(&[u8], &mut [u8]) -> Option<usize>,
+    F: FnOnce(&ExtensionList<'_>, &mut ExtensionWriter<'_>) -> Result<(), HandshakeError>,
 {
     respond_core(
         |b, client_pk| {
@@ -669,29 +728,48 @@ where
         },
         keys,
         onion_skin,
-        reply_message,
+        typed_callback(reply_extensions),
         reply_out,
         &mut Intermediates::default(),
     )
 }
 
-/// The length checks that come first in [`respond_core`] (public; no RNG use before them):
-/// the skin's KEYID and `X`.
-fn skin_keys(
-    onion_skin: &[u8],
-) -> Result<(&[u8; PUB_KEY_LEN], &[u8; PUB_KEY_LEN]), HandshakeError> {
-    if onion_skin.len() > MAX_ONION_SKIN_LEN || onion_skin.len() < ONION_SKIN_OVERHEAD {
-        return Err(HandshakeError::BadLength);
+/// Wraps a typed relay callback for the core, which deals in bytes: the client's message
+/// must parse as an extension list (C tor ignores bytes after it), and the relay's is
+/// written as one.
+fn typed_callback<F>(f: F) -> impl FnOnce(&[u8], &mut [u8]) -> Result<usize, HandshakeError>
+where
+    F: FnOnce(&ExtensionList<'_>, &mut ExtensionWriter<'_>) -> Result<(), HandshakeError>,
+{
+    move |cm, sm| {
+        let (list, _) = ExtensionList::decode_prefix(cm).map_err(|_| HandshakeError::Malformed)?;
+        let mut writer = ExtensionWriter::new(sm)?;
+        f(&list, &mut writer)?;
+        Ok(writer.len())
     }
-    let (_, rest) = onion_skin
+}
+
+/// The public checks that come first in [`respond_core`], in its order and with its errors
+/// (no RNG use before them): lengths, then NODEID. Returns the skin's KEYID and `X`.
+fn skin_keys<'s>(
+    keys: &RelayKeys,
+    onion_skin: &'s [u8],
+) -> Result<(&'s [u8; PUB_KEY_LEN], &'s [u8; PUB_KEY_LEN]), HandshakeError> {
+    if onion_skin.len() > MAX_ONION_SKIN_LEN || onion_skin.len() < ONION_SKIN_OVERHEAD {
+        return Err(HandshakeError::Malformed);
+    }
+    let (node_id, rest) = onion_skin
         .split_first_chunk::<ID_LEN>()
-        .ok_or(HandshakeError::BadLength)?;
+        .ok_or(HandshakeError::Malformed)?;
     let (key_id, rest) = rest
         .split_first_chunk::<PUB_KEY_LEN>()
-        .ok_or(HandshakeError::BadLength)?;
+        .ok_or(HandshakeError::Malformed)?;
     let (client_pk, _) = rest
         .split_first_chunk::<PUB_KEY_LEN>()
-        .ok_or(HandshakeError::BadLength)?;
+        .ok_or(HandshakeError::Malformed)?;
+    if !declassify(bytes_eq(node_id, &keys.identity)) {
+        return Err(HandshakeError::WrongRelay);
+    }
     Ok((key_id, client_pk))
 }
 
@@ -699,20 +777,21 @@ fn skin_keys(
 /// For an unknown KEYID the current key stands in (C tor uses a junk key), so the work is the
 /// same and the MAC check fails.
 fn select_onion_key(keys: &RelayKeys, key_id: &[u8; PUB_KEY_LEN]) -> (Secret32, [u8; 32], Choice) {
-    let mut b = Wiped::new(keys.current.secret);
-    let mut onion_key = keys.current.public;
+    let mut b = Wiped::new(*keys.current.secret_bytes());
+    let mut onion_key = *keys.current.public_key();
     let mut found = Choice::from(0);
     for k in keys.onion_keys() {
-        let hit = bytes_eq(&k.public, key_id);
-        conditional_copy(&mut *b, &k.secret, hit);
-        conditional_copy(&mut onion_key, &k.public, hit);
+        let hit = bytes_eq(k.public_key(), key_id);
+        conditional_copy(&mut *b, k.secret_bytes(), hit);
+        conditional_copy(&mut onion_key, k.public_key(), hit);
         found |= hit;
     }
     (b, onion_key, found)
 }
 
-/// The relay's handshake. `relay_dh` computes `(Y, EXP(X,y), EXP(X,b))` (drawing `y`); it is
-/// called for every skin of the right length, so that failures cost what successes do.
+/// The relay's handshake. `relay_dh` computes `(Y, EXP(X,y), EXP(X,b))` from `b` and `X`
+/// (drawing `y`, or handing out the results of a batch); it is called for every skin that
+/// passes the public checks, so that failures cost what successes do.
 fn respond_core<F>(
     relay_dh: impl FnOnce(&[u8; 32], &[u8; 32]) -> ([u8; 32], Secret32, Secret32),
     keys: &RelayKeys,
@@ -722,24 +801,24 @@ fn respond_core<F>(
     trace: &mut Intermediates,
 ) -> Result<(KeySeed, usize), HandshakeError>
 where
-    F: FnOnce(&[u8], &mut [u8]) -> Option<usize>,
+    F: FnOnce(&[u8], &mut [u8]) -> Result<usize, HandshakeError>,
 {
     // Lengths are public: failing early on them reveals nothing.
     if onion_skin.len() > MAX_ONION_SKIN_LEN {
-        return Err(HandshakeError::BadLength);
+        return Err(HandshakeError::Malformed);
     }
     let (node_id, rest) = onion_skin
         .split_first_chunk::<ID_LEN>()
-        .ok_or(HandshakeError::BadLength)?;
+        .ok_or(HandshakeError::Malformed)?;
     let (key_id, rest) = rest
         .split_first_chunk::<PUB_KEY_LEN>()
-        .ok_or(HandshakeError::BadLength)?;
+        .ok_or(HandshakeError::Malformed)?;
     let (client_pk, rest) = rest
         .split_first_chunk::<PUB_KEY_LEN>()
-        .ok_or(HandshakeError::BadLength)?;
+        .ok_or(HandshakeError::Malformed)?;
     let (encrypted_cm, msg_mac) = rest
         .split_last_chunk::<MAC_LEN>()
-        .ok_or(HandshakeError::BadLength)?;
+        .ok_or(HandshakeError::Malformed)?;
     let (reply_head, sm_space) = reply_out
         .split_first_chunk_mut::<REPLY_OVERHEAD>()
         .ok_or(HandshakeError::BufferTooSmall)?;
@@ -747,8 +826,12 @@ where
     let (sm_space, _) = sm_space.split_at_mut(sm_cap);
     let ver = keys.verification.as_bytes();
 
-    // NODEID: compared in constant time, and no early exit (as C tor does).
-    let mut ok = bytes_eq(node_id, &keys.identity);
+    // NODEID is public (it names the relay the client meant): refusing it early leaks
+    // nothing, and C tor refuses it before any private-key work too.
+    if !declassify(bytes_eq(node_id, &keys.identity)) {
+        return Err(HandshakeError::WrongRelay);
+    }
+    let mut ok = Choice::from(1);
 
     // KEYID: scan every onion key, selecting the secret by masks.
     let (b, onion_key, found) = select_onion_key(keys, key_id);
@@ -813,26 +896,29 @@ where
     ok &= bytes_eq(&expected_mac, msg_mac);
 
     // The one decision. Nothing has looked at the plaintext yet: it has not even been
-    // decrypted.
+    // decrypted. Which of the two errors is public: KEYID and the relay's keys are.
     if !declassify(ok) {
-        return Err(HandshakeError::Failed);
+        return Err(if declassify(!found) {
+            HandshakeError::UnknownOnionKey
+        } else {
+            HandshakeError::Failed
+        });
     }
 
     // The client's message is authentic: decrypt it and let the caller answer it.
     let mut cm_buf = Wiped::new([0u8; MAX_CLIENT_MESSAGE_LEN]);
     let cm = cm_buf
         .get_mut(..encrypted_cm.len())
-        .ok_or(HandshakeError::BadLength)?;
+        .ok_or(HandshakeError::Malformed)?;
     cm.copy_from_slice(encrypted_cm);
     primitives::aes256_ctr(&enc_k1, cm);
     let sm_len = match reply_message(cm, sm_space) {
-        Some(n) if n <= sm_space.len() => n,
+        Ok(n) if n <= sm_space.len() => n,
         refused => {
             sm_space.zeroize();
-            return Err(if refused.is_some() {
-                HandshakeError::BufferTooSmall
-            } else {
-                HandshakeError::Failed
+            return Err(match refused {
+                Ok(_) => HandshakeError::BufferTooSmall,
+                Err(e) => e,
             });
         }
     };
@@ -948,36 +1034,36 @@ impl CircuitHandshake for NtorV3 {
     fn client_start<R: RngCore + CryptoRng>(
         rng: &mut R,
         relay: &RelayPublicKey,
-        message: &[u8],
+        extensions: &[CircuitExtension<'_>],
     ) -> Result<(ClientState, OnionSkin), HandshakeError> {
-        ClientState::start(rng, relay, message)
+        ClientState::start(rng, relay, extensions)
     }
 
     fn relay_respond<R, F>(
         rng: &mut R,
         keys: &RelayKeys,
         onion_skin: &[u8],
-        reply_message: F,
+        reply_extensions: F,
     ) -> Result<(KeySeed, Reply), HandshakeError>
     where
         R: RngCore + CryptoRng,
-        F: FnOnce(&[u8], &mut [u8]) -> Option<usize>,
+        F: FnOnce(&ExtensionList<'_>, &mut ExtensionWriter<'_>) -> Result<(), HandshakeError>,
     {
-        relay_respond(rng, keys, onion_skin, reply_message)
+        relay_respond(rng, keys, onion_skin, reply_extensions)
     }
 
     fn client_finish(
         state: ClientState,
         reply: &[u8],
-        message_out: &mut [u8],
-    ) -> Result<(KeySeed, usize), HandshakeError> {
-        state.finish(reply, message_out)
+    ) -> Result<(KeySeed, ServerMessage), HandshakeError> {
+        state.finish(reply)
     }
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::codec::extension::{CongestionControlResponse, Extension, ExtensionType};
     use rand_chacha::ChaCha20Rng;
     use rand_core::SeedableRng;
 
@@ -985,27 +1071,71 @@ mod tests {
         ChaCha20Rng::seed_from_u64(332)
     }
 
-    fn echo(cm: &[u8], sm: &mut [u8]) -> Option<usize> {
-        sm.get_mut(..cm.len())?.copy_from_slice(cm);
-        Some(cm.len())
+    /// Answers a congestion-control request and sends every unknown field back.
+    fn echo(cm: &ExtensionList<'_>, sm: &mut ExtensionWriter<'_>) -> Result<(), HandshakeError> {
+        for field in cm.typed() {
+            match field.map_err(|_| HandshakeError::Malformed)? {
+                CircuitExtension::CongestionControlRequest => {
+                    sm.push(&CircuitExtension::CongestionControlResponse(
+                        CongestionControlResponse { sendme_inc: 31 },
+                    ))?;
+                }
+                other @ CircuitExtension::Unknown(_) => sm.push(&other)?,
+                _ => {}
+            }
+        }
+        Ok(())
     }
 
     #[test]
-    fn roundtrip_with_messages() {
+    fn roundtrip_with_typed_extensions() {
         let mut rng = rng();
         let relay = RelayKeys::new([1; 32], RelaySecretKey::generate(&mut rng));
-        let (state, skin) = ClientState::start(&mut rng, &relay.public_key(), b"hello").unwrap();
-        assert_eq!(skin.len(), ONION_SKIN_OVERHEAD + 5);
+        let unknown = Extension::new(ExtensionType(0x42), b"hello").unwrap();
+        let asked = [
+            CircuitExtension::CongestionControlRequest,
+            CircuitExtension::Unknown(unknown),
+        ];
+        let (state, skin) = ClientState::start(&mut rng, &relay.public_key(), &asked).unwrap();
+        // Count byte, CC request (2), unknown field (2 + 5).
+        assert_eq!(skin.len(), ONION_SKIN_OVERHEAD + 1 + 2 + 7);
         let (rk, reply) = relay_respond(&mut rng, &relay, skin.as_ref(), echo).unwrap();
-        assert_eq!(reply.len(), REPLY_OVERHEAD + 5);
-        let mut sm = [0u8; 16];
-        let (ck, n) = state.finish(reply.as_ref(), &mut sm).unwrap();
-        assert_eq!(&sm[..n], b"hello");
+        assert_eq!(reply.len(), REPLY_OVERHEAD + 1 + 3 + 7);
+        let (ck, sm) = state.finish(reply.as_ref()).unwrap();
+        let got: std::vec::Vec<_> = sm.extensions().typed().map(Result::unwrap).collect();
+        assert_eq!(
+            got,
+            [
+                CircuitExtension::CongestionControlResponse(CongestionControlResponse {
+                    sendme_inc: 31
+                }),
+                CircuitExtension::Unknown(unknown),
+            ]
+        );
         let mut a = [0u8; 300];
         let mut b = [0u8; 300];
         ck.expand_into(&mut a).unwrap();
         rk.expand_into(&mut b).unwrap();
         assert_eq!(a, b);
+    }
+
+    #[test]
+    fn no_extensions_is_the_byte_00_both_ways() {
+        let mut rng = rng();
+        let relay = RelayKeys::new([1; 32], RelaySecretKey::generate(&mut rng));
+        let (state, skin) = ClientState::start(&mut rng, &relay.public_key(), &[]).unwrap();
+        assert_eq!(skin.len(), ONION_SKIN_OVERHEAD + 1);
+        let mut seen = None;
+        let (_, reply) = relay_respond(&mut rng, &relay, skin.as_ref(), |cm, _| {
+            seen = Some(cm.as_bytes().to_vec());
+            Ok(())
+        })
+        .unwrap();
+        assert_eq!(seen.as_deref(), Some(&[0u8][..]));
+        assert_eq!(reply.len(), REPLY_OVERHEAD + 1);
+        let (_, sm) = state.finish(reply.as_ref()).unwrap();
+        assert_eq!(sm.as_bytes(), &[0]);
+        assert!(sm.extensions().is_empty());
     }
 
     #[test]
@@ -1015,70 +1145,105 @@ mod tests {
         let old_pub = *old.public_key();
         let relay = RelayKeys::new([1; 32], RelaySecretKey::generate(&mut rng)).with_previous(old);
         let pk = RelayPublicKey::new([1; 32], old_pub);
-        let (state, skin) = ClientState::start(&mut rng, &pk, b"").unwrap();
-        let (rk, reply) = relay_respond(&mut rng, &relay, skin.as_ref(), |_, _| Some(0)).unwrap();
-        let (ck, n) = state.finish(reply.as_ref(), &mut []).unwrap();
-        assert_eq!(n, 0);
+        let (state, skin) = ClientState::start(&mut rng, &pk, &[]).unwrap();
+        let (rk, reply) = relay_respond(&mut rng, &relay, skin.as_ref(), |_, _| Ok(())).unwrap();
+        let (ck, _) = state.finish(reply.as_ref()).unwrap();
         assert_eq!(ck.circuit_keys(), rk.circuit_keys());
+    }
+
+    #[test]
+    fn public_errors_are_distinct() {
+        let mut rng = rng();
+        let relay = RelayKeys::new([1; 32], RelaySecretKey::generate(&mut rng));
+        let accept = |_: &ExtensionList<'_>, _: &mut ExtensionWriter<'_>| Ok(());
+        // Another relay's identity: refused early.
+        let other = RelayPublicKey::new([2; 32], *relay.current().public_key());
+        let (_, skin) = ClientState::start(&mut rng, &other, &[]).unwrap();
+        assert_eq!(
+            relay_respond(&mut rng, &relay, skin.as_ref(), accept).err(),
+            Some(HandshakeError::WrongRelay)
+        );
+        // An onion key the relay does not hold.
+        let stale = RelayPublicKey::new([1; 32], *RelaySecretKey::generate(&mut rng).public_key());
+        let (_, skin) = ClientState::start(&mut rng, &stale, &[]).unwrap();
+        assert_eq!(
+            relay_respond(&mut rng, &relay, skin.as_ref(), accept).err(),
+            Some(HandshakeError::UnknownOnionKey)
+        );
+        // A bad MAC: the coarse failure.
+        let (_, skin) = ClientState::start(&mut rng, &relay.public_key(), &[]).unwrap();
+        let mut bad = skin.as_bytes().to_vec();
+        if let Some(last) = bad.last_mut() {
+            *last ^= 1;
+        }
+        assert_eq!(
+            relay_respond(&mut rng, &relay, &bad, accept).err(),
+            Some(HandshakeError::Failed)
+        );
+        // The callback's error is the handshake's.
+        let (_, skin) = ClientState::start(&mut rng, &relay.public_key(), &[]).unwrap();
+        assert_eq!(
+            relay_respond(&mut rng, &relay, skin.as_ref(), |_, _| {
+                Err(HandshakeError::MessageNotSupported)
+            })
+            .err(),
+            Some(HandshakeError::MessageNotSupported)
+        );
     }
 
     #[test]
     fn lengths_are_public_errors() {
         let mut rng = rng();
         let relay = RelayKeys::new([1; 32], RelaySecretKey::generate(&mut rng));
-        let cm = [0u8; MAX_CLIENT_MESSAGE_LEN + 1];
+        let big = [0u8; 255];
+        let field = CircuitExtension::Unknown(Extension::new(ExtensionType(9), &big).unwrap());
+        // 1 + 2 * 257 bytes do not fit MAX_CLIENT_MESSAGE_LEN.
         assert_eq!(
-            ClientState::start(&mut rng, &relay.public_key(), &cm).err(),
-            Some(HandshakeError::BadLength)
+            ClientState::start(&mut rng, &relay.public_key(), &[field, field]).err(),
+            Some(HandshakeError::BufferTooSmall)
         );
-        let (_, skin) = ClientState::start(&mut rng, &relay.public_key(), &cm[1..]).unwrap();
-        assert_eq!(skin.len(), MAX_ONION_SKIN_LEN);
-        let mut small = [0u8; 130];
+        let mut small = [0u8; ONION_SKIN_OVERHEAD];
         assert_eq!(
-            ClientState::start_into(&mut rng, &relay.public_key(), b"abc", &mut small).err(),
+            ClientState::start_into(&mut rng, &relay.public_key(), &[], &mut small).err(),
             Some(HandshakeError::BufferTooSmall)
         );
         for len in [0, 127, MAX_ONION_SKIN_LEN + 1] {
             let skin = [0u8; MAX_ONION_SKIN_LEN + 1];
             assert_eq!(
                 relay_respond(&mut rng, &relay, &skin[..len], echo).err(),
-                Some(HandshakeError::BadLength)
+                Some(HandshakeError::Malformed)
             );
         }
-        let (state, _) = ClientState::start(&mut rng, &relay.public_key(), b"").unwrap();
+        let (state, _) = ClientState::start(&mut rng, &relay.public_key(), &[]).unwrap();
         assert_eq!(
-            state.finish(&[0u8; 63], &mut []).err(),
-            Some(HandshakeError::BadLength)
+            state.finish(&[0u8; 63]).err(),
+            Some(HandshakeError::Malformed)
         );
     }
 
     #[test]
-    fn server_message_buffer_limits() {
+    fn server_message_room() {
         let mut rng = rng();
         let relay = RelayKeys::new([1; 32], RelaySecretKey::generate(&mut rng));
-        let (state, skin) = ClientState::start(&mut rng, &relay.public_key(), b"").unwrap();
-        // The callback is offered exactly MAX_SERVER_MESSAGE_LEN bytes.
+        let (state, skin) = ClientState::start(&mut rng, &relay.public_key(), &[]).unwrap();
+        let body = [7u8; 200];
+        let field = CircuitExtension::Unknown(Extension::new(ExtensionType(9), &body).unwrap());
+        // Two 202-byte fields fit the 432 bytes a reply has room for; a third does not.
         let (_, reply) = relay_respond(&mut rng, &relay, skin.as_ref(), |_, sm| {
-            assert_eq!(sm.len(), MAX_SERVER_MESSAGE_LEN);
-            Some(sm.len())
+            sm.push(&field)?;
+            sm.push(&field)?;
+            assert_eq!(
+                sm.push(&field),
+                Err(crate::EncodeError::BufferTooSmall {
+                    needed: 1 + 3 * 202
+                })
+            );
+            Ok(())
         })
         .unwrap();
-        assert_eq!(reply.len(), MAX_REPLY_LEN);
-        // A callback claiming more than it was given is refused.
-        assert_eq!(
-            relay_respond(&mut rng, &relay, skin.as_ref(), |_, sm| Some(sm.len() + 1)).err(),
-            Some(HandshakeError::BufferTooSmall)
-        );
-        assert_eq!(
-            relay_respond(&mut rng, &relay, skin.as_ref(), |_, _| None).err(),
-            Some(HandshakeError::Failed)
-        );
-        // The client checks its own buffer before any crypto.
-        let mut short = [0u8; MAX_SERVER_MESSAGE_LEN - 1];
-        assert_eq!(
-            state.finish(reply.as_ref(), &mut short).err(),
-            Some(HandshakeError::BufferTooSmall)
-        );
+        assert_eq!(reply.len(), REPLY_OVERHEAD + 1 + 2 * 202);
+        let (_, sm) = state.finish(reply.as_ref()).unwrap();
+        assert_eq!(sm.extensions().len(), 2);
     }
 
     #[test]
@@ -1086,7 +1251,7 @@ mod tests {
         let mut rng = rng();
         let pk = RelayPublicKey::new([1; 32], [0; 32]);
         assert_eq!(
-            ClientState::start(&mut rng, &pk, b"").err(),
+            ClientState::start(&mut rng, &pk, &[]).err(),
             Some(HandshakeError::Failed)
         );
     }
@@ -1098,7 +1263,7 @@ mod tests {
         assert!(Verification::new(&[0; MAX_VERIFICATION_LEN]).is_ok());
         assert_eq!(
             Verification::new(&[0; MAX_VERIFICATION_LEN + 1]),
-            Err(HandshakeError::BadLength)
+            Err(HandshakeError::Malformed)
         );
         assert_eq!(
             std::format!("{:?}", Verification::CIRCUIT_EXTEND),
@@ -1109,11 +1274,11 @@ mod tests {
     #[test]
     fn debug_hides_secrets() {
         let mut rng = rng();
-        let key = RelaySecretKey::from_bytes([0xab; 32]);
+        let key = RelaySecretKey::from_bytes(&[0xab; 32]);
         let s = std::format!("{key:?}");
         assert!(!s.contains("171, 171, 171"), "{s}");
         let relay = RelayKeys::new([1; 32], key);
-        let (state, _) = ClientState::start(&mut rng, &relay.public_key(), b"").unwrap();
+        let (state, _) = ClientState::start(&mut rng, &relay.public_key(), &[]).unwrap();
         assert_eq!(std::format!("{state:?}"), "ClientState { .. }");
     }
 }

@@ -14,6 +14,15 @@
 //! DH is over the Oakley group 2 prime with g = 2; RSA keys are 1024-bit with e = 65537;
 //! OAEP uses SHA-1, MGF1-SHA-1 and an empty label.
 //!
+//! # Who still speaks TAP
+//! Relays from C tor 0.4.9 on refuse TAP, in CREATE and in CREATE2 with HTYPE 0 (they still
+//! answer CREATE_FAST, [`fast`](super::fast)); 0.4.8 relays answer it. This module is for
+//! talking to older relays, for measurements, and for relays that want to compare.
+//!
+//! The onion skin does not name the onion key it was made for, so a relay cannot tell an
+//! onion skin for an unknown key from a corrupted one: both are
+//! [`HandshakeError::Failed`].
+//!
 //! # Constant time
 //! The relay's RSA private operation (CRT), OAEP decoding, the choice between the current
 //! and previous onion key, DH with either side's secret exponent, the range checks, the KH
@@ -32,11 +41,11 @@
 //! use onionskin::handshake::tap::{self, ClientState, RelayKeys, RelaySecretKey};
 //! # let der = hex::decode(include_str!("../../benches/handshakes/tap_key.hex").trim()).unwrap();
 //! let relay_key = RelaySecretKey::from_pkcs1_der(&der)?;
-//! let keys = RelayKeys::new(relay_key, None);
+//! let keys = RelayKeys::new(relay_key);
 //! let mut rng = rand_core::OsRng;
 //!
-//! let (state, onion_skin) = ClientState::start(&mut rng, keys.current().public_key());
-//! let (relay_seed, reply) = tap::server_respond(&mut rng, &keys, &onion_skin)?;
+//! let (state, onion_skin) = ClientState::start(&mut rng, &keys.public_key());
+//! let (relay_seed, reply) = tap::relay_respond(&mut rng, &keys, &onion_skin)?;
 //! let client_seed = state.finish(&reply)?;
 //!
 //! use onionskin::KeyMaterial;
@@ -45,14 +54,14 @@
 //! ```
 
 mod comb_table;
-mod der;
 mod dh;
 mod rsa;
 
 pub use dh::{DH_LEN, DH_SEC_LEN};
 pub use rsa::{MODULUS_LEN, PUBLIC_DER_LEN, PUBLIC_EXPONENT, RelayPublicKey, RelaySecretKey};
 
-use crate::handshake::{CircuitHandshake, HandshakeType, KeyMaterial};
+use crate::codec::extension::{CircuitExtension, ExtensionList, ExtensionWriter};
+use crate::handshake::{CircuitHandshake, HandshakeType, KeyMaterial, ServerMessage};
 use crate::keys::{CIRCUIT_KEY_MATERIAL_LEN, DIGEST_SEED_LEN};
 use crate::{CircuitKeys, HandshakeError, kdf};
 use core::fmt;
@@ -90,10 +99,27 @@ pub struct RelayKeys {
 }
 
 impl RelayKeys {
-    /// The relay's current onion key and, optionally, the previous one.
+    /// The relay's current TAP onion key. (TAP's onion skin names no relay, so unlike the
+    /// other handshakes' keys these hold no identity.)
     #[must_use]
-    pub fn new(current: RelaySecretKey, previous: Option<RelaySecretKey>) -> Self {
-        Self { current, previous }
+    pub fn new(current: RelaySecretKey) -> Self {
+        Self {
+            current,
+            previous: None,
+        }
+    }
+
+    /// Also accepts onion skins made for `previous`, the onion key before the last rotation.
+    #[must_use]
+    pub fn with_previous(mut self, previous: RelaySecretKey) -> Self {
+        self.previous = Some(previous);
+        self
+    }
+
+    /// What clients need to reach this relay with its current onion key.
+    #[must_use]
+    pub fn public_key(&self) -> RelayPublicKey {
+        self.current.public_key().clone()
     }
 
     /// The current onion key.
@@ -145,10 +171,14 @@ impl ClientState {
 
     /// Checks the relay's reply `g^y | KH` and returns the key seed.
     ///
+    /// `reply` is what the codec hands out ([`Created::reply`](crate::codec::Created::reply)).
+    ///
     /// # Errors
+    /// [`HandshakeError::Malformed`] if `reply` is not [`REPLY_LEN`] bytes;
     /// [`HandshakeError::Failed`] if `g^y` is outside [2, p - 2] or KH does not match; which
     /// one is not revealed, and both are checked in constant time.
-    pub fn finish(self, reply: &[u8; REPLY_LEN]) -> Result<KeySeed, HandshakeError> {
+    pub fn finish(self, reply: &[u8]) -> Result<KeySeed, HandshakeError> {
+        let reply: &[u8; REPLY_LEN] = reply.try_into().map_err(|_| HandshakeError::Malformed)?;
         let (gy, kh) = reply.split_at(DH_LEN);
         let mut gy_arr = [0u8; DH_LEN];
         gy_arr.copy_from_slice(gy);
@@ -194,15 +224,22 @@ fn client_start_with(
 /// configured) the previous one, checks `g^x`, draws `y` from `rng`, and returns the key
 /// seed and the 148-byte reply `g^y | KH`.
 ///
+/// `onion_skin` is what the codec hands out ([`LegacyOnionSkin::handshake_data`](crate::codec::LegacyOnionSkin::handshake_data),
+/// [`Create2::hdata`](crate::codec::Create2::hdata)).
+///
 /// # Errors
-/// [`HandshakeError::Failed`] if neither onion key decrypts the skin to a valid OAEP block,
-/// or `g^x` is outside [2, p - 2]. All of the work is done in every case, and the reason is
-/// not revealed.
-pub fn server_respond<R: RngCore + CryptoRng>(
+/// [`HandshakeError::Malformed`] if `onion_skin` is not [`ONION_SKIN_LEN`] bytes;
+/// [`HandshakeError::Failed`] if neither onion key decrypts the skin to a valid OAEP block
+/// (which includes a skin made for a key the relay does not hold), or `g^x` is outside
+/// [2, p - 2]. All of the work is done in every case, and the reason is not revealed.
+pub fn relay_respond<R: RngCore + CryptoRng>(
     rng: &mut R,
     keys: &RelayKeys,
-    onion_skin: &[u8; ONION_SKIN_LEN],
+    onion_skin: &[u8],
 ) -> Result<(KeySeed, [u8; REPLY_LEN]), HandshakeError> {
+    let onion_skin: &[u8; ONION_SKIN_LEN] = onion_skin
+        .try_into()
+        .map_err(|_| HandshakeError::Malformed)?;
     let mut y = [0u8; DH_SEC_LEN];
     rng.fill_bytes(&mut y);
     let r = server_respond_with(keys, onion_skin, &y);
@@ -306,9 +343,9 @@ impl CircuitHandshake for Tap {
     fn client_start<R: RngCore + CryptoRng>(
         rng: &mut R,
         relay: &RelayPublicKey,
-        message: &[u8],
+        extensions: &[CircuitExtension<'_>],
     ) -> Result<(ClientState, [u8; ONION_SKIN_LEN]), HandshakeError> {
-        super::no_message(message)?;
+        super::no_message(extensions)?;
         Ok(ClientState::start(rng, relay))
     }
 
@@ -316,25 +353,20 @@ impl CircuitHandshake for Tap {
         rng: &mut R,
         keys: &RelayKeys,
         onion_skin: &[u8],
-        _reply_message: F,
+        _reply_extensions: F,
     ) -> Result<(KeySeed, [u8; REPLY_LEN]), HandshakeError>
     where
         R: RngCore + CryptoRng,
-        F: FnOnce(&[u8], &mut [u8]) -> Option<usize>,
+        F: FnOnce(&ExtensionList<'_>, &mut ExtensionWriter<'_>) -> Result<(), HandshakeError>,
     {
-        let skin = onion_skin
-            .try_into()
-            .map_err(|_| HandshakeError::BadLength)?;
-        server_respond(rng, keys, skin)
+        relay_respond(rng, keys, onion_skin)
     }
 
     fn client_finish(
         state: ClientState,
         reply: &[u8],
-        _message_out: &mut [u8],
-    ) -> Result<(KeySeed, usize), HandshakeError> {
-        let reply = reply.try_into().map_err(|_| HandshakeError::BadLength)?;
-        Ok((state.finish(reply)?, 0))
+    ) -> Result<(KeySeed, ServerMessage), HandshakeError> {
+        Ok((state.finish(reply)?, ServerMessage::empty()))
     }
 }
 
@@ -358,9 +390,9 @@ pub mod hazmat {
     /// [`ClientState::start`] with the DH secret `x`, the hybrid key `K` and the OAEP seed
     /// given.
     #[must_use]
-    pub fn client_start_with(
-        relay: &RelayPublicKey,
+    pub fn client_start_with_x(
         x: &[u8; DH_SEC_LEN],
+        relay: &RelayPublicKey,
         k: &[u8; KEY_LEN],
         oaep_seed: &[u8; OAEP_SEED_LEN],
     ) -> (ClientState, [u8; ONION_SKIN_LEN]) {
@@ -376,15 +408,18 @@ pub mod hazmat {
         }
     }
 
-    /// [`super::server_respond`] with the DH secret `y` given.
+    /// [`super::relay_respond`] with the DH secret `y` given.
     ///
     /// # Errors
-    /// As [`super::server_respond`].
-    pub fn server_respond_with(
-        keys: &RelayKeys,
-        onion_skin: &[u8; ONION_SKIN_LEN],
+    /// As [`super::relay_respond`].
+    pub fn relay_respond_with_y(
         y: &[u8; DH_SEC_LEN],
+        keys: &RelayKeys,
+        onion_skin: &[u8],
     ) -> Result<(KeySeed, [u8; REPLY_LEN]), HandshakeError> {
+        let onion_skin: &[u8; ONION_SKIN_LEN] = onion_skin
+            .try_into()
+            .map_err(|_| HandshakeError::Malformed)?;
         super::server_respond_with(keys, onion_skin, y)
     }
 

@@ -7,7 +7,7 @@
 
 use crate::util::{Checker, Report, hex_field, id, int_field};
 use onionskin::codec::{
-    Cell, CellMsg, CircIdWidth, LinkSpec, LinkSpecs, PAYLOAD_LEN, RelayCommand, RelayMsg, Writer,
+    Cell, CellMsg, CircIdWidth, LinkSpec, LinkSpecs, PAYLOAD_LEN, RelayCommand, RelayMsg,
 };
 use serde_json::{Map, Value, json};
 
@@ -171,12 +171,8 @@ fn link_specs_json(specs: &LinkSpecs<'_>) -> Value {
         .iter()
         .map(|s| {
             let mut buf = [0u8; 2 + 255];
-            let mut w = Writer::new(&mut buf);
-            let lspec = match s.write(&mut w) {
-                Ok(()) => {
-                    let n = w.finish();
-                    hex::encode(buf.get(2..n).unwrap_or_default())
-                }
+            let lspec = match s.encode_into(&mut buf) {
+                Ok(n) => hex::encode(buf.get(2..n).unwrap_or_default()),
                 Err(e) => format!("encode error: {e}"),
             };
             let decoded = match s {

@@ -19,6 +19,7 @@ mod kdf_tor;
 mod ntor;
 mod ntor_v3;
 mod tap;
+mod tor1;
 mod util;
 
 use std::process::ExitCode;
@@ -56,6 +57,7 @@ fn main() -> ExitCode {
             "tap_reject" => tap::check_reject(&doc, &mut report),
             "ntor_v3" => ntor_v3::check(&doc, &mut report),
             "ntor_v3_reject" => ntor_v3::check_reject(&doc, &mut report),
+            "tor1" => tor1::check(&doc, &mut report),
             _ => false,
         };
         if !known {

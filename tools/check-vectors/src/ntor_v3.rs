@@ -9,7 +9,7 @@ use crate::util::{Checker, Report, cases, hex_array, hex_field, id, int_field, s
 use core::cell::RefCell;
 use onionskin::KeyMaterial;
 use onionskin::handshake::ntor_v3::{
-    self, ClientState, KeySeed, RelayKeys, RelayPublicKey, RelaySecretKey, Verification, hazmat,
+    self, KeySeed, RelayKeys, RelayPublicKey, RelaySecretKey, Verification, hazmat,
 };
 use serde_json::Value;
 
@@ -34,7 +34,7 @@ fn relay_inputs(c: &mut Checker, case: &Value) -> Option<Relay> {
 }
 
 fn relay_keys(c: &mut Checker, case: &Value, r: &Relay) -> RelayKeys {
-    let key = RelaySecretKey::from_bytes(secret(c, case, "b"));
+    let key = RelaySecretKey::from_bytes(&secret(c, case, "b"));
     c.eq("B (from b)", key.public_key(), &r.b_pub);
     RelayKeys::new(r.id, key).with_verification(r.ver.clone())
 }
@@ -135,7 +135,7 @@ fn check_case(case: &Value) -> Vec<String> {
     for _ in 0..2 {
         let Some((state, len, t)) = c.ok(
             "client start",
-            hazmat::client_start_with_secret(&x, &pk, &cm, &mut skin),
+            hazmat::client_start_with_x(&x, &pk, &cm, &mut skin),
         ) else {
             return c.errors;
         };
@@ -151,7 +151,7 @@ fn check_case(case: &Value) -> Vec<String> {
     for _ in 0..2 {
         let seen = RefCell::new(None);
         let mut reply = [0u8; ntor_v3::MAX_REPLY_LEN];
-        let r = hazmat::relay_respond_with_secret(
+        let r = hazmat::relay_respond_with_y(
             &y,
             &keys,
             &want_skin,
@@ -194,7 +194,7 @@ fn check_case(case: &Value) -> Vec<String> {
         let mut got_sm = [0u8; ntor_v3::MAX_REPLY_LEN];
         let Some((seed, n, t)) = c.ok(
             "client finish",
-            hazmat::client_finish_traced(state, &want_reply, &mut got_sm),
+            hazmat::client_finish_with_intermediates(state, &want_reply, &mut got_sm),
         ) else {
             return c.errors;
         };
@@ -218,7 +218,7 @@ fn check_case(case: &Value) -> Vec<String> {
 
 /// `X` for a secret `x`, through the public API: the onion skin's third field.
 fn ntor_v3_public(secret: &[u8; 32]) -> [u8; 32] {
-    RelaySecretKey::from_bytes(*secret).public_key().to_owned()
+    RelaySecretKey::from_bytes(secret).public_key().to_owned()
 }
 
 pub(crate) fn check(doc: &Value, report: &mut Report) -> bool {
@@ -243,7 +243,7 @@ fn check_reject_case(case: &Value) -> Vec<String> {
             let skin = hex_field(&mut c, case, "onionskin");
             let called = RefCell::new(false);
             let mut reply = [0u8; ntor_v3::MAX_REPLY_LEN];
-            let result = hazmat::relay_respond_with_secret(
+            let result = hazmat::relay_respond_with_y(
                 &y,
                 &keys,
                 &skin,
@@ -273,7 +273,7 @@ fn check_reject_case(case: &Value) -> Vec<String> {
             let mut skin = [0u8; ntor_v3::MAX_ONION_SKIN_LEN];
             let Some((state, len, _)) = c.ok(
                 "client start",
-                hazmat::client_start_with_secret(&x, &public_key(&r), &cm, &mut skin),
+                hazmat::client_start_with_x(&x, &public_key(&r), &cm, &mut skin),
             ) else {
                 return c.errors;
             };
@@ -294,8 +294,7 @@ fn check_reject_case(case: &Value) -> Vec<String> {
             } else {
                 c.eq("client_onionskin", head(&skin, len), &want_skin);
             }
-            let mut sm = [0u8; ntor_v3::MAX_REPLY_LEN];
-            if ClientState::finish(state, &reply, &mut sm).is_ok() {
+            if state.finish(&reply).is_ok() {
                 c.fail("client accepted the reply");
             }
         }

@@ -6,8 +6,7 @@
 
 use crate::util::{Checker, Report, cases, hex_array, hex_field, id, int_field, str_field};
 use onionskin::KeyMaterial;
-use onionskin::handshake::CircuitHandshake;
-use onionskin::handshake::tap::{self, RelayKeys, RelayPublicKey, RelaySecretKey, Tap, hazmat};
+use onionskin::handshake::tap::{self, RelayKeys, RelayPublicKey, RelaySecretKey, hazmat};
 use serde_json::Value;
 use sha1::{Digest, Sha1};
 
@@ -104,7 +103,7 @@ fn check_case(c: &mut Checker, case: &Value, other: Option<&Value>) {
     );
     let em = hazmat::oaep_encode(&plaintext, &seed);
     expect(c, "oaep_encoded_EM", &em, case, "oaep_encoded_EM");
-    let (state, skin) = hazmat::client_start_with(&public, &x, &k, &seed);
+    let (state, skin) = hazmat::client_start_with_x(&x, &public, &k, &seed);
     c.eq("onionskin", &skin, &skin_want);
 
     // Relay side, from the expected skin: the RSA block decrypts to EM; the reply and keys.
@@ -123,10 +122,10 @@ fn check_case(c: &mut Checker, case: &Value, other: Option<&Value>) {
     );
     c.eq("gy", &hazmat::dh_public(&y), &gy);
     expect(c, "gxy", &hazmat::dh_shared(&y, &gx), case, "gxy");
-    let keys = RelayKeys::new(secret.clone(), None);
+    let keys = RelayKeys::new(secret.clone());
     if let Some((seed_relay, reply)) = c.ok(
         "relay respond",
-        hazmat::server_respond_with(&keys, &skin_want, &y),
+        hazmat::relay_respond_with_y(&y, &keys, &skin_want),
     ) {
         c.eq("reply", &reply, &reply_want);
         expect(c, "kh", &reply[128..], case, "kh");
@@ -146,8 +145,8 @@ fn check_case(c: &mut Checker, case: &Value, other: Option<&Value>) {
         .and_then(|o| o.get("onion_key"))
         .and_then(|k| onion_key(c, k))
     {
-        let keys = RelayKeys::new(other_key, Some(secret.clone()));
-        match hazmat::server_respond_with(&keys, &skin_want, &y) {
+        let keys = RelayKeys::new(other_key).with_previous(secret.clone());
+        match hazmat::relay_respond_with_y(&y, &keys, &skin_want) {
             Ok((_, reply)) => c.eq("reply via previous onion key", &reply, &reply_want),
             Err(e) => c.fail(format!("previous onion key not tried: {e:?}")),
         }
@@ -232,15 +231,8 @@ fn reject_server(c: &mut Checker, case: &Value) {
     if skin.is_empty() {
         return;
     }
-    let keys = RelayKeys::new(secret, None);
-    let result = match <&[u8; 186]>::try_from(skin.as_slice()) {
-        Ok(s) => hazmat::server_respond_with(&keys, s, &y).map(|_| ()),
-        // Wrong length: through the generic layer, which takes any slice.
-        Err(_) => {
-            let mut rng = rand_core::OsRng;
-            Tap::relay_respond(&mut rng, &keys, &skin, |_, _| None).map(|_| ())
-        }
-    };
+    let keys = RelayKeys::new(secret);
+    let result = hazmat::relay_respond_with_y(&y, &keys, &skin).map(|_| ());
     if result.is_ok() {
         c.fail("relay accepted an onion skin it must reject");
     }
@@ -255,7 +247,7 @@ fn reject_client(c: &mut Checker, case: &Value) {
     }
     c.eq("gx", &hazmat::dh_public(&x), &gx);
     let state = hazmat::client_state_from_secret(&x);
-    if Tap::client_finish(state, &reply, &mut []).is_ok() {
+    if state.finish(&reply).is_ok() {
         c.fail("client accepted a reply it must reject");
     }
 }

@@ -5,7 +5,7 @@
 //! TLS link), so they are secret only until sent; the key material derived from them stays
 //! secret, and `KH` is checked against it.
 
-use crate::paths::{Ctx, check_eq, check_keys, expect_failed, keys_of, marked, why};
+use crate::paths::{Ctx, check_eq, check_keys, expect_failed, keys_of, lib, marked, why};
 use crate::vg;
 use onionskin::handshake::fast::hazmat::{client_start_with_x, relay_respond_with_y};
 use onionskin::handshake::fast::{HASH_LEN, REPLY_LEN};
@@ -19,7 +19,7 @@ struct Reference {
 
 fn reference(ctx: &mut Ctx) -> Result<Reference, String> {
     let (x, y) = (ctx.bytes(), ctx.bytes());
-    let (seed, reply) = relay_respond_with_y(&y, &x);
+    let (seed, reply) = lib("CREATE_FAST relay (unmarked)", relay_respond_with_y(&y, &x))?;
     Ok(Reference {
         x,
         y,
@@ -32,7 +32,10 @@ fn reference(ctx: &mut Ctx) -> Result<Reference, String> {
 pub(crate) fn relay_respond(ctx: &mut Ctx) -> Result<(), String> {
     for _ in 0..ctx.runs {
         let r = reference(ctx)?;
-        let (seed, mut reply) = relay_respond_with_y(&marked(&r.y), &r.x);
+        let (seed, mut reply) = lib(
+            "CREATE_FAST relay",
+            relay_respond_with_y(&marked(&r.y), &r.x),
+        )?;
         vg::public(&mut reply, why::WIRE);
         check_eq("CREATED_FAST body", &mut reply, &r.reply)?;
         check_keys("CREATE_FAST relay keys", seed, &r.keys)?;

@@ -36,6 +36,7 @@ mod kdf;
 mod ntor;
 mod ntor_v3;
 mod paths;
+mod relay_crypto;
 mod self_test;
 mod tap;
 mod vg;

@@ -1,13 +1,17 @@
 //! ntor (tor-spec 5.1.4): relay respond and client start/finish with `b`, `y`, `x` marked,
 //! and the rejection paths (low-order `X`/`Y`, unknown KEYID, bad AUTH).
 
-use crate::paths::{Ctx, check_eq, check_keys, expect_failed, keys_of, lib, marked, why};
+use crate::paths::{
+    Ctx, check_eq, check_keys, expect_error, expect_failed, keys_of, lib, marked, why,
+};
 use crate::vg;
+use onionskin::HandshakeError;
+use onionskin::handshake::UnknownKeyPolicy;
 use onionskin::handshake::ntor::hazmat::{
     client_finish_with_intermediates, client_start_with_x, relay_respond_with_y,
 };
 use onionskin::handshake::ntor::{
-    ClientState, KEY_LEN, ONION_SKIN_LEN, REPLY_LEN, RelayKeys, RelaySecretKey, UnknownKeyPolicy,
+    ClientState, KEY_LEN, ONION_SKIN_LEN, REPLY_LEN, RelayKeys, RelaySecretKey,
 };
 
 /// One handshake's public values and results on unmarked inputs.
@@ -40,7 +44,7 @@ fn reference(ctx: &mut Ctx, use_previous: bool) -> Result<Reference, String> {
     let (_state, skin) = client_start_with_x(&x, &public);
     let (seed, reply, _) = lib(
         "ntor relay (unmarked)",
-        relay_respond_with_y(&y, &relay, &skin, UnknownKeyPolicy::Reject),
+        relay_respond_with_y(&y, &relay, &skin),
     )?;
     Ok(Reference {
         b,
@@ -75,10 +79,7 @@ pub(crate) fn relay_respond(ctx: &mut Ctx) -> Result<(), String> {
         let r = reference(ctx, run % 2 == 1)?;
         let relay = marked_relay(&r);
         let y = marked(&r.y);
-        let (seed, mut reply, _) = lib(
-            "ntor relay",
-            relay_respond_with_y(&y, &relay, &r.skin, UnknownKeyPolicy::Reject),
-        )?;
+        let (seed, mut reply, _) = lib("ntor relay", relay_respond_with_y(&y, &relay, &r.skin))?;
         vg::public(&mut reply, why::WIRE);
         check_eq("ntor reply", &mut reply, &r.reply)?;
         check_keys("ntor relay keys", seed, &r.keys)?;
@@ -97,18 +98,23 @@ pub(crate) fn relay_reject(ctx: &mut Ctx) -> Result<(), String> {
         low_order[52..].fill(0);
         expect_failed(
             "ntor relay, X = 0",
-            relay_respond_with_y(&y, &relay, &low_order, UnknownKeyPolicy::Reject),
+            relay_respond_with_y(&y, &relay, &low_order),
         )?;
         let mut unknown = r.skin;
         unknown[20] ^= 1;
-        expect_failed(
+        expect_error(
             "ntor relay, unknown KEYID",
-            relay_respond_with_y(&y, &relay, &unknown, UnknownKeyPolicy::Reject),
+            relay_respond_with_y(&y, &relay, &unknown),
+            HandshakeError::UnknownOnionKey,
         )?;
         // C tor's policy: answer an unknown KEYID with a junk reply, indistinguishably.
         let (_, mut junk_reply, _) = lib(
             "ntor relay, unknown KEYID, junk policy",
-            relay_respond_with_y(&y, &relay, &unknown, UnknownKeyPolicy::ReplyWithJunk),
+            relay_respond_with_y(
+                &y,
+                &relay.with_unknown_key_policy(UnknownKeyPolicy::ReplyWithJunk),
+                &unknown,
+            ),
         )?;
         vg::public(&mut junk_reply, why::WIRE);
     }

@@ -2,14 +2,15 @@
 //! messages' plaintexts marked, and the rejection paths (bad MAC, low-order `X`, unknown
 //! KEYID, bad AUTH).
 
-use crate::paths::{Ctx, check_eq, check_keys, expect_failed, keys_of, lib, marked, why};
+use crate::paths::{
+    Ctx, check_eq, check_keys, expect_error, expect_failed, keys_of, lib, marked, why,
+};
 use crate::vg;
+use onionskin::HandshakeError;
 use onionskin::handshake::ntor_v3::hazmat::{
-    client_finish_traced, client_start_with_secret, relay_respond_with_secret,
+    client_finish_with_intermediates, client_start_with_x, relay_respond_with_y,
 };
-use onionskin::handshake::ntor_v3::{
-    ClientState, MAX_ONION_SKIN_LEN, MAX_REPLY_LEN, RelayKeys, RelaySecretKey,
-};
+use onionskin::handshake::ntor_v3::{MAX_ONION_SKIN_LEN, MAX_REPLY_LEN, RelayKeys, RelaySecretKey};
 
 /// The client's message: the size of a congestion-control request and some more.
 const CM_LEN: usize = 24;
@@ -32,10 +33,10 @@ struct Reference {
 
 impl Reference {
     fn public(&self) -> onionskin::handshake::ntor_v3::RelayPublicKey {
-        let relay = RelayKeys::new(self.identity, RelaySecretKey::from_bytes(self.b));
+        let relay = RelayKeys::new(self.identity, RelaySecretKey::from_bytes(&self.b));
         let mut public = relay.public_key();
         if self.use_previous {
-            public.onion_key = *RelaySecretKey::from_bytes(self.previous).public_key();
+            public.onion_key = *RelaySecretKey::from_bytes(&self.previous).public_key();
         }
         public
     }
@@ -55,19 +56,19 @@ fn reference(ctx: &mut Ctx, use_previous: bool) -> Result<Reference, String> {
         reply: Vec::new(),
         keys: [0; crate::paths::KEYS_LEN],
     };
-    let relay = RelayKeys::new(r.identity, RelaySecretKey::from_bytes(r.b))
-        .with_previous(RelaySecretKey::from_bytes(r.previous));
+    let relay = RelayKeys::new(r.identity, RelaySecretKey::from_bytes(&r.b))
+        .with_previous(RelaySecretKey::from_bytes(&r.previous));
     let mut skin = [0u8; MAX_ONION_SKIN_LEN];
     let (_, len, _) = lib(
         "ntor-v3 start (unmarked)",
-        client_start_with_secret(&r.x, &r.public(), &r.cm, &mut skin),
+        client_start_with_x(&r.x, &r.public(), &r.cm, &mut skin),
     )?;
     r.skin = skin.get(..len).unwrap_or_default().to_vec();
     let mut reply = [0u8; MAX_REPLY_LEN];
     let sm = r.sm;
     let (seed, len, _) = lib(
         "ntor-v3 relay (unmarked)",
-        relay_respond_with_secret(&r.y, &relay, &r.skin, |_, out| answer(&sm, out), &mut reply),
+        relay_respond_with_y(&r.y, &relay, &r.skin, |_, out| answer(&sm, out), &mut reply),
     )?;
     r.reply = reply.get(..len).unwrap_or_default().to_vec();
     r.keys = keys_of(seed)?;
@@ -82,8 +83,8 @@ fn answer(sm: &[u8; SM_LEN], out: &mut [u8]) -> Option<usize> {
 
 fn marked_relay(r: &Reference) -> RelayKeys {
     let (current, previous) = (
-        RelaySecretKey::from_bytes(marked(&r.b)),
-        RelaySecretKey::from_bytes(marked(&r.previous)),
+        RelaySecretKey::from_bytes(&marked(&r.b)),
+        RelaySecretKey::from_bytes(&marked(&r.previous)),
     );
     vg::public_ref(current.public_key(), why::PUBLIC_KEY);
     vg::public_ref(previous.public_key(), why::PUBLIC_KEY);
@@ -101,7 +102,7 @@ pub(crate) fn relay_respond(ctx: &mut Ctx) -> Result<(), String> {
         let mut reply = [0u8; MAX_REPLY_LEN];
         let (seed, len, _) = lib(
             "ntor-v3 relay",
-            relay_respond_with_secret(
+            relay_respond_with_y(
                 &marked(&r.y),
                 &relay,
                 &r.skin,
@@ -142,16 +143,20 @@ pub(crate) fn relay_reject(ctx: &mut Ctx) -> Result<(), String> {
         if let Some(k) = unknown.get_mut(32) {
             *k ^= 1;
         }
-        for (what, skin) in [
-            ("ntor-v3 relay, bad MAC", &bad_mac),
-            ("ntor-v3 relay, X = 0", &low_order),
-            ("ntor-v3 relay, unknown KEYID", &unknown),
+        for (what, skin, want) in [
+            ("ntor-v3 relay, bad MAC", &bad_mac, HandshakeError::Failed),
+            ("ntor-v3 relay, X = 0", &low_order, HandshakeError::Failed),
+            (
+                "ntor-v3 relay, unknown KEYID",
+                &unknown,
+                HandshakeError::UnknownOnionKey,
+            ),
         ] {
             let mut reply = [0u8; MAX_REPLY_LEN];
             let mut called = false;
-            expect_failed(
+            expect_error(
                 what,
-                relay_respond_with_secret(
+                relay_respond_with_y(
                     &marked(&r.y),
                     &relay,
                     skin,
@@ -161,6 +166,7 @@ pub(crate) fn relay_reject(ctx: &mut Ctx) -> Result<(), String> {
                     },
                     &mut reply,
                 ),
+                want,
             )?;
             if called {
                 return Err(format!("{what}: callback saw an unauthenticated message"));
@@ -169,7 +175,7 @@ pub(crate) fn relay_reject(ctx: &mut Ctx) -> Result<(), String> {
         let mut reply = [0u8; MAX_REPLY_LEN];
         expect_failed(
             "ntor-v3 relay, refused by the callback",
-            relay_respond_with_secret(
+            relay_respond_with_y(
                 &marked(&r.y),
                 &relay,
                 &r.skin,
@@ -191,7 +197,7 @@ pub(crate) fn client_finish(ctx: &mut Ctx) -> Result<(), String> {
         let mut skin = [0u8; MAX_ONION_SKIN_LEN];
         let (state, len, _) = lib(
             "ntor-v3 client start",
-            client_start_with_secret(&marked(&r.x), &r.public(), &marked(&r.cm), &mut skin),
+            client_start_with_x(&marked(&r.x), &r.public(), &marked(&r.cm), &mut skin),
         )?;
         let skin = skin.get_mut(..len).unwrap_or_default();
         vg::public(skin, why::WIRE);
@@ -199,7 +205,7 @@ pub(crate) fn client_finish(ctx: &mut Ctx) -> Result<(), String> {
         let mut sm = [0u8; MAX_REPLY_LEN];
         let (seed, n, _) = lib(
             "ntor-v3 client finish",
-            client_finish_traced(state, &r.reply, &mut sm),
+            client_finish_with_intermediates(state, &r.reply, &mut sm),
         )?;
         check_eq(
             "ntor-v3 server message",
@@ -234,10 +240,9 @@ pub(crate) fn client_reject(ctx: &mut Ctx) -> Result<(), String> {
             let mut skin = [0u8; MAX_ONION_SKIN_LEN];
             let (state, _, _) = lib(
                 "ntor-v3 client start",
-                client_start_with_secret(&marked(&r.x), &r.public(), &marked(&r.cm), &mut skin),
+                client_start_with_x(&marked(&r.x), &r.public(), &marked(&r.cm), &mut skin),
             )?;
-            let mut sm = [0u8; MAX_REPLY_LEN];
-            expect_failed(what, ClientState::finish(state, reply, &mut sm))?;
+            expect_failed(what, state.finish(reply))?;
         }
     }
     Ok(())

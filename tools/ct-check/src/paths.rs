@@ -95,10 +95,19 @@ pub(crate) fn keys_of<K: onionskin::KeyMaterial>(seed: K) -> Result<[u8; KEYS_LE
 
 /// Checks that a rejection path rejected, with the one error a failed handshake gives.
 pub(crate) fn expect_failed<T>(what: &str, r: Result<T, HandshakeError>) -> Result<(), String> {
+    expect_error(what, r, HandshakeError::Failed)
+}
+
+/// Checks that a handshake was rejected with `want`.
+pub(crate) fn expect_error<T>(
+    what: &str,
+    r: Result<T, HandshakeError>,
+    want: HandshakeError,
+) -> Result<(), String> {
     match r {
-        Err(HandshakeError::Failed) => Ok(()),
-        Err(e) => Err(format!("{what}: expected Failed, got {e:?}")),
-        Ok(_) => Err(format!("{what}: accepted, expected Failed")),
+        Err(e) if e == want => Ok(()),
+        Err(e) => Err(format!("{what}: expected {want:?}, got {e:?}")),
+        Ok(_) => Err(format!("{what}: accepted, expected {want:?}")),
     }
 }
 
@@ -209,6 +218,18 @@ pub(crate) fn all() -> Vec<Path> {
         Path {
             name: "TAP client reject (g^y range, KH)",
             run: crate::tap::client_reject,
+        },
+        Path {
+            name: "tor1 relay crypto, 3 hops (keys, digests, plaintext secret)",
+            run: crate::relay_crypto::tor1_circuit,
+        },
+        Path {
+            name: "tor1 relay crypto reject (Recognized 0, wrong digest)",
+            run: crate::relay_crypto::tor1_reject,
+        },
+        Path {
+            name: "onion-service relay layer (SHA3-256, AES-256-CTR)",
+            run: crate::relay_crypto::hs_layer,
         },
     ]
 }

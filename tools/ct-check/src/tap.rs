@@ -11,7 +11,7 @@ use crate::paths::{Ctx, check_eq, check_keys, expect_failed, lib, marked, why};
 use crate::vg;
 use core::hint::black_box;
 use onionskin::handshake::tap::hazmat::{
-    client_start_with, client_state_from_secret, rsa_crt, server_respond_with,
+    client_start_with_x, client_state_from_secret, relay_respond_with_y, rsa_crt,
 };
 use onionskin::handshake::tap::{ONION_SKIN_LEN, REPLY_LEN, RelayKeys, RelaySecretKey};
 use serde_json::Value;
@@ -100,7 +100,10 @@ fn order(n: usize) -> impl Iterator<Item = usize> {
 /// Relay keys with their CRT secrets marked. `black_box(&mut keys)` after the marks makes
 /// the compiler treat every field as changed, so nothing loaded before the mark is reused.
 fn marked_keys(current: &RelaySecretKey, previous: Option<&RelaySecretKey>) -> RelayKeys {
-    let mut keys = RelayKeys::new(current.clone(), previous.cloned());
+    let mut keys = RelayKeys::new(current.clone());
+    if let Some(p) = previous {
+        keys = keys.with_previous(p.clone());
+    }
     vg::secret_ref(rsa_crt(keys.current()));
     if let Some(p) = keys.previous() {
         vg::secret_ref(rsa_crt(p));
@@ -122,7 +125,7 @@ pub(crate) fn relay_respond(ctx: &mut Ctx) -> Result<(), String> {
         };
         let (seed, mut reply) = lib(
             &format!("TAP relay {}", c.id),
-            server_respond_with(&keys, &c.skin, &marked(&c.y)),
+            relay_respond_with_y(&marked(&c.y), &keys, &c.skin),
         )?;
         vg::public(&mut reply, why::WIRE);
         check_eq("TAP reply", &mut reply, &c.reply)?;
@@ -155,7 +158,7 @@ pub(crate) fn relay_reject(ctx: &mut Ctx) -> Result<(), String> {
         let y: [u8; 40] = array(&c, "y")?;
         for previous in [None, Some(&nth(&all, ctx.runs)?.key)] {
             let keys = marked_keys(key, previous);
-            expect_failed(id, server_respond_with(&keys, &skin, &marked(&y)))?;
+            expect_failed(id, relay_respond_with_y(&marked(&y), &keys, &skin))?;
         }
         checked += 1;
     }
@@ -172,9 +175,9 @@ pub(crate) fn client_finish(ctx: &mut Ctx) -> Result<(), String> {
     let all = vectors()?;
     for i in order(all.len()).take(ctx.runs) {
         let c = nth(&all, i)?;
-        let (state, mut skin) = client_start_with(
-            c.key.public_key(),
+        let (state, mut skin) = client_start_with_x(
             &marked(&c.x),
+            c.key.public_key(),
             &marked(&c.k),
             &marked(&c.seed),
         );

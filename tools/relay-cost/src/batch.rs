@@ -101,10 +101,14 @@ pub(crate) fn measure(rounds: usize) -> Result<Batches, Error> {
         .collect::<Result<Vec<_>, _>>()
         .map_err(|e| Error::from(format!("ntor-v3 client start: {e:?}")))?;
     let v3_refs: Vec<&[u8]> = v3_skins.iter().map(ntor_v3::OnionSkin::as_bytes).collect();
-    let answer = |_: usize, _: &[u8], out: &mut [u8]| -> Option<usize> {
-        let m = fixtures::NTOR_V3_RELAY_MESSAGE;
-        out.get_mut(..m.len())?.copy_from_slice(m);
-        Some(m.len())
+    let answer = |_: usize,
+                  _: &onionskin::codec::extension::ExtensionList<'_>,
+                  w: &mut onionskin::codec::extension::ExtensionWriter<'_>|
+     -> Result<(), onionskin::HandshakeError> {
+        for f in fixtures::NTOR_V3_RELAY_MESSAGE {
+            w.push(f)?;
+        }
+        Ok(())
     };
     let x = onionskin::x25519::x25519_base(&[0x33; 32]);
 
@@ -120,25 +124,19 @@ pub(crate) fn measure(rounds: usize) -> Result<Batches, Error> {
         }));
         clock.push(clock_probe(1 << 20));
         single[0].push(time_per(1, 32, || {
-            black_box(ntor::relay_respond(&mut rng, &ntor_keys, &ntor_skins[0]).is_ok());
+            black_box(ntor::relay_respond(&mut rng, &ntor_keys, ntor_refs[0]).is_ok());
         }));
         single[1].push(time_per(1, 32, || {
             black_box(
-                ntor_v3::relay_respond(&mut rng, &v3_keys, v3_refs[0], |m, out| answer(0, m, out))
+                ntor_v3::relay_respond(&mut rng, &v3_keys, v3_refs[0], |l, w| answer(0, l, w))
                     .is_ok(),
             );
         }));
         for (k, &n) in SIZES.iter().enumerate() {
             batch[0][k].push(time_per(n, reps(n), || {
-                ntor::relay_respond_batch(
-                    &mut rng,
-                    &ntor_keys,
-                    &ntor_refs[..n],
-                    ntor::UnknownKeyPolicy::Reject,
-                    |_, r| {
-                        black_box(r.is_ok());
-                    },
-                );
+                ntor::relay_respond_batch(&mut rng, &ntor_keys, &ntor_refs[..n], |_, r| {
+                    black_box(r.is_ok());
+                });
             }));
             batch[1][k].push(time_per(n, reps(n), || {
                 ntor_v3::relay_respond_batch(&mut rng, &v3_keys, &v3_refs[..n], answer, |_, r| {

@@ -13,8 +13,9 @@ use core::hint::black_box;
 use core::marker::PhantomData;
 use core::sync::atomic::{AtomicBool, Ordering};
 use core::time::Duration;
-use onionskin::KeyMaterial;
+use onionskin::codec::extension::{CircuitExtension, ExtensionList, ExtensionWriter};
 use onionskin::handshake::CircuitHandshake;
+use onionskin::{HandshakeError, KeyMaterial};
 use rand_chacha::ChaCha20Rng;
 use rand_core::{RngCore, SeedableRng};
 use std::rc::Rc;
@@ -79,10 +80,10 @@ pub(crate) struct Spec<H: CircuitHandshake> {
     name: &'static str,
     floor: FloorKind,
     keys: Fixture<H>,
-    /// What the client sends (ntor-v3 only).
-    message: &'static [u8],
+    /// What the client asks for (ntor-v3 only).
+    message: &'static [CircuitExtension<'static>],
     /// What the relay answers (ntor-v3 only).
-    reply: &'static [u8],
+    reply: &'static [CircuitExtension<'static>],
     _h: PhantomData<fn() -> H>,
 }
 
@@ -99,18 +100,26 @@ impl<H: CircuitHandshake> Spec<H> {
     }
 
     /// Messages for handshakes that carry them (ntor-v3).
-    pub(crate) fn with_messages(mut self, message: &'static [u8], reply: &'static [u8]) -> Self {
+    pub(crate) fn with_messages(
+        mut self,
+        message: &'static [CircuitExtension<'static>],
+        reply: &'static [CircuitExtension<'static>],
+    ) -> Self {
         self.message = message;
         self.reply = reply;
         self
     }
 }
 
-/// The relay's message callback: copies `reply` out, whatever the client sent.
-fn answer(reply: &'static [u8]) -> impl FnOnce(&[u8], &mut [u8]) -> Option<usize> {
-    move |_client_message, out| {
-        out.get_mut(..reply.len())?.copy_from_slice(reply);
-        Some(reply.len())
+/// The relay's extension callback: writes `reply`, whatever the client asked for.
+fn answer(
+    reply: &'static [CircuitExtension<'static>],
+) -> impl FnOnce(&ExtensionList<'_>, &mut ExtensionWriter<'_>) -> Result<(), HandshakeError> {
+    move |_client_extensions, out| {
+        for field in reply {
+            out.push(field)?;
+        }
+        Ok(())
     }
 }
 
@@ -172,7 +181,6 @@ where
         let finish: Routine = {
             let f = Rc::clone(&fixture);
             let mut rng = ChaCha20Rng::seed_from_u64(rng.next_u64());
-            let mut out = vec![0u8; 512];
             Box::new(move |iters| {
                 // Untimed: the client states and replies this batch consumes.
                 let n = usize::try_from(iters)?;
@@ -185,9 +193,9 @@ where
                 }
                 let sw = Stopwatch::start();
                 for (state, relay_reply) in ready {
-                    let (seed, len) =
-                        H::client_finish(state, black_box(relay_reply.as_ref()), &mut out)?;
-                    black_box((seed.circuit_keys(), len));
+                    let (seed, server_message) =
+                        H::client_finish(state, black_box(relay_reply.as_ref()))?;
+                    black_box((seed.circuit_keys(), server_message));
                 }
                 Ok(sw.stop())
             })
@@ -265,7 +273,7 @@ where
 fn skins<H: CircuitHandshake>(
     rng: &mut ChaCha20Rng,
     public: &H::RelayPublicKey,
-    message: &[u8],
+    message: &[CircuitExtension<'_>],
 ) -> Result<Vec<Vec<u8>>, Error> {
     (0..SKINS)
         .map(|_| Ok(H::client_start(rng, public, message)?.1.as_ref().to_vec()))
@@ -278,19 +286,23 @@ fn check_agreement<H: CircuitHandshake>(
     rng: &mut ChaCha20Rng,
     public: &H::RelayPublicKey,
     keys: &H::RelayKeys,
-    message: &[u8],
-    reply: &'static [u8],
+    message: &[CircuitExtension<'_>],
+    reply: &'static [CircuitExtension<'static>],
 ) -> Result<(), Error> {
     let (state, skin) = H::client_start(rng, public, message)?;
     let (relay_seed, relay_reply) = H::relay_respond(rng, keys, skin.as_ref(), answer(reply))?;
-    let mut out = [0u8; 512];
-    let (client_seed, len) = H::client_finish(state, relay_reply.as_ref(), &mut out)?;
+    let (client_seed, server_message) = H::client_finish(state, relay_reply.as_ref())?;
     if client_seed.circuit_keys() != relay_seed.circuit_keys() {
         return Err(Error::from(
             "client and relay derived different circuit keys",
         ));
     }
-    if out.get(..len) != Some(reply) {
+    let arrived: Vec<CircuitExtension<'_>> = server_message
+        .extensions()
+        .typed()
+        .collect::<Result<_, _>>()
+        .map_err(|_| Error::from("the relay's message is not an extension list"))?;
+    if arrived != reply {
         return Err(Error::from("the relay's message did not arrive intact"));
     }
     Ok(())

@@ -5,6 +5,7 @@
 //! the relay's constant-time key scan then does the work it does in the field.
 
 use crate::Error;
+use onionskin::codec::extension::{CircuitExtension, CongestionControlResponse};
 use onionskin::handshake::{ntor, ntor_v3, tap};
 use rand_chacha::ChaCha20Rng;
 
@@ -32,15 +33,20 @@ pub(crate) fn ntor_v3(
     Ok((keys.public_key(), keys))
 }
 
-/// What a Tor client sends in ntor-v3 today: a congestion-control request.
-pub(crate) const NTOR_V3_CLIENT_MESSAGE: &[u8] = &ntor_v3::messages::CC_REQUEST;
-/// A relay's answer with congestion control on (`sendme_inc` 31, C tor's default).
-pub(crate) const NTOR_V3_RELAY_MESSAGE: &[u8] = &ntor_v3::messages::cc_response(31);
+/// What a Tor client sends in ntor-v3 today: a congestion-control request (`01 01 00`).
+pub(crate) const NTOR_V3_CLIENT_MESSAGE: &[CircuitExtension<'static>] =
+    &[CircuitExtension::CongestionControlRequest];
+/// A relay's answer with congestion control on (`sendme_inc` 31, C tor's default;
+/// `01 02 01 1f`).
+pub(crate) const NTOR_V3_RELAY_MESSAGE: &[CircuitExtension<'static>] =
+    &[CircuitExtension::CongestionControlResponse(
+        CongestionControlResponse { sendme_inc: 31 },
+    )];
 
 /// TAP: the first TAP vector's RSA-1024 onion key, and no previous key. (With a previous key
 /// the crate's relay decrypts with both, to keep which one worked secret, so a relay after a
 /// key rotation pays a second RSA operation; C tor's common path is one decryption.)
 pub(crate) fn tap(_rng: &mut ChaCha20Rng) -> Result<(tap::RelayPublicKey, tap::RelayKeys), Error> {
     let key = crate::floor::tap_relay_key()?;
-    Ok((key.public_key().clone(), tap::RelayKeys::new(key, None)))
+    Ok((key.public_key().clone(), tap::RelayKeys::new(key)))
 }

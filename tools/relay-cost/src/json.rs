@@ -60,6 +60,10 @@ fn handshake(h: &HandshakeResult) -> Value {
             "unit": h.yardstick.trim_start_matches("prim/"),
             "relay_respond_in_units": opt_summary(h.in_yardsticks.as_ref()),
         },
+        "relay_respond_in_relay_cells": {
+            "relayed": opt_summary(h.in_relayed_cells.as_ref()),
+            "originated": opt_summary(h.in_originated_cells.as_ref()),
+        },
         "throughput": h.throughput.map_or(Value::Null, |t| json!({
             "one_thread_per_s": num(t.one_thread),
             "all_threads_per_s": num(t.all_threads),
@@ -133,6 +137,14 @@ pub(crate) fn to_value(r: &Report) -> Value {
             "yardstick": p.primitive.yardstick,
             "time_us": summary(&p.summary),
             "operations_per_sample": p.batch,
+        })).collect::<Vec<_>>(),
+        "relay_cells": r.cells.iter().map(|c| json!({
+            "id": c.op.id.trim_start_matches("cell/"),
+            "what": c.op.label,
+            "time_us": summary(&c.summary),
+            "operations_per_sample": c.batch,
+            "cells_per_s": num(c.cells_per_s()),
+            "payload_gb_per_s": num(c.gb_per_s()),
         })).collect::<Vec<_>>(),
         "yardsticks_us": {
             "x25519_dalek_varbase": r.primitives.iter()

@@ -6,7 +6,8 @@
 //!
 //! For TAP, ntor, ntor-v3 and CREATE_FAST it times client create, relay respond and client
 //! finish; the primitives each relay handshake cannot avoid (its floor) and the two
-//! yardsticks, interleaved with the handshakes round by round; relay throughput on one thread
+//! yardsticks, and one hop's relay-cell crypto (so a handshake reads in relay cells),
+//! interleaved with the handshakes round by round; relay throughput on one thread
 //! and on all cores; and turns the relay costs into the load of a client surge.
 //!
 //! A home-made sampler rather than criterion, so everything is one process and one run, and
@@ -22,6 +23,7 @@ mod args;
 mod batch;
 mod calc;
 mod cases;
+mod cells;
 mod criterion_check;
 mod error;
 mod fixtures;
@@ -37,7 +39,7 @@ mod table;
 use cases::{Case, Spec};
 pub(crate) use error::Error;
 use floor::FloorKind;
-use onionskin::handshake::fast::CreateFast;
+use onionskin::handshake::fast::Fast;
 use onionskin::handshake::ntor::Ntor;
 use onionskin::handshake::ntor_v3::NtorV3;
 use onionskin::handshake::tap::Tap;
@@ -53,7 +55,7 @@ fn handshakes() -> Vec<Box<dyn Case>> {
                 fixtures::NTOR_V3_RELAY_MESSAGE,
             ),
         ),
-        Box::new(Spec::<CreateFast>::new(
+        Box::new(Spec::<Fast>::new(
             "CREATE_FAST",
             FloorKind::Fast,
             fixtures::create_fast,
@@ -116,6 +118,7 @@ fn run(a: &args::Args) -> Result<(), Error> {
     let mut rng = ChaCha20Rng::seed_from_u64(0x6f6e_696f_6e73_6b69);
 
     let mut ms = floor::measurements(&mut rng)?;
+    ms.extend(cells::measurements(&mut rng)?);
     for c in &cases {
         ms.extend(c.measurements(&mut rng)?);
     }

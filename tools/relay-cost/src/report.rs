@@ -4,6 +4,7 @@
 use crate::args::Scenario;
 use crate::calc::{Assumption, Costs, Model, Table};
 use crate::cases::Run;
+use crate::cells::{self, CellOp};
 use crate::floor::{self, FloorKind, Primitive, YARD_MODEXP, YARD_X25519};
 use crate::machine::Machine;
 use crate::sampler::{Measurement, Plan, ratio, ratio_of};
@@ -85,6 +86,10 @@ pub(crate) struct HandshakeResult {
     /// Relay respond in units of the yardstick, round by round.
     pub(crate) yardstick: &'static str,
     pub(crate) in_yardsticks: Option<Summary>,
+    /// Relay respond in relay cells passed on (`cell/relay_pass`), round by round.
+    pub(crate) in_relayed_cells: Option<Summary>,
+    /// Relay respond in relay cells originated or recognised (`cell/relay_originate`).
+    pub(crate) in_originated_cells: Option<Summary>,
     pub(crate) throughput: Option<Throughput>,
 }
 
@@ -101,6 +106,28 @@ pub(crate) struct PrimitiveResult {
     pub(crate) primitive: Primitive,
     pub(crate) summary: Summary,
     pub(crate) batch: u64,
+}
+
+/// One timed relay-cell operation.
+#[derive(Clone, Debug)]
+pub(crate) struct CellResult {
+    pub(crate) op: CellOp,
+    /// Microseconds per cell.
+    pub(crate) summary: Summary,
+    pub(crate) batch: u64,
+}
+
+impl CellResult {
+    /// Cells per second on one core, from the median.
+    pub(crate) fn cells_per_s(&self) -> f64 {
+        1e6 / self.summary.median
+    }
+    /// Gigabytes (10^9 bytes) of relay-cell payload per second on one core.
+    pub(crate) fn gb_per_s(&self) -> f64 {
+        #[allow(clippy::cast_precision_loss)] // 509
+        let payload = onionskin::codec::PAYLOAD_LEN as f64;
+        self.cells_per_s() * payload / 1e9
+    }
 }
 
 /// One target the report checks a figure against.
@@ -139,6 +166,8 @@ pub(crate) struct Report {
     /// Handshakes of [`ALL`] this build could not measure.
     pub(crate) missing: Vec<&'static str>,
     pub(crate) primitives: Vec<PrimitiveResult>,
+    /// Relay-cell crypto, one hop's layer.
+    pub(crate) cells: Vec<CellResult>,
     pub(crate) targets: Vec<Target>,
     pub(crate) capacity: Capacity,
     /// The crate's relay-side X25519 work (`y*G`, `y*X`, `b*X`) in x25519-dalek varbase
@@ -240,6 +269,7 @@ pub(crate) fn build(
             floor_rounds(ms, c.floor).and_then(|f| ratio_of(&f, &respond.round_medians(), 1.0));
         let yardstick = floor::yardstick(c.floor);
         let in_yardsticks = find(ms, yardstick).and_then(|y| ratio(respond, y));
+        let in_cells = |id: &str| find(ms, id).and_then(|c| ratio(respond, c));
         handshakes.push(HandshakeResult {
             name: c.name,
             htype: c.htype,
@@ -253,6 +283,8 @@ pub(crate) fn build(
             efficiency,
             yardstick,
             in_yardsticks,
+            in_relayed_cells: in_cells(cells::RELAY_PASS),
+            in_originated_cells: in_cells(cells::RELAY_ORIGINATE),
             throughput: c.throughput,
         });
     }
@@ -308,6 +340,17 @@ pub(crate) fn build(
         ntor_v3: cost("ntor-v3"),
         fast: cost("CREATE_FAST"),
     };
+    let cells = cells::OPS
+        .iter()
+        .filter_map(|op| {
+            let m = find(ms, op.id)?;
+            Some(CellResult {
+                op: *op,
+                summary: m.summary_us()?,
+                batch: m.batch,
+            })
+        })
+        .collect();
     let samples_total = ms.iter().map(|m| m.samples().len()).sum::<usize>();
     Report {
         criterion: None,
@@ -325,6 +368,7 @@ pub(crate) fn build(
         handshakes,
         missing,
         primitives,
+        cells,
         targets,
         capacity: Capacity {
             model,

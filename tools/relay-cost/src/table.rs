@@ -246,6 +246,31 @@ fn write_report(o: &mut String, r: &Report) -> core::fmt::Result {
             short(h.yardstick)
         )?;
     }
+    if !r.cells.is_empty() {
+        writeln!(
+            o,
+            "relay cells, one hop's layer on a 509-byte payload (same rounds; single thread):"
+        )?;
+        for c in &r.cells {
+            writeln!(
+                o,
+                "  {:<60} {:>24} µs {:>12} cells/s {:>6} GB/s",
+                c.op.label,
+                med_iqr(&c.summary),
+                grouped(c.cells_per_s()),
+                sig3(c.gb_per_s()),
+            )?;
+        }
+        for h in &r.handshakes {
+            writeln!(
+                o,
+                "{:<13} relay respond = {:>20} cells relayed = {:>20} cells originated",
+                name_cell(h),
+                ratio_cell(h.in_relayed_cells.as_ref()),
+                ratio_cell(h.in_originated_cells.as_ref()),
+            )?;
+        }
+    }
     writeln!(o, "targets:")?;
     for t in &r.targets {
         let mark = match t.met() {

@@ -38,7 +38,7 @@ where
     for _ in 0..iters.max(1) {
         let (_state, skin) = H::client_start(rng, relay, &[]).expect("client_start");
         let t = Instant::now();
-        let reply = H::relay_respond(rng, keys, skin.as_ref(), |_, _| Some(0));
+        let reply = H::relay_respond(rng, keys, skin.as_ref(), |_, _| Ok(()));
         samples.push(t.elapsed());
         black_box(reply).map(|_| ()).expect("relay_respond");
     }
@@ -47,7 +47,7 @@ where
 
 /// Measures the handshake costs used by the simulation and says where each comes from.
 pub(crate) fn measure(quick: bool) -> Costs {
-    use onionskin::handshake::{fast::CreateFast, ntor, ntor_v3, tap};
+    use onionskin::handshake::{fast::Fast, ntor, ntor_v3, tap};
     let iters = if quick { 50 } else { 400 };
     let mut rng = ChaCha20Rng::seed_from_u64(0x5eed);
     let ntor_keys = ntor::RelayKeys::new([0x42; 20], ntor::RelaySecretKey::generate(&mut rng));
@@ -56,7 +56,7 @@ pub(crate) fn measure(quick: bool) -> Costs {
     let v3_keys = ntor_v3::RelayKeys::new([0x42; 32], ntor_v3::RelaySecretKey::generate(&mut rng));
     let v3_public = v3_keys.public_key();
     let ntor_v3 = relay_cost::<ntor_v3::NtorV3, _>(&mut rng, &v3_public, &v3_keys, iters);
-    let fast = relay_cost::<CreateFast, _>(&mut rng, &(), &(), iters);
+    let fast = relay_cost::<Fast, _>(&mut rng, &(), &(), iters);
     // RSA key generation is out of scope for the crate: use the onion key of a TAP vector.
     let tap_keys = tap_vector_keys();
     let tap_public = tap_keys.current().public_key().clone();
@@ -96,5 +96,5 @@ fn tap_vector_keys() -> onionskin::handshake::tap::RelayKeys {
         .and_then(|h| hex::decode(h).ok())
         .expect("private_der_pkcs1");
     let key = tap::RelaySecretKey::from_pkcs1_der(&der).expect("valid onion key");
-    tap::RelayKeys::new(key, None)
+    tap::RelayKeys::new(key)
 }

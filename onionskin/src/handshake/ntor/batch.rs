@@ -1,6 +1,6 @@
 //! The relay side of ntor for several onion skins at once (a relay draining its onion queue).
 //!
-//! Each skin gets exactly the answer [`relay_respond_with_policy`] would give it, drawing `y`
+//! Each skin gets exactly the answer [`relay_respond`] would give it, drawing `y`
 //! and the junk key from the RNG in the same order: only the X25519 work is shared, the
 //! ladders of up to eight handshakes running side by side in vector lanes
 //! ([`x25519_base_and_pair_batch`]). A skin rejected early for a public reason (length,
@@ -11,11 +11,8 @@
 #![allow(clippy::indexing_slicing)]
 
 #[cfg(doc)]
-use super::relay_respond_with_policy;
-use super::{
-    HandshakeError, KEY_LEN, KeySeed, REPLY_LEN, RelayKeys, UnknownKeyPolicy, relay_dh_inputs,
-    relay_inner,
-};
+use super::relay_respond;
+use super::{HandshakeError, KEY_LEN, KeySeed, REPLY_LEN, RelayKeys, relay_dh_inputs, relay_inner};
 use crate::x25519::x25519_base_and_pair_batch;
 use rand_core::{CryptoRng, RngCore};
 use zeroize::{Zeroize, Zeroizing};
@@ -23,7 +20,7 @@ use zeroize::{Zeroize, Zeroizing};
 /// Skins whose X25519 work runs as one batch (three full eight-lane calls with AVX-512 IFMA).
 const CHUNK: usize = 8;
 
-/// Answers every onion skin of `onion_skins` as [`relay_respond_with_policy`] would, calling
+/// Answers every onion skin of `onion_skins` as [`relay_respond`] would, calling
 /// `each(i, result)` for skin `i`, in order. With the same RNG state, the results are
 /// bit-identical to answering the skins one by one.
 ///
@@ -31,7 +28,7 @@ const CHUNK: usize = 8;
 /// ladders side by side in vector lanes); a batch of one costs what [`relay_respond`] does.
 ///
 /// ```
-/// use onionskin::handshake::ntor::{self, ClientState, RelayKeys, RelaySecretKey, UnknownKeyPolicy};
+/// use onionskin::handshake::ntor::{self, ClientState, RelayKeys, RelaySecretKey};
 /// use rand_core::OsRng;
 ///
 /// let keys = RelayKeys::new([7; 20], RelaySecretKey::generate(&mut OsRng));
@@ -40,7 +37,7 @@ const CHUNK: usize = 8;
 ///     (0..3).map(|_| ClientState::start(&mut OsRng, &public)).unzip();
 /// let skins: Vec<&[u8]> = skins.iter().map(|s| &s[..]).collect();
 /// let mut replies = Vec::new();
-/// ntor::relay_respond_batch(&mut OsRng, &keys, &skins, UnknownKeyPolicy::Reject, |i, r| {
+/// ntor::relay_respond_batch(&mut OsRng, &keys, &skins, |i, r| {
 ///     replies.push((i, r));
 /// });
 /// for (client, (_, result)) in clients.into_iter().zip(replies) {
@@ -52,39 +49,27 @@ const CHUNK: usize = 8;
 /// ```
 ///
 /// # Errors
-/// Each skin's result carries the errors of [`relay_respond_with_policy`]; skins of any
-/// other length than [`ONION_SKIN_LEN`](super::ONION_SKIN_LEN) give
-/// [`HandshakeError::BadLength`].
+/// Each skin's result carries the errors of [`relay_respond`].
 ///
 /// [`relay_respond`]: super::relay_respond
-pub fn relay_respond_batch<R, F>(
-    rng: &mut R,
-    keys: &RelayKeys,
-    onion_skins: &[&[u8]],
-    policy: UnknownKeyPolicy,
-    mut each: F,
-) where
+pub fn relay_respond_batch<R, F>(rng: &mut R, keys: &RelayKeys, onion_skins: &[&[u8]], mut each: F)
+where
     R: RngCore + CryptoRng,
     F: FnMut(usize, Result<(KeySeed, [u8; REPLY_LEN]), HandshakeError>),
 {
     for (c, chunk) in onion_skins.chunks(CHUNK).enumerate() {
-        respond_chunk(rng, keys, chunk, policy, |i, r| each(c * CHUNK + i, r));
+        respond_chunk(rng, keys, chunk, |i, r| each(c * CHUNK + i, r));
     }
 }
 
 /// Up to [`CHUNK`] skins.
-fn respond_chunk<R, F>(
-    rng: &mut R,
-    keys: &RelayKeys,
-    skins: &[&[u8]],
-    policy: UnknownKeyPolicy,
-    mut each: F,
-) where
+fn respond_chunk<R, F>(rng: &mut R, keys: &RelayKeys, skins: &[&[u8]], mut each: F)
+where
     R: RngCore + CryptoRng,
     F: FnMut(usize, Result<(KeySeed, [u8; REPLY_LEN]), HandshakeError>),
 {
     let n = skins.len().min(CHUNK);
-    // Per skin, y then the junk key: the order `relay_respond_with_policy` draws them in.
+    // Per skin, y then the junk key: the order `relay_respond` draws them in.
     let mut ys = Zeroizing::new([[0u8; KEY_LEN]; CHUNK]);
     let mut junks = Zeroizing::new([[0u8; KEY_LEN]; CHUNK]);
     for (y, junk) in ys.iter_mut().zip(junks.iter_mut()).take(n) {
@@ -122,7 +107,6 @@ fn respond_chunk<R, F>(
                 &junks[i],
                 keys,
                 skin,
-                policy,
                 // The batch computed exactly this skin's (y, b, X): `relay_dh_inputs` picks
                 // the same b again.
                 |_, _| dh[slot[i]],

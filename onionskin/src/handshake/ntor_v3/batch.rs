@@ -3,9 +3,8 @@
 //!
 //! Each skin gets exactly the answer [`relay_respond`] would give it, drawing `y` from the
 //! RNG in the same order: only the X25519 work is shared, the ladders of up to eight
-//! handshakes running side by side in vector lanes
-//! ([`x25519_base_and_pair_batch`](crate::x25519)). A skin rejected early for a public
-//! reason (its length) takes no part in the batch; every other skin, whatever its NODEID,
+//! handshakes running side by side in vector lanes. A skin rejected early for a public
+//! reason (its length or NODEID) takes no part in the batch; every other skin, whatever its
 //! KEYID, `X` or MAC, runs the same instructions in its lanes, and its verdict is decided on
 //! its own.
 
@@ -14,8 +13,10 @@
 
 #[cfg(doc)]
 use super::relay_respond;
+use super::typed_callback;
 use super::{HandshakeError, KeySeed, MAX_REPLY_LEN, RelayKeys, Reply, respond_core};
 use super::{hazmat::Intermediates, primitives::Secret32, select_onion_key, skin_keys};
+use crate::codec::extension::{ExtensionList, ExtensionWriter};
 use crate::ct::Wiped;
 use crate::x25519::x25519_base_and_pair_batch;
 use rand_core::{CryptoRng, RngCore};
@@ -25,9 +26,9 @@ use zeroize::{Zeroize, Zeroizing};
 const CHUNK: usize = 8;
 
 /// Answers every onion skin of `onion_skins` as [`relay_respond`] would, calling
-/// `reply_message(i, client_message, buffer)` for skin `i` once its message is authenticated
-/// (as `relay_respond` calls its `reply_message`), and `each(i, result)` for every skin, in
-/// order. With the same RNG state, the results are bit-identical to answering the skins one
+/// `reply_extensions(i, client_extensions, writer)` for skin `i` once its message is
+/// authenticated (as `relay_respond` calls its `reply_extensions`), and `each(i, result)` for
+/// every skin, in order. With the same RNG state, the results are bit-identical to answering the skins one
 /// by one.
 ///
 /// The X25519 work of up to eight skins runs together (on a CPU with AVX-512 IFMA, their
@@ -42,23 +43,18 @@ const CHUNK: usize = 8;
 /// let mut clients = Vec::new();
 /// let mut skins = Vec::new();
 /// for _ in 0..3 {
-///     let (state, skin) = ClientState::start(&mut OsRng, &public, b"hello")?;
+///     let (state, skin) = ClientState::start(&mut OsRng, &public, &[])?;
 ///     clients.push(state);
 ///     skins.push(skin);
 /// }
 /// let skins: Vec<&[u8]> = skins.iter().map(|s| s.as_bytes()).collect();
 /// let mut results = Vec::new();
-/// ntor_v3::relay_respond_batch(
-///     &mut OsRng,
-///     &keys,
-///     &skins,
-///     |_, _client_message, _out| Some(0),
-///     |_, r| results.push(r),
-/// );
+/// ntor_v3::relay_respond_batch(&mut OsRng, &keys, &skins, |_, _, _| Ok(()), |_, r| {
+///     results.push(r);
+/// });
 /// for (client, result) in clients.into_iter().zip(results) {
 ///     let (_relay_seed, reply) = result?;
-///     let mut message = [0u8; ntor_v3::MAX_SERVER_MESSAGE_LEN];
-///     client.finish(reply.as_bytes(), &mut message)?;
+///     client.finish(reply.as_bytes())?;
 /// }
 /// # Ok::<(), onionskin::HandshakeError>(())
 /// ```
@@ -69,11 +65,11 @@ pub fn relay_respond_batch<R, F, G>(
     rng: &mut R,
     keys: &RelayKeys,
     onion_skins: &[&[u8]],
-    mut reply_message: F,
+    mut reply_extensions: F,
     mut each: G,
 ) where
     R: RngCore + CryptoRng,
-    F: FnMut(usize, &[u8], &mut [u8]) -> Option<usize>,
+    F: FnMut(usize, &ExtensionList<'_>, &mut ExtensionWriter<'_>) -> Result<(), HandshakeError>,
     G: FnMut(usize, Result<(KeySeed, Reply), HandshakeError>),
 {
     for (c, chunk) in onion_skins.chunks(CHUNK).enumerate() {
@@ -82,7 +78,7 @@ pub fn relay_respond_batch<R, F, G>(
             rng,
             keys,
             chunk,
-            |i, m, out| reply_message(base + i, m, out),
+            |i, l, w| reply_extensions(base + i, l, w),
             |i, r| each(base + i, r),
         );
     }
@@ -93,16 +89,16 @@ fn respond_chunk<R, F, G>(
     rng: &mut R,
     keys: &RelayKeys,
     skins: &[&[u8]],
-    mut reply_message: F,
+    mut reply_extensions: F,
     mut each: G,
 ) where
     R: RngCore + CryptoRng,
-    F: FnMut(usize, &[u8], &mut [u8]) -> Option<usize>,
+    F: FnMut(usize, &ExtensionList<'_>, &mut ExtensionWriter<'_>) -> Result<(), HandshakeError>,
     G: FnMut(usize, Result<(KeySeed, Reply), HandshakeError>),
 {
     let n = skins.len().min(CHUNK);
-    // Public length checks, then (for skins that pass them, in order, as `relay_respond`
-    // does) y from the RNG and the onion key for KEYID. Skin i's X25519 work is entry
+    // Public checks (length, NODEID), then (for skins that pass them, in order, as
+    // `relay_respond` does) y from the RNG and the onion key for KEYID. Skin i's X25519 work is entry
     // `slot[i]` of the batch.
     let mut ys = Zeroizing::new([[0u8; 32]; CHUNK]);
     let mut bs = Zeroizing::new([[0u8; 32]; CHUNK]);
@@ -111,7 +107,7 @@ fn respond_chunk<R, F, G>(
     let mut slot = [0usize; CHUNK];
     let mut m = 0;
     for (i, skin) in skins.iter().take(n).enumerate() {
-        match skin_keys(skin) {
+        match skin_keys(keys, skin) {
             Ok((key_id, client_pk)) => {
                 rng.fill_bytes(&mut ys[m]);
                 let (b, _, _) = select_onion_key(keys, key_id);
@@ -147,7 +143,9 @@ fn respond_chunk<R, F, G>(
                     },
                     keys,
                     skin,
-                    |m, out| reply_message(i, m, out),
+                    typed_callback(|l: &ExtensionList<'_>, w: &mut ExtensionWriter<'_>| {
+                        reply_extensions(i, l, w)
+                    }),
                     &mut reply.bytes,
                     &mut Intermediates::default(),
                 )

@@ -7,18 +7,24 @@
 //! which draw them from the RNG. The [`Intermediates`] they return are secrets of the
 //! handshake (phase-1 keys, `KEY_SEED`, `ENC_KEY`).
 //!
+//! Unlike the typed API, these take and give the client's and relay's messages as raw
+//! bytes, so that research can send what the typed API cannot (a zero-length message, a
+//! truncated list, bytes after the list). A relay's raw callback gets the decrypted client
+//! message and writes the relay's message, returning its length, or `None` to refuse.
+//!
 //! ```
 //! use onionskin::handshake::ntor_v3::{hazmat, RelayKeys, RelaySecretKey};
 //!
-//! let relay = RelayKeys::new([3; 32], RelaySecretKey::from_bytes([5; 32]));
+//! let relay = RelayKeys::new([3; 32], RelaySecretKey::from_bytes(&[5; 32]));
 //! let mut skin = [0u8; 128];
 //! let (state, len, trace) =
-//!     hazmat::client_start_with_secret(&[9; 32], &relay.public_key(), b"", &mut skin)?;
+//!     hazmat::client_start_with_x(&[9; 32], &relay.public_key(), b"", &mut skin)?;
 //! let mut reply = [0u8; 64];
 //! let (_, reply_len, relay_trace) =
-//!     hazmat::relay_respond_with_secret(&[11; 32], &relay, &skin[..len], |_, _| Some(0), &mut reply)?;
+//!     hazmat::relay_respond_with_y(&[11; 32], &relay, &skin[..len], |_, _| Some(0), &mut reply)?;
 //! assert_eq!(trace.msg_mac, relay_trace.msg_mac);
-//! let (_, _, client_trace) = hazmat::client_finish_traced(state, &reply[..reply_len], &mut [])?;
+//! let (_, _, client_trace) =
+//!     hazmat::client_finish_with_intermediates(state, &reply[..reply_len], &mut [])?;
 //! assert_eq!(client_trace.auth, relay_trace.auth);
 //! # Ok::<(), onionskin::HandshakeError>(())
 //! ```
@@ -35,9 +41,9 @@ use super::{ClientState, KeySeed, RelayKeys, RelayPublicKey};
 use crate::HandshakeError;
 
 /// The intermediate values of proposal 332, as one side computed them. Fields a step does
-/// not compute stay zero: [`client_start_with_secret`] fills `enc_k1`, `mac_k1` and
-/// `msg_mac`; [`client_finish_traced`] fills `msg_mac`, `key_seed`, `verify`, `enc_key` and
-/// `auth`; [`relay_respond_with_secret`] fills all of them.
+/// not compute stay zero: [`client_start_with_x`] fills `enc_k1`, `mac_k1` and
+/// `msg_mac`; [`client_finish_with_intermediates`] fills `msg_mac`, `key_seed`, `verify`,
+/// `enc_key` and `auth`; [`relay_respond_with_y`] fills all of them.
 ///
 /// Secret; wiped on drop; `Debug` prints nothing.
 #[derive(Clone, Default, Zeroize, ZeroizeOnDrop)]
@@ -65,12 +71,14 @@ impl fmt::Debug for Intermediates {
     }
 }
 
-/// [`ClientState::start_into`] with the ephemeral secret `x` given. **Not for production.**
+/// [`ClientState::start_into`] with the ephemeral secret `x` given and the client message
+/// `client_message` as raw bytes (not necessarily an extension list). **Not for production.**
 ///
 /// # Errors
-/// As [`ClientState::start_into`].
+/// As [`ClientState::start_into`]; [`HandshakeError::Malformed`] for a message longer than
+/// [`MAX_CLIENT_MESSAGE_LEN`](super::MAX_CLIENT_MESSAGE_LEN).
 #[cfg(feature = "hazmat")]
-pub fn client_start_with_secret(
+pub fn client_start_with_x(
     x: &[u8; 32],
     relay: &RelayPublicKey,
     client_message: &[u8],
@@ -81,12 +89,15 @@ pub fn client_start_with_secret(
     Ok((state, len, trace))
 }
 
-/// [`ClientState::finish`], also returning the intermediates. **Not for production.**
+/// [`ClientState::finish`] with the relay's message written raw into `server_message_out`
+/// (its length returned), also returning the intermediates. **Not for production.**
 ///
 /// # Errors
-/// As [`ClientState::finish`].
+/// As [`ClientState::finish`], except that the message is not parsed;
+/// [`HandshakeError::BufferTooSmall`] if it does not fit `server_message_out` (checked
+/// first: its length is public).
 #[cfg(feature = "hazmat")]
-pub fn client_finish_traced(
+pub fn client_finish_with_intermediates(
     state: ClientState,
     reply: &[u8],
     server_message_out: &mut [u8],
@@ -96,13 +107,17 @@ pub fn client_finish_traced(
     Ok((seed, len, trace))
 }
 
-/// [`relay_respond_into`](super::relay_respond_into) with the ephemeral secret `y` given.
-/// **Not for production.**
+/// [`relay_respond_into`](super::relay_respond_into) with the ephemeral secret `y` given and
+/// a raw callback: it gets the decrypted client message as bytes (parsed or not) and writes
+/// the relay's message into the buffer it is given, returning its length, or `None` to
+/// refuse. **Not for production.**
 ///
 /// # Errors
-/// As [`relay_respond_into`](super::relay_respond_into).
+/// As [`relay_respond_into`](super::relay_respond_into); [`HandshakeError::Failed`] if the
+/// callback returns `None`, [`HandshakeError::BufferTooSmall`] if it returns a length past
+/// its buffer.
 #[cfg(feature = "hazmat")]
-pub fn relay_respond_with_secret<F>(
+pub fn relay_respond_with_y<F>(
     y: &[u8; 32],
     keys: &RelayKeys,
     onion_skin: &[u8],
@@ -117,7 +132,7 @@ where
         |b, client_pk| super::primitives::relay_dh(y, b, client_pk),
         keys,
         onion_skin,
-        reply_message,
+        |cm: &[u8], sm: &mut [u8]| reply_message(cm, sm).ok_or(HandshakeError::Failed),
         reply_out,
         &mut trace,
     )?;

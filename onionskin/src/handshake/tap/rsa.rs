@@ -1,9 +1,9 @@
 //! RSA-1024 onion keys (tor-spec 0.3: e = 65537) and OAEP with SHA-1, MGF1-SHA-1 and an
 //! empty label (RFC 8017 7.1), as TAP's hybrid encryption uses them (tor-spec 0.4).
 
-use super::der::{Der, pem_decode};
 use crate::DecodeError;
 use crate::bignum::{self, Modulus, RsaCrt};
+use crate::der::{Der, pem_decode};
 use core::fmt;
 use sha1::{Digest, Sha1};
 use subtle::{Choice, ConstantTimeEq};

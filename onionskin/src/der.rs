@@ -14,7 +14,7 @@ const TAG_INTEGER: u8 = 0x02;
 const TAG_SEQUENCE: u8 = 0x30;
 
 /// A cursor over DER bytes.
-pub(super) struct Der<'a> {
+pub(crate) struct Der<'a> {
     rest: &'a [u8],
 }
 
@@ -23,12 +23,12 @@ fn bad(field: &'static str) -> DecodeError {
 }
 
 impl<'a> Der<'a> {
-    pub(super) fn new(bytes: &'a [u8]) -> Self {
+    pub(crate) fn new(bytes: &'a [u8]) -> Self {
         Self { rest: bytes }
     }
 
     /// True when every byte has been consumed.
-    pub(super) fn is_empty(&self) -> bool {
+    pub(crate) fn is_empty(&self) -> bool {
         self.rest.is_empty()
     }
 
@@ -54,7 +54,7 @@ impl<'a> Der<'a> {
 
     /// Reads one element with tag `tag` and returns its contents. Lengths must be definite
     /// and minimal (X.690 10.1); two length bytes at most, plenty for RSA-1024 keys.
-    pub(super) fn element(
+    pub(crate) fn element(
         &mut self,
         tag: u8,
         field: &'static str,
@@ -87,13 +87,13 @@ impl<'a> Der<'a> {
     }
 
     /// A SEQUENCE's contents, as a new cursor.
-    pub(super) fn sequence(&mut self, field: &'static str) -> Result<Der<'a>, DecodeError> {
+    pub(crate) fn sequence(&mut self, field: &'static str) -> Result<Der<'a>, DecodeError> {
         Ok(Der::new(self.element(TAG_SEQUENCE, field)?))
     }
 
     /// A non-negative minimal INTEGER, returned as its big-endian magnitude without the sign
     /// byte (so zero is an empty slice).
-    pub(super) fn uint(&mut self, field: &'static str) -> Result<&'a [u8], DecodeError> {
+    pub(crate) fn uint(&mut self, field: &'static str) -> Result<&'a [u8], DecodeError> {
         let body = self.element(TAG_INTEGER, field)?;
         match body {
             [] => Err(bad(field)),
@@ -112,7 +112,7 @@ impl<'a> Der<'a> {
 /// # Errors
 /// [`DecodeError::Missing`] without the BEGIN/END lines, [`DecodeError::InvalidValue`] for
 /// bad base64, [`DecodeError::LengthOutOfRange`] if the body does not fit `out`.
-pub(super) fn pem_decode(pem: &str, label: &str, out: &mut [u8]) -> Result<usize, DecodeError> {
+pub(crate) fn pem_decode(pem: &str, label: &str, out: &mut [u8]) -> Result<usize, DecodeError> {
     let mut lines = pem.lines().map(str::trim);
     let is_boundary = |line: &str, kind: &str| {
         line.strip_prefix("-----")
@@ -140,6 +140,18 @@ pub(super) fn pem_decode(pem: &str, label: &str, out: &mut [u8]) -> Result<usize
             what: "PEM END line",
         });
     }
+    dec.finish()
+}
+
+/// Decodes one run of standard base64 (RFC 4648, `=` padding, no line breaks) into `out`
+/// and returns the number of bytes written.
+///
+/// # Errors
+/// [`DecodeError::InvalidValue`] for a bad character, misplaced padding or a length that is
+/// not a multiple of four; [`DecodeError::LengthOutOfRange`] if it does not fit `out`.
+pub(crate) fn base64_decode(text: &str, out: &mut [u8]) -> Result<usize, DecodeError> {
+    let mut dec = Base64::new(out);
+    dec.push_line(text)?;
     dec.finish()
 }
 
