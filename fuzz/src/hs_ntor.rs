@@ -235,10 +235,10 @@ pub fn service_respond(data: &[u8]) {
             if body != valid {
                 assert!(authentic_plaintext(&body).is_none() || body == INTRODUCE1_BODY);
             }
-            if let Some((accepted, _)) = check_body(&body) {
-                if body == valid {
-                    finish_rendezvous(state, accepted);
-                }
+            if let Some((accepted, _)) = check_body(&body)
+                && body == valid
+            {
+                finish_rendezvous(state, accepted);
             }
         }
         Some((2, plaintext)) => {

@@ -275,10 +275,10 @@ fn mutated(mask: &[u8]) {
         // The vector's skin is the one other authentic skin; reaching it is not a forgery.
         assert!(authentic.is_none() || skin == ONION_SKIN);
     }
-    if let Some((relay_seed, reply)) = check_relay(&skin, authentic) {
-        if skin == valid.as_bytes() {
-            check_finish(state, &reply, relay_seed, &SM);
-        }
+    if let Some((relay_seed, reply)) = check_relay(&skin, authentic)
+        && skin == valid.as_bytes()
+    {
+        check_finish(state, &reply, relay_seed, &SM);
     }
 }
 

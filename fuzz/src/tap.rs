@@ -290,7 +290,7 @@ fn check_relay(skin: &[u8]) -> Option<Expected> {
     let mut rng = support::rng(support::RELAY);
     // Both entry points take any slice: the inherent one for even lengths, the generic one
     // for odd, so each sees right and wrong lengths.
-    let result = if skin.len() % 2 == 0 {
+    let result = if skin.len().is_multiple_of(2) {
         tap::relay_respond(&mut rng, relay(), skin)
     } else {
         Tap::relay_respond(&mut rng, relay(), skin, |_, _| Ok(()))

@@ -256,10 +256,10 @@ impl TorRelay {
         let text = fs::read_to_string(self.process.dir.join("info.log")).unwrap_or_default();
         let mut seen: Vec<String> = Vec::new();
         for line in text.lines().skip_while(|l| !l.contains(READY_LINE)) {
-            if let Some((_, msg)) = line.split_once("[warn] ") {
-                if !seen.iter().any(|s| s == msg) {
-                    seen.push(msg.to_owned());
-                }
+            if let Some((_, msg)) = line.split_once("[warn] ")
+                && !seen.iter().any(|s| s == msg)
+            {
+                seen.push(msg.to_owned());
             }
         }
         seen

@@ -158,6 +158,69 @@ fn ratio_report() {
     println!();
 }
 
+/// Per-handshake cost of the batched relay triple `(Y, EXP(X,y), EXP(X,b))` on every backend
+/// this CPU runs, for batch sizes 1 to 16, in the units of `ratio_report` (min of rounds,
+/// interleaved with the yardstick).
+fn batch_report() {
+    use onionskin::x25519::{Backend, x25519_base_and_pair_batch_with};
+    use std::time::Instant;
+    let xs: Vec<[u8; 32]> = (0..16u8)
+        .map(|i| x25519::x25519_base(&[i + 1; 32]))
+        .collect();
+    let ys: Vec<[u8; 32]> = (0..16u8).map(|i| [i + 0x40; 32]).collect();
+    let backends: Vec<Backend> = Backend::ALL
+        .into_iter()
+        .filter(|b| b.is_available() && *b != Backend::PortableLanes)
+        .collect();
+    let sizes = [1usize, 2, 3, 4, 8, 16];
+    let x = x25519::x25519_base(&[0x33; 32]);
+    let mut best_v = f64::MAX;
+    let mut best = vec![[f64::MAX; 6]; backends.len()];
+    let mut out = vec![([0u8; 32], [0u8; 32], [0u8; 32]); 16];
+    for _ in 0..40 {
+        let start = Instant::now();
+        for _ in 0..8 {
+            black_box(x25519_dalek::x25519(black_box(Y), black_box(x)));
+        }
+        best_v = best_v.min(start.elapsed().as_secs_f64() * 1e6 / 8.0);
+        for (bk, row) in backends.iter().zip(best.iter_mut()) {
+            for (cell, &n) in row.iter_mut().zip(&sizes) {
+                let inputs: Vec<_> = ys
+                    .iter()
+                    .zip(&xs)
+                    .take(n)
+                    .map(|(y, x)| (y, &B, x))
+                    .collect();
+                let start = Instant::now();
+                for _ in 0..2 {
+                    let _ = black_box(x25519_base_and_pair_batch_with(
+                        *bk,
+                        black_box(&inputs),
+                        &mut out,
+                    ));
+                }
+                *cell = cell.min(start.elapsed().as_secs_f64() * 1e6 / (2 * n) as f64);
+            }
+        }
+    }
+    println!(
+        "batched relay triple, per handshake (min of 40 rounds; V = one dalek varbase = {best_v:.2} us):"
+    );
+    println!(
+        "  {:8} {}",
+        "backend",
+        sizes.map(|n| format!("{:>16}", format!("n={n}"))).join("")
+    );
+    for (bk, row) in backends.iter().zip(&best) {
+        let cells: String = row
+            .iter()
+            .map(|t| format!("{:>16}", format!("{t:.2} us {:.3} V", t / best_v)))
+            .collect();
+        println!("  {:8} {cells}", format!("{bk:?}"));
+    }
+    println!();
+}
+
 criterion_group! {
     name = benches;
     // Short runs: the machine is shared; the ratios, not the digits, are the result.
@@ -170,6 +233,7 @@ criterion_group! {
 
 fn main() {
     ratio_report();
+    batch_report();
     benches();
     Criterion::default().configure_from_args().final_summary();
 }

@@ -29,7 +29,7 @@ pub use exposed::{
 use zeroize::{Zeroize, ZeroizeOnDrop};
 
 /// Operations on lanes of Keccak state: one 64-bit lane, or the same lane of several states
-/// side by side (`crate::avx2`). Each method is one or two instructions.
+/// side by side (`crate::simd::avx2`). Each method is one or two instructions.
 pub(crate) trait KeccakLanes: Copy {
     /// One lane (scalar) or several (vector).
     type V: Copy;
@@ -230,7 +230,7 @@ impl Zeroize for StepInput {
 pub(crate) fn absorb_f1600x4(lanes: &mut Interleaved, step: &StepInput, active: [bool; 4]) {
     // `reference-backends`: one state after another on the `keccak` crate's permutation.
     #[cfg(all(target_arch = "x86_64", not(feature = "reference-backends")))]
-    if let Some(avx2) = crate::avx2::Avx2::detect() {
+    if let Some(avx2) = crate::simd::avx2::Avx2::detect() {
         avx2.keccak_absorb_f1600x4(lanes, &step.input, step.keep);
         return;
     }
@@ -722,9 +722,9 @@ mod tests {
             ("dispatch", absorb_f1600x4)
         ];
         #[cfg(target_arch = "x86_64")]
-        if crate::avx2::Avx2::detect().is_some() {
+        if crate::simd::avx2::Avx2::detect().is_some() {
             paths.push(("avx2", |lanes, step, _| {
-                if let Some(avx2) = crate::avx2::Avx2::detect() {
+                if let Some(avx2) = crate::simd::avx2::Avx2::detect() {
                     avx2.keccak_absorb_f1600x4(lanes, &step.input, step.keep);
                 }
             }));

@@ -71,8 +71,8 @@
 //! handshake costs a relay's CPU, and the surge simulation built on the [`relay`] module.
 #![no_std]
 #![cfg_attr(docsrs, feature(doc_cfg))]
-// `deny`, not `forbid`: src/avx2.rs alone allows `unsafe`, for AVX2 intrinsics that run only
-// behind a CPUID check.
+// `deny`, not `forbid`: src/simd.rs and its submodules alone allow `unsafe`, for AVX2 and
+// AVX-512 IFMA intrinsics that run only behind a CPUID check.
 #![deny(unsafe_code)]
 
 #[cfg(feature = "alloc")]
@@ -88,10 +88,11 @@ pub mod bignum;
 #[cfg(all(feature = "tap", not(feature = "hazmat")))]
 #[allow(unreachable_pub, dead_code)]
 mod bignum;
-// AVX2 lanes for the X25519 ladders and Keccak; the crate's one `unsafe` module.
-#[cfg(target_arch = "x86_64")]
-mod avx2;
+// AVX2 and AVX-512 IFMA lanes for the X25519 ladders and Keccak; the crate's one `unsafe`
+// module.
 mod ct;
+#[cfg(target_arch = "x86_64")]
+mod simd;
 // Strict DER and PEM/base64 readers for Tor's key files (TAP's RSA keys, RSA identities).
 mod der;
 mod error;

@@ -14,7 +14,10 @@
 
 // Without `hazmat` this module is crate-private, and until the handshakes call into it some of
 // its entry points have no user in such builds.
-#![cfg_attr(not(feature = "hazmat"), allow(dead_code, unreachable_pub))]
+#![cfg_attr(
+    not(feature = "hazmat"),
+    allow(dead_code, unreachable_pub, unused_imports)
+)]
 // With `reference-backends` the entry points below come from x25519-dalek, and the ladders
 // serve only `portable` and the tests.
 #![cfg_attr(feature = "reference-backends", allow(dead_code))]
@@ -25,12 +28,19 @@ mod reference;
 pub use reference::{x25519, x25519_base, x25519_base_and_pair, x25519_pair, x25519_two_bases};
 
 mod base;
-// `pub(crate)` for `crate::avx2`, which implements `lanes::Lanes` with AVX2 instructions.
+// `pub(crate)` for `crate::simd::avx2`, which implements `lanes::Lanes` with AVX2 instructions.
 pub(crate) mod field51;
 mod ladder;
 // The lane algorithm runs only on the AVX2 lanes; other targets compile it for its tests.
 #[cfg(any(target_arch = "x86_64", test))]
 pub(crate) mod lanes;
+// `pub(crate)` for `crate::simd::ifma`, which implements `lanes52::Lanes52` with AVX-512 IFMA.
+mod batch;
+pub(crate) mod lanes52;
+
+pub use batch::{
+    Backend, RelayTriple, x25519_base_and_pair_batch, x25519_base_and_pair_batch_with,
+};
 
 use field51::{Fe, batch_invert};
 use zeroize::Zeroizing;
@@ -60,7 +70,7 @@ fn to_affine<const N: usize>(points: [(Fe, Fe); N]) -> [[u8; 32]; N] {
 #[inline]
 fn ladder2(scalars: [&[u8; 32]; 2], bases: [Fe; 2]) -> [(Fe, Fe); 2] {
     #[cfg(target_arch = "x86_64")]
-    if let Some(avx2) = crate::avx2::Avx2::detect() {
+    if let Some(avx2) = crate::simd::avx2::Avx2::detect() {
         return avx2.ladder2(scalars, bases);
     }
     ladder::ladder_pair(scalars, bases)
@@ -118,11 +128,10 @@ pub fn x25519_base_and_pair(
     b: &[u8; 32],
     x: &[u8; 32],
 ) -> ([u8; 32], [u8; 32], [u8; 32]) {
-    let (ky, kb) = (clamp(*y), clamp(*b));
-    let x1 = Fe::from_bytes(x);
-    let [xy, xb] = ladder2([&*ky, &*kb], [x1, x1]);
-    let [ry, rxy, rxb] = to_affine([base::mul_base(&ky), xy, xb]);
-    (ry, rxy, rxb)
+    let mut out = [([0u8; 32], [0u8; 32], [0u8; 32])];
+    batch::base_and_pair_chunk(Backend::detect(), &[(y, b, x)], &mut out);
+    let [r] = out;
+    r
 }
 
 /// The same functions on the portable radix-2^51 code path, whatever the CPU offers; for tests

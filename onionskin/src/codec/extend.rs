@@ -142,14 +142,14 @@ impl<'a> LinkSpec<'a> {
     /// # Errors
     /// [`DecodeError::LengthOutOfRange`] (field `LSLEN`) if a known type has the wrong length.
     pub fn from_parts(lstype: LinkSpecType, data: &'a [u8]) -> Result<Self, DecodeError> {
-        if let Some(n) = lstype.expected_len() {
-            if data.len() != n {
-                return Err(DecodeError::LengthOutOfRange {
-                    field: "LSLEN",
-                    value: data.len(),
-                    limit: n,
-                });
-            }
+        if let Some(n) = lstype.expected_len()
+            && data.len() != n
+        {
+            return Err(DecodeError::LengthOutOfRange {
+                field: "LSLEN",
+                value: data.len(),
+                limit: n,
+            });
         }
         let mut r = Reader::new(data);
         Ok(match lstype {

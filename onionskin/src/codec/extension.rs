@@ -574,7 +574,7 @@ impl<'a> SubprotocolRequest<'a> {
     /// [`DecodeError::InvalidValue`] if `ext` is not of type 3 or its body is not a whole
     /// number of pairs.
     pub fn from_extension(ext: &Extension<'a>) -> Result<Self, DecodeError> {
-        if ext.ty != Self::TYPE || ext.body.len() % 2 != 0 {
+        if ext.ty != Self::TYPE || !ext.body.len().is_multiple_of(2) {
             return Err(DecodeError::InvalidValue {
                 field: "SUBPROTOCOL_REQUEST",
             });

@@ -73,6 +73,9 @@ use sha2::Sha256;
 use subtle::{Choice, ConstantTimeEq};
 use zeroize::{Zeroize, ZeroizeOnDrop, Zeroizing};
 
+mod batch;
+pub use batch::relay_respond_batch;
+
 /// `PROTOID` (tor-spec 5.1.4).
 pub const PROTOID: &[u8] = b"ntor-curve25519-sha256-1";
 /// `t_mac`: the HMAC key of AUTH.
@@ -360,21 +363,27 @@ pub fn relay_respond<R: RngCore + CryptoRng>(
     // A fresh junk key per call, so that with `ReplyWithJunk` nobody can predict the reply.
     let mut junk = Zeroizing::new([0u8; KEY_LEN]);
     rng.fill_bytes(&mut *junk);
-    let (outcome, reply) = relay_inner(&y, &junk, keys, onion_skin, |_, _| ())?;
+    let (outcome, reply) = relay_inner(
+        &junk,
+        keys,
+        onion_skin,
+        |b, client_pk| crate::x25519::x25519_base_and_pair(&y, b, client_pk),
+        |_, _| (),
+    )?;
     outcome.decide().map(|seed| (seed, reply))
 }
 
-/// The whole relay computation. Its only early return is on public data (length, NODEID);
-/// from there on the same operations run for a good skin, a low-order `X` and an unknown
-/// KEYID, and the result is one `Choice` in the [`Outcome`]. `observe` sees the
-/// intermediates (hazmat only).
-fn relay_inner(
-    y: &[u8; KEY_LEN],
+/// What [`relay_dh_inputs`] finds: the client's `X`, the onion secret `b` for KEYID (the junk
+/// key if none matched), and whether one matched.
+type DhInputs<'s> = (&'s [u8; KEY_LEN], Zeroizing<[u8; KEY_LEN]>, Choice);
+
+/// The public checks and the onion key selection that start [`relay_inner`], or the early,
+/// public error.
+fn relay_dh_inputs<'s>(
     junk: &[u8; KEY_LEN],
     keys: &RelayKeys,
-    onion_skin: &[u8],
-    observe: impl FnOnce(&SecretInput<'_>, &Derived),
-) -> Result<(Outcome, [u8; REPLY_LEN]), HandshakeError> {
+    onion_skin: &'s [u8],
+) -> Result<DhInputs<'s>, HandshakeError> {
     let (node_id, key_id, client_pk) = split_skin(onion_skin).ok_or(HandshakeError::Malformed)?;
     // NODEID is public (it names the relay the client meant), so an early exit leaks nothing.
     if !bool::from(node_id.ct_eq(&keys.identity)) {
@@ -387,8 +396,25 @@ fn relay_inner(
     for (i, key) in keys.onion_keys.iter().enumerate() {
         ct::conditional_copy(&mut *b, key.secret_bytes(), i.ct_eq(&index) & found);
     }
+    Ok((client_pk, b, found))
+}
+
+/// The whole relay computation. Its only early return is on public data (length, NODEID);
+/// from there on the same operations run for a good skin, a low-order `X` and an unknown
+/// KEYID, and the result is one `Choice` in the [`Outcome`]. `dh` computes
+/// `(Y, EXP(X,y), EXP(X,b))` from `b` and `X` (`x25519_base_and_pair` with the relay's `y`,
+/// or the results of a batch); `observe` sees the intermediates (hazmat only).
+fn relay_inner(
+    junk: &[u8; KEY_LEN],
+    keys: &RelayKeys,
+    onion_skin: &[u8],
+    dh: impl FnOnce(&[u8; KEY_LEN], &[u8; KEY_LEN]) -> ([u8; KEY_LEN], [u8; KEY_LEN], [u8; KEY_LEN]),
+    observe: impl FnOnce(&SecretInput<'_>, &Derived),
+) -> Result<(Outcome, [u8; REPLY_LEN]), HandshakeError> {
+    let (client_pk, b, found) = relay_dh_inputs(junk, keys, onion_skin)?;
+    let (node_id, key_id, _) = split_skin(onion_skin).ok_or(HandshakeError::Malformed)?;
     // Y, EXP(X,y) and EXP(X,b) together: two ladders over X side by side, one inversion.
-    let (server_pk, xy, xb) = crate::x25519::x25519_base_and_pair(y, &b, client_pk);
+    let (server_pk, xy, xb) = dh(&b, client_pk);
     let (xy, xb) = (Zeroizing::new(xy), Zeroizing::new(xb));
     // secret_input uses KEYID as received: it equals B whenever the handshake can succeed.
     let input = SecretInput {
@@ -699,9 +725,15 @@ pub mod hazmat {
         onion_skin: &[u8],
     ) -> Result<(KeySeed, [u8; REPLY_LEN], Intermediates), HandshakeError> {
         let mut seen = None;
-        let (outcome, reply) = super::relay_inner(y, &JUNK_KEY, keys, onion_skin, |i, d| {
-            seen = Some(Intermediates::new(i, d));
-        })?;
+        let (outcome, reply) = super::relay_inner(
+            &JUNK_KEY,
+            keys,
+            onion_skin,
+            |b, client_pk| crate::x25519::x25519_base_and_pair(y, b, client_pk),
+            |i, d| {
+                seen = Some(Intermediates::new(i, d));
+            },
+        )?;
         let seed = outcome.decide()?;
         seen.map(|i| (seed, reply, i)).ok_or(HandshakeError::Failed)
     }

@@ -93,7 +93,9 @@ use rand_core::{CryptoRng, RngCore};
 use subtle::Choice;
 use zeroize::{Zeroize, ZeroizeOnDrop};
 
+mod batch;
 mod primitives;
+pub use batch::relay_respond_batch;
 
 #[cfg(feature = "hazmat")]
 #[cfg_attr(docsrs, doc(cfg(feature = "hazmat")))]
@@ -719,10 +721,10 @@ where
     F: FnOnce(&ExtensionList<'_>, &mut ExtensionWriter<'_>) -> Result<(), HandshakeError>,
 {
     respond_core(
-        || {
+        |b, client_pk| {
             let mut y = Wiped::new([0u8; 32]);
             rng.fill_bytes(&mut *y);
-            y
+            primitives::relay_dh(&y, b, client_pk)
         },
         keys,
         onion_skin,
@@ -747,10 +749,51 @@ where
     }
 }
 
-/// The relay's handshake. `make_y` supplies the ephemeral secret; it is called for every
-/// skin of the right length, so that failures cost what successes do.
+/// The public checks that come first in [`respond_core`], in its order and with its errors
+/// (no RNG use before them): lengths, then NODEID. Returns the skin's KEYID and `X`.
+fn skin_keys<'s>(
+    keys: &RelayKeys,
+    onion_skin: &'s [u8],
+) -> Result<(&'s [u8; PUB_KEY_LEN], &'s [u8; PUB_KEY_LEN]), HandshakeError> {
+    if onion_skin.len() > MAX_ONION_SKIN_LEN || onion_skin.len() < ONION_SKIN_OVERHEAD {
+        return Err(HandshakeError::Malformed);
+    }
+    let (node_id, rest) = onion_skin
+        .split_first_chunk::<ID_LEN>()
+        .ok_or(HandshakeError::Malformed)?;
+    let (key_id, rest) = rest
+        .split_first_chunk::<PUB_KEY_LEN>()
+        .ok_or(HandshakeError::Malformed)?;
+    let (client_pk, _) = rest
+        .split_first_chunk::<PUB_KEY_LEN>()
+        .ok_or(HandshakeError::Malformed)?;
+    if !declassify(bytes_eq(node_id, &keys.identity)) {
+        return Err(HandshakeError::WrongRelay);
+    }
+    Ok((key_id, client_pk))
+}
+
+/// The onion key for KEYID by a scan over every key, selecting by masks: `(b, B, found)`.
+/// For an unknown KEYID the current key stands in (C tor uses a junk key), so the work is the
+/// same and the MAC check fails.
+fn select_onion_key(keys: &RelayKeys, key_id: &[u8; PUB_KEY_LEN]) -> (Secret32, [u8; 32], Choice) {
+    let mut b = Wiped::new(*keys.current.secret_bytes());
+    let mut onion_key = *keys.current.public_key();
+    let mut found = Choice::from(0);
+    for k in keys.onion_keys() {
+        let hit = bytes_eq(k.public_key(), key_id);
+        conditional_copy(&mut *b, k.secret_bytes(), hit);
+        conditional_copy(&mut onion_key, k.public_key(), hit);
+        found |= hit;
+    }
+    (b, onion_key, found)
+}
+
+/// The relay's handshake. `relay_dh` computes `(Y, EXP(X,y), EXP(X,b))` from `b` and `X`
+/// (drawing `y`, or handing out the results of a batch); it is called for every skin that
+/// passes the public checks, so that failures cost what successes do.
 fn respond_core<F>(
-    make_y: impl FnOnce() -> Secret32,
+    relay_dh: impl FnOnce(&[u8; 32], &[u8; 32]) -> ([u8; 32], Secret32, Secret32),
     keys: &RelayKeys,
     onion_skin: &[u8],
     reply_message: F,
@@ -790,25 +833,14 @@ where
     }
     let mut ok = Choice::from(1);
 
-    // KEYID: scan every onion key, selecting the secret by masks. For an unknown KEYID the
-    // current key stands in (C tor uses a junk key), so the work is the same and the MAC
-    // check below fails.
-    let mut b = Wiped::new(*keys.current.secret_bytes());
-    let mut onion_key = *keys.current.public_key();
-    let mut found = Choice::from(0);
-    for k in keys.onion_keys() {
-        let hit = bytes_eq(k.public_key(), key_id);
-        conditional_copy(&mut *b, k.secret_bytes(), hit);
-        conditional_copy(&mut onion_key, k.public_key(), hit);
-        found |= hit;
-    }
+    // KEYID: scan every onion key, selecting the secret by masks.
+    let (b, onion_key, found) = select_onion_key(keys, key_id);
     ok &= found;
 
     // All three X25519 operations up front, on the fast paired path: y is drawn whether or
     // not the handshake will succeed, so failures cost the same as successes until the
     // decision below.
-    let y = make_y();
-    let (relay_pk, xy, xb) = primitives::relay_dh(&y, &b, client_pk);
+    let (relay_pk, xy, xb) = relay_dh(&b, client_pk);
     ok &= !is_zero(&*xb);
 
     // Fourteen Keccak permutations in three chains, run side by side (four lanes with AVX2):

@@ -343,11 +343,11 @@ impl CreateRateLimiter {
         let victim = expired
             .or_else(|| self.by_use.first().map(|&(_, a)| (Timestamp::ZERO, a)))
             .or_else(|| self.by_mark.first().copied());
-        if let Some((_, addr)) = victim {
-            if let Some(t) = self.entries.remove(&addr) {
-                self.unindex(addr, &t);
-                self.counters.evictions = self.counters.evictions.saturating_add(1);
-            }
+        if let Some((_, addr)) = victim
+            && let Some(t) = self.entries.remove(&addr)
+        {
+            self.unindex(addr, &t);
+            self.counters.evictions = self.counters.evictions.saturating_add(1);
         }
     }
 

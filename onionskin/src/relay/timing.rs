@@ -76,7 +76,7 @@ impl HandshakeTiming {
             None => false,
             Some(s) if s.n_processed < Self::ALWAYS_TIME_FIRST => true,
             // 128 divides 2^32, so this is an exact 1-in-128 draw.
-            Some(_) => rng.next_u32() % Self::SAMPLE_ONE_IN == 0,
+            Some(_) => rng.next_u32().is_multiple_of(Self::SAMPLE_ONE_IN),
         }
     }
 

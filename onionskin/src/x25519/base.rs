@@ -69,10 +69,10 @@ pub(super) struct Ext {
 
 /// An affine point as (y + x, y - x, 2d x y), ready for mixed addition.
 #[derive(Clone, Copy)]
-struct Niels {
-    ypx: Fe,
-    ymx: Fe,
-    xy2d: Fe,
+pub(super) struct Niels {
+    pub(super) ypx: Fe,
+    pub(super) ymx: Fe,
+    pub(super) xy2d: Fe,
 }
 
 impl Niels {
@@ -148,7 +148,7 @@ impl Ext {
 }
 
 /// `TABLE[j][c - 1] = c * 256^j * B` for c in 1..=8, j in 0..32.
-static TABLE: [[Niels; 8]; 32] = build_table();
+pub(super) static TABLE: [[Niels; 8]; 32] = build_table();
 
 #[allow(long_running_const_eval)] // a few thousand field operations, once per compilation
 const fn build_table() -> [[Niels; 8]; 32] {
@@ -243,7 +243,7 @@ fn select(row: &[Niels; 8], e: i8) -> Niels {
 
 /// Signed radix-16 digits of a clamped scalar (below 2^255), each in -8..=8.
 #[allow(clippy::cast_possible_wrap)] // nibbles (< 16) and the recentred digits fit in i8
-fn digits(k: &[u8; 32]) -> [i8; 64] {
+pub(super) fn digits(k: &[u8; 32]) -> [i8; 64] {
     let mut e = [0i8; 64];
     for (i, b) in k.iter().enumerate() {
         e[2 * i] = (b & 15) as i8;

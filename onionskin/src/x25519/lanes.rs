@@ -7,7 +7,7 @@
 //! one after another.
 //!
 //! The code is generic over [`Lanes`], the handful of 4 x 64-bit operations it needs:
-//! `crate::avx2` implements them with AVX2 instructions (one instruction each), and
+//! `crate::simd::avx2` implements them with AVX2 instructions (one instruction each), and
 //! `Portable` (test builds) with plain arrays, so the lane algorithm is tested on every machine.
 //!
 //! Limb bounds. Limb i has weight 2^ceil(25.5 i). A *reduced* element (output of `mul`,
@@ -216,7 +216,7 @@ impl<L: Lanes> Fe4<L> {
     fn from_fe(s: L, lanes: [&Fe; 4]) -> Self {
         let limb = |l: usize, i: usize| {
             let w = lanes[l].0[i / 2];
-            if i % 2 == 0 {
+            if i.is_multiple_of(2) {
                 w & ((1 << 26) - 1)
             } else {
                 w >> 26
@@ -473,7 +473,7 @@ mod tests {
                 .map(|e| e.0)
                 .collect()
         }
-        let Some(avx2) = crate::avx2::Avx2::detect() else {
+        let Some(avx2) = crate::simd::avx2::Avx2::detect() else {
             std::eprintln!("no AVX2 on this CPU: only the portable lanes are tested");
             return;
         };
@@ -492,7 +492,7 @@ mod tests {
     #[cfg(target_arch = "x86_64")]
     #[test]
     fn avx2_lanes_match_portable_lanes() {
-        let Some(avx2) = crate::avx2::Avx2::detect() else {
+        let Some(avx2) = crate::simd::avx2::Avx2::detect() else {
             std::eprintln!("no AVX2 on this CPU: only the portable lanes are tested");
             return;
         };

@@ -276,10 +276,9 @@ fn check_case(case: &Value) -> Vec<String> {
         if let Some(m) = c.ok(
             "INTRODUCE1 new",
             Introduce1::new(&auth_key, m.extensions(), m.encrypted()),
-        ) {
-            if let Some(n) = c.ok("INTRODUCE1 encode", m.encode_into(&mut again)) {
-                c.eq("INTRODUCE1 re-encoded", head(&again, n), &body);
-            }
+        ) && let Some(n) = c.ok("INTRODUCE1 encode", m.encode_into(&mut again))
+        {
+            c.eq("INTRODUCE1 re-encoded", head(&again, n), &body);
         }
     }
 

@@ -15,10 +15,10 @@ fn onion_key(c: &mut Checker, key: &Value) -> Option<RelaySecretKey> {
     let private = hex_field(c, key, "private_der_pkcs1");
     let public = hex_field(c, key, "public_der_pkcs1");
     let secret = c.ok("private key", RelaySecretKey::from_pkcs1_der(&private))?;
-    if let Some(p) = c.ok("public key", RelayPublicKey::from_pkcs1_der(&public)) {
-        if &p != secret.public_key() {
-            c.fail("public and private DER give different keys");
-        }
+    if let Some(p) = c.ok("public key", RelayPublicKey::from_pkcs1_der(&public))
+        && &p != secret.public_key()
+    {
+        c.fail("public and private DER give different keys");
     }
     c.eq(
         "public_der_pkcs1",

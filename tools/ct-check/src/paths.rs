@@ -152,6 +152,14 @@ pub(crate) fn all() -> Vec<Path> {
             run: crate::x25519::relay_portable,
         },
         Path {
+            name: "X25519 relay batch (crate; IFMA lane algorithm on portable lanes)",
+            run: crate::x25519::batch_portable_lanes,
+        },
+        Path {
+            name: "X25519 relay batch (crate; dispatch, AVX2 if shown)",
+            run: crate::x25519::batch_dispatch,
+        },
+        Path {
             name: "X25519 client x*Y, x*B (crate; AVX2 if shown)",
             run: crate::x25519::client_dispatch,
         },

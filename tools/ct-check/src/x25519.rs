@@ -51,3 +51,56 @@ pub(crate) fn client_dispatch(ctx: &mut Ctx) -> Result<(), String> {
 pub(crate) fn client_portable(ctx: &mut Ctx) -> Result<(), String> {
     client_with(ctx, portable::x25519_two_bases)
 }
+
+/// Batches of `sizes` relay triples on `backend`, every scalar marked, each `X` a fresh
+/// public key or (every third entry) the low-order point 0; results against x25519-dalek.
+fn batch_with(ctx: &mut Ctx, backend: x25519::Backend, sizes: &[usize]) -> Result<(), String> {
+    for &n in sizes {
+        let triples: Vec<([u8; 32], [u8; 32], [u8; 32])> = (0..n)
+            .map(|i| {
+                let (y, b, x): ([u8; 32], [u8; 32], [u8; 32]) =
+                    (ctx.bytes(), ctx.bytes(), ctx.bytes());
+                let u = if i % 3 == 2 {
+                    [0; 32]
+                } else {
+                    dalek(x, X25519_BASEPOINT_BYTES)
+                };
+                (y, b, u)
+            })
+            .collect();
+        let secret: Vec<([u8; 32], [u8; 32])> = triples
+            .iter()
+            .map(|(y, b, _)| (marked(y), marked(b)))
+            .collect();
+        let inputs: Vec<x25519::RelayTriple<'_>> = secret
+            .iter()
+            .zip(&triples)
+            .map(|((y, b), (_, _, u))| (y, b, u))
+            .collect();
+        let mut out = vec![([0u8; 32], [0u8; 32], [0u8; 32]); n];
+        if x25519::x25519_base_and_pair_batch_with(backend, &inputs, &mut out) != Some(n) {
+            return Err(format!("{backend:?} is not available"));
+        }
+        for ((y, b, u), (ry, rxy, rxb)) in triples.iter().zip(&mut out) {
+            check_eq("Y", ry, &dalek(*y, X25519_BASEPOINT_BYTES))?;
+            check_eq("EXP(X,y)", rxy, &dalek(*y, *u))?;
+            check_eq("EXP(X,b)", rxb, &dalek(*b, *u))?;
+        }
+    }
+    Ok(())
+}
+
+/// The lane algorithm that AVX-512 IFMA runs (`x25519::lanes52`), on the portable lanes:
+/// valgrind cannot execute AVX-512, so this is how the IFMA code's instruction stream (one
+/// lane operation per intrinsic, the same generic code) is checked. Sizes 1, 3 and 5: three
+/// ladders in one four-lane call; the fixed-base table in four lanes and the ladders in eight;
+/// the table in eight lanes and the ladders in eight and then four.
+pub(crate) fn batch_portable_lanes(ctx: &mut Ctx) -> Result<(), String> {
+    batch_with(ctx, x25519::Backend::PortableLanes, &[1, 3, 5])
+}
+
+/// The batch entry point's dispatch as valgrind's CPU shows it (AVX2 pairs on this machine
+/// kind: valgrind hides AVX-512).
+pub(crate) fn batch_dispatch(ctx: &mut Ctx) -> Result<(), String> {
+    batch_with(ctx, x25519::Backend::detect(), &[1, 3])
+}

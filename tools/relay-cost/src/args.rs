@@ -21,6 +21,7 @@ MEASUREMENT:
                                     [default: this machine's logical cores]
     --out DIR                       where report.json and report.svg go
                                     [default: <target dir>/relay_cost]
+    --batch-only                    only section 7, the batched ntor and ntor-v3 relays
     --compare-criterion             also show the criterion benches' medians for the same
                                     figures (run `cargo bench --bench handshakes` and
                                     `--bench x25519` first)
@@ -57,6 +58,8 @@ pub(crate) struct Args {
     pub(crate) threads: Option<usize>,
     pub(crate) out: Option<PathBuf>,
     pub(crate) compare_criterion: bool,
+    /// Only the batch section.
+    pub(crate) batch_only: bool,
     pub(crate) scenario: Scenario,
     /// Arguments that were not understood (reported, then ignored).
     pub(crate) ignored: Vec<String>,
@@ -134,6 +137,7 @@ impl Args {
             threads: None,
             out: None,
             compare_criterion: false,
+            batch_only: false,
             scenario: Scenario::default(),
             ignored: Vec::new(),
         };
@@ -155,6 +159,7 @@ impl Args {
                 "-h" | "--help" => a.help = true,
                 "--quick" => a.quick = true,
                 "--compare-criterion" => a.compare_criterion = true,
+                "--batch-only" => a.batch_only = true,
                 "--rounds" => a.rounds = Some(positive(&name, &value(&name)?)?),
                 "--threads" => a.threads = Some(positive(&name, &value(&name)?)?),
                 "--out" => a.out = Some(PathBuf::from(value(&name)?)),

@@ -21,6 +21,7 @@ use rand_core::SeedableRng;
 use std::process::ExitCode;
 
 mod args;
+mod batch;
 mod calc;
 mod cases;
 mod cells;
@@ -117,6 +118,13 @@ fn run(a: &args::Args) -> Result<(), Error> {
     for arg in a.ignored.iter().filter(|a| *a != "--bench") {
         eprintln!("relay_cost: ignoring argument {arg:?}");
     }
+    // Section 7: the batched relays, after everything else (or alone with --batch-only).
+    let batch_rounds = if a.quick { 3 } else { a.rounds.unwrap_or(30) };
+    if a.batch_only {
+        let b = batch::measure(batch_rounds)?;
+        print!("{}", batch::render(&b)?);
+        return Ok(());
+    }
     let machine = machine::Machine::detect();
     let threads = a.threads.unwrap_or(machine.logical_cores);
     let (plan, t_rounds, t_each) = plans(a.quick, a.rounds);
@@ -187,6 +195,10 @@ fn run(a: &args::Args) -> Result<(), Error> {
         ));
     }
     print!("{}", table::render(&report));
+    eprintln!("relay_cost: batched relays ({batch_rounds} rounds)");
+    let b = batch::measure(batch_rounds)?;
+    println!();
+    print!("{}", batch::render(&b)?);
     let dir = machine::output_dir(a.out.as_deref());
     std::fs::create_dir_all(&dir)?;
     let json_path = dir.join("report.json");

@@ -307,14 +307,14 @@ fn main() -> ExitCode {
         "arrival at the relay to start of processing, for served requests; drop% = creates answered"
     );
     println!("with DESTROY (queue full, culled after 5 s, or rate-limited).");
-    if let Some((_, rows)) = results.get(2) {
-        if let Some((k, r)) = rows.last() {
-            println!();
-            println!(
-                "Relay heartbeat at {k} bots/user, mix with ntor first (relay channels only, as C tor counts):"
-            );
-            println!("  {}", r.heartbeat);
-        }
+    if let Some((_, rows)) = results.get(2)
+        && let Some((k, r)) = rows.last()
+    {
+        println!();
+        println!(
+            "Relay heartbeat at {k} bots/user, mix with ntor first (relay channels only, as C tor counts):"
+        );
+        println!("  {}", r.heartbeat);
     }
     println!(
         "(simulated {} runs in {:.1} s)",

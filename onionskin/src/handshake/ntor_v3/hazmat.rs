@@ -41,8 +41,6 @@ use zeroize::{Zeroize, ZeroizeOnDrop};
 use super::{ClientState, KeySeed, RelayKeys, RelayPublicKey};
 #[cfg(feature = "hazmat")]
 use crate::HandshakeError;
-#[cfg(feature = "hazmat")]
-use crate::ct::Wiped;
 
 /// The intermediate values of proposal 332, as one side computed them. Fields a step does
 /// not compute stay zero: [`client_start_with_x`] fills `enc_k1`, `mac_k1` and
@@ -133,7 +131,7 @@ where
 {
     let mut trace = Intermediates::default();
     let (seed, len) = super::respond_core(
-        || Wiped::new(*y),
+        |b, client_pk| super::primitives::relay_dh(y, b, client_pk),
         keys,
         onion_skin,
         |cm: &[u8], sm: &mut [u8]| reply_message(cm, sm).ok_or(HandshakeError::Failed),

@@ -3,13 +3,12 @@
 //! states side by side). The algorithms are safe generic code in `x25519::lanes` and
 //! `keccak`; this module only supplies one instruction per method.
 //!
-//! This is the one module of the crate allowed `unsafe`: AVX2 intrinsics (and functions
+//! Part of `crate::simd`, the one module of the crate allowed `unsafe`: AVX2 intrinsics (and functions
 //! compiled with `#[target_feature(enable = "avx2")]`) may only run on a CPU that has AVX2.
 //! Soundness rests on one invariant: a value of type [`Avx2`] exists only after CPUID has
 //! reported AVX2, because its only constructor is [`Avx2::detect`]. Every intrinsic is called
 //! through a method that takes an `Avx2` by value, so holding one is the proof each
 //! `unsafe` block below relies on.
-#![allow(unsafe_code)]
 // With `reference-backends` the Keccak permutation comes from the `keccak` crate.
 #![cfg_attr(feature = "reference-backends", allow(dead_code))]
 
