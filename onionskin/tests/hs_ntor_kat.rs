@@ -31,7 +31,7 @@ fn field<'a>(c: &'a Value, k: &str) -> &'a str {
 }
 
 fn load(name: &str) -> Value {
-    let path = format!("{}/../test-vectors/{name}", env!("CARGO_MANIFEST_DIR"));
+    let path = format!("{}/test-vectors/{name}", env!("CARGO_MANIFEST_DIR"));
     serde_json::from_str(&std::fs::read_to_string(path).unwrap()).unwrap()
 }
 
