@@ -31,9 +31,11 @@ pub type RelayTriple<'a> = (&'a [u8; 32], &'a [u8; 32], &'a [u8; 32]);
 /// fuzzing and the constant-time check can run every implementation the machine offers.
 ///
 /// ```
+/// # #[cfg(feature = "hazmat")] {
 /// use onionskin::x25519::Backend;
 /// assert!(Backend::Portable.is_available());
 /// assert!(Backend::detect().is_available());
+/// # }
 /// ```
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 #[non_exhaustive]
@@ -97,6 +99,7 @@ impl Backend {
 /// rejecting them is the caller's job.
 ///
 /// ```
+/// # #[cfg(feature = "hazmat")] {
 /// use onionskin::x25519::{x25519_base, x25519_base_and_pair, x25519_base_and_pair_batch};
 /// let (y, b) = ([1u8; 32], [2u8; 32]);
 /// let clients = [x25519_base(&[3u8; 32]), x25519_base(&[4u8; 32])];
@@ -104,6 +107,7 @@ impl Backend {
 /// let mut out = [([0u8; 32], [0u8; 32], [0u8; 32]); 2];
 /// assert_eq!(x25519_base_and_pair_batch(&inputs, &mut out), 2);
 /// assert_eq!(out[1], x25519_base_and_pair(&y, &b, &clients[1]));
+/// # }
 /// ```
 pub fn x25519_base_and_pair_batch(
     inputs: &[RelayTriple<'_>],
@@ -125,6 +129,7 @@ pub fn x25519_base_and_pair_batch(
 /// [`x25519_base_and_pair_batch`] on a chosen backend; `None` if this CPU cannot run it.
 ///
 /// ```
+/// # #[cfg(feature = "hazmat")] {
 /// use onionskin::x25519::{Backend, x25519_base_and_pair, x25519_base_and_pair_batch_with};
 /// let (y, b, x) = ([1u8; 32], [2u8; 32], [9u8; 32]);
 /// let mut out = [([0u8; 32], [0u8; 32], [0u8; 32])];
@@ -132,6 +137,7 @@ pub fn x25519_base_and_pair_batch(
 ///     assert_eq!(x25519_base_and_pair_batch_with(backend, &[(&y, &b, &x)], &mut out), Some(1));
 ///     assert_eq!(out[0], x25519_base_and_pair(&y, &b, &x));
 /// }
+/// # }
 /// ```
 #[must_use = "None means nothing was computed"]
 pub fn x25519_base_and_pair_batch_with(

@@ -8,9 +8,11 @@ use x25519_dalek::{X25519_BASEPOINT_BYTES, x25519 as dalek};
 /// Two variable-base multiplications over one base: `(scalar_a * u, scalar_b * u)`.
 ///
 /// ```
+/// # #[cfg(feature = "hazmat")] {
 /// # use onionskin::x25519::{x25519, x25519_pair};
 /// let (a, b) = x25519_pair(&[1; 32], &[2; 32], &[9; 32]);
 /// assert_eq!((a, b), (x25519(&[1; 32], &[9; 32]), x25519(&[2; 32], &[9; 32])));
+/// # }
 /// ```
 #[must_use]
 pub fn x25519_pair(scalar_a: &[u8; 32], scalar_b: &[u8; 32], u: &[u8; 32]) -> ([u8; 32], [u8; 32]) {
@@ -20,9 +22,11 @@ pub fn x25519_pair(scalar_a: &[u8; 32], scalar_b: &[u8; 32], u: &[u8; 32]) -> ([
 /// One scalar over two bases: `(scalar * u1, scalar * u2)`.
 ///
 /// ```
+/// # #[cfg(feature = "hazmat")] {
 /// # use onionskin::x25519::{x25519, x25519_two_bases};
 /// let (a, b) = x25519_two_bases(&[1; 32], &[9; 32], &[5; 32]);
 /// assert_eq!(b, x25519(&[1; 32], &[5; 32]));
+/// # }
 /// ```
 #[must_use]
 pub fn x25519_two_bases(scalar: &[u8; 32], u1: &[u8; 32], u2: &[u8; 32]) -> ([u8; 32], [u8; 32]) {
@@ -32,8 +36,10 @@ pub fn x25519_two_bases(scalar: &[u8; 32], u1: &[u8; 32], u2: &[u8; 32]) -> ([u8
 /// One variable-base multiplication `scalar * u`, the plain RFC 7748 `X25519` function.
 ///
 /// ```
+/// # #[cfg(feature = "hazmat")] {
 /// # use onionskin::x25519::x25519;
 /// assert_eq!(x25519(&[0; 32], &[0; 32]), [0; 32]);
+/// # }
 /// ```
 #[must_use]
 pub fn x25519(scalar: &[u8; 32], u: &[u8; 32]) -> [u8; 32] {
@@ -43,8 +49,10 @@ pub fn x25519(scalar: &[u8; 32], u: &[u8; 32]) -> [u8; 32] {
 /// Fixed-base multiplication `scalar * 9`: the public key of `scalar`.
 ///
 /// ```
+/// # #[cfg(feature = "hazmat")] {
 /// # use onionskin::x25519::{x25519, x25519_base};
 /// assert_eq!(x25519_base(&[3; 32]), x25519(&[3; 32], &{ let mut g = [0; 32]; g[0] = 9; g }));
+/// # }
 /// ```
 #[must_use]
 pub fn x25519_base(scalar: &[u8; 32]) -> [u8; 32] {
@@ -54,9 +62,11 @@ pub fn x25519_base(scalar: &[u8; 32]) -> [u8; 32] {
 /// `(y * 9, y * X, b * X)`: what an ntor or ntor-v3 relay computes for a client's `X`.
 ///
 /// ```
+/// # #[cfg(feature = "hazmat")] {
 /// # use onionskin::x25519::{x25519_base, x25519_base_and_pair, x25519_pair};
 /// let (y_pub, yx, bx) = x25519_base_and_pair(&[1; 32], &[2; 32], &[9; 32]);
 /// assert_eq!((y_pub, (yx, bx)), (x25519_base(&[1; 32]), x25519_pair(&[1; 32], &[2; 32], &[9; 32])));
+/// # }
 /// ```
 #[must_use]
 pub fn x25519_base_and_pair(

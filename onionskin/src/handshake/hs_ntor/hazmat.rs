@@ -8,6 +8,7 @@
 //! handshake (`ENC_KEY`, `MAC_KEY`, `NTOR_KEY_SEED`).
 //!
 //! ```
+//! # #[cfg(feature = "hazmat")] {
 //! use onionskin::handshake::hs_ntor::{hazmat, ServiceKeys, ServiceSecretKey, Subcredential};
 //!
 //! let service = ServiceKeys::new([3; 32], ServiceSecretKey::from_bytes(&[5; 32]));
@@ -28,6 +29,7 @@
 //! assert_eq!(trace.mac, service_trace.mac);
 //! let (_, client_trace) = hazmat::client_finish_with_intermediates(state, accepted.handshake_info.as_bytes())?;
 //! assert_eq!(client_trace.ntor_key_seed, service_trace.ntor_key_seed);
+//! # }
 //! # Ok::<(), onionskin::HandshakeError>(())
 //! ```
 
