@@ -20,7 +20,10 @@
 )]
 // With `reference-backends` the entry points below come from x25519-dalek, and the ladders
 // serve only `portable` and the tests.
-#![cfg_attr(feature = "reference-backends", allow(dead_code))]
+#![cfg_attr(
+    all(feature = "reference-backends", feature = "hazmat"),
+    allow(dead_code)
+)]
 
 #[cfg(feature = "reference-backends")]
 mod reference;
