@@ -200,7 +200,10 @@ impl Fe {
         // acc == 0 -> (0 - 1) >> 8 has every bit set; acc in 1..=255 -> no bit survives the shift.
         let low = (u64::from(acc)).wrapping_sub(1) >> 8;
         // low is 2^56 - 1 or 0; spread it to a full mask.
-        0u64.wrapping_sub(low & 1)
+        // The barrier hides that the mask comes from a comparison, so that the compiler cannot
+        // turn its uses (selects in `batch_invert`) back into a branch on the secret; without
+        // it, some inlining contexts compiled to `test; je` (found by the memcheck check).
+        core::hint::black_box(0u64.wrapping_sub(low & 1))
     }
 
     /// Swaps `a` and `b` when `mask` is all ones, leaves them when it is zero.
