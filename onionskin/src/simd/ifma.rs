@@ -12,8 +12,8 @@
 
 use core::arch::x86_64::{
     __m256i, __m512i, _mm256_add_epi64, _mm256_and_si256, _mm256_loadu_si256,
-    _mm256_madd52hi_epu64, _mm256_madd52lo_epu64, _mm256_set1_epi64x, _mm256_slli_epi64,
-    _mm256_srli_epi64, _mm256_storeu_si256, _mm256_sub_epi64, _mm256_ternarylogic_epi64,
+    _mm256_madd52hi_epu64, _mm256_madd52lo_epu64, _mm256_maskz_slli_epi64, _mm256_maskz_srli_epi64,
+    _mm256_set1_epi64x, _mm256_storeu_si256, _mm256_sub_epi64, _mm256_ternarylogic_epi64,
     _mm512_add_epi64, _mm512_and_si512, _mm512_loadu_si512, _mm512_madd52hi_epu64,
     _mm512_madd52lo_epu64, _mm512_set1_epi64, _mm512_slli_epi64, _mm512_srli_epi64,
     _mm512_storeu_si512, _mm512_sub_epi64, _mm512_ternarylogic_epi64,
@@ -151,19 +151,14 @@ impl Lanes52<8> for Ifma {
         unsafe { _mm512_ternarylogic_epi64::<0xCA>(mask, b, a) }
     }
     #[inline(always)]
-    fn shr52(self, a: __m512i) -> __m512i {
+    fn shr<const K: u32>(self, a: __m512i) -> __m512i {
         // SAFETY: AVX-512F present (self).
-        unsafe { _mm512_srli_epi64::<52>(a) }
+        unsafe { _mm512_srli_epi64::<K>(a) }
     }
     #[inline(always)]
-    fn shr47(self, a: __m512i) -> __m512i {
+    fn shl<const K: u32>(self, a: __m512i) -> __m512i {
         // SAFETY: AVX-512F present (self).
-        unsafe { _mm512_srli_epi64::<47>(a) }
-    }
-    #[inline(always)]
-    fn shl1(self, a: __m512i) -> __m512i {
-        // SAFETY: AVX-512F present (self).
-        unsafe { _mm512_slli_epi64::<1>(a) }
+        unsafe { _mm512_slli_epi64::<K>(a) }
     }
     #[inline(always)]
     fn madd52lo(self, acc: __m512i, a: __m512i, b: __m512i) -> __m512i {
@@ -224,19 +219,17 @@ impl Lanes52<4> for Ifma {
         unsafe { _mm256_ternarylogic_epi64::<0xCA>(mask, b, a) }
     }
     #[inline(always)]
-    fn shr52(self, a: __m256i) -> __m256i {
-        // SAFETY: AVX2 present (self).
-        unsafe { _mm256_srli_epi64::<52>(a) }
+    fn shr<const K: u32>(self, a: __m256i) -> __m256i {
+        // The AVX-512VL form takes the count as `u32` like `Lanes52`; with every lane
+        // selected it is the plain `vpsrlq`.
+        // SAFETY: AVX-512F and AVX-512VL present (self).
+        unsafe { _mm256_maskz_srli_epi64::<K>(0xff, a) }
     }
     #[inline(always)]
-    fn shr47(self, a: __m256i) -> __m256i {
-        // SAFETY: AVX2 present (self).
-        unsafe { _mm256_srli_epi64::<47>(a) }
-    }
-    #[inline(always)]
-    fn shl1(self, a: __m256i) -> __m256i {
-        // SAFETY: AVX2 present (self).
-        unsafe { _mm256_slli_epi64::<1>(a) }
+    fn shl<const K: u32>(self, a: __m256i) -> __m256i {
+        // As `shr`: the plain `vpsllq`.
+        // SAFETY: AVX-512F and AVX-512VL present (self).
+        unsafe { _mm256_maskz_slli_epi64::<K>(0xff, a) }
     }
     #[inline(always)]
     fn madd52lo(self, acc: __m256i, a: __m256i, b: __m256i) -> __m256i {
