@@ -399,6 +399,12 @@ impl<const N: usize, L: Lanes52<N>> FeN<N, L> {
         }
     }
 
+    /// The constant `limbs` (radix 2^52) in the lanes where `mask` is all ones, `a` elsewhere.
+    #[inline(always)]
+    fn select_limbs(s: L, mask: L::V, a: &Self, limbs: &[u64; 5]) -> Self {
+        FeN(five!(|i| s.select(mask, a.0[i], s.splat(limbs[i]))))
+    }
+
     /// `b` in the lanes where `mask` is all ones, `a` elsewhere.
     #[inline(always)]
     fn select(s: L, mask: L::V, a: &Self, b: &Self) -> Self {
@@ -578,7 +584,7 @@ pub(crate) fn mul_base_lanes<const N: usize, L: Lanes52<N>>(
                 p = p.double(s);
             }
         }
-        for j in 0..TABLE52.len() {
+        for (j, row) in TABLE52.iter().enumerate() {
             let idx = 2 * j + 1 - pass;
             // Per lane: the sign mask and, per entry c, all ones iff |e| == c + 1 (the
             // arithmetic of `base::select`, through `black_box` for the same reason).
@@ -601,13 +607,11 @@ pub(crate) fn mul_base_lanes<const N: usize, L: Lanes52<N>>(
             let mut ypx = one;
             let mut ymx = one;
             let mut xy2d = zero;
-            for (entry, h) in TABLE52[j].iter().zip(&hit) {
+            for (entry, h) in row.iter().zip(&hit) {
                 let m = s.load(*h);
-                for i in 0..5 {
-                    ypx.0[i] = s.select(m, ypx.0[i], s.splat(entry[0][i]));
-                    ymx.0[i] = s.select(m, ymx.0[i], s.splat(entry[1][i]));
-                    xy2d.0[i] = s.select(m, xy2d.0[i], s.splat(entry[2][i]));
-                }
+                ypx = FeN::select_limbs(s, m, &ypx, &entry[0]);
+                ymx = FeN::select_limbs(s, m, &ymx, &entry[1]);
+                xy2d = FeN::select_limbs(s, m, &xy2d, &entry[2]);
             }
             // -P: swap y + x and y - x, negate 2dxy.
             FeN::cswap(s, &mut ypx, &mut ymx, neg);
