@@ -339,10 +339,27 @@ impl<const N: usize, L: Lanes52<N>> FeN<N, L> {
     fn mul(&self, s: L, o: &Self) -> Self {
         let (a, b) = (&self.0, &o.0);
         let mut c = [s.splat(0); 10];
-        for i in 0..5 {
-            for j in 0..5 {
-                c[i + j] = s.madd52lo(c[i + j], a[i], b[j]);
-                c[i + j + 1] = s.madd52hi(c[i + j + 1], a[i], b[j]);
+        if N <= 4 {
+            // Few lanes: dependency chains, not instruction count, bound a ladder step. The
+            // low and high halves accumulate in separate chains (at most five deep, not
+            // nine), added at the end.
+            let mut h = [s.splat(0); 10];
+            for i in 0..5 {
+                for j in 0..5 {
+                    c[i + j] = s.madd52lo(c[i + j], a[i], b[j]);
+                    h[i + j + 1] = s.madd52hi(h[i + j + 1], a[i], b[j]);
+                }
+            }
+            for k in 1..9 {
+                c[k] = s.add(c[k], h[k]);
+            }
+            c[9] = h[9];
+        } else {
+            for i in 0..5 {
+                for j in 0..5 {
+                    c[i + j] = s.madd52lo(c[i + j], a[i], b[j]);
+                    c[i + j + 1] = s.madd52hi(c[i + j + 1], a[i], b[j]);
+                }
             }
         }
         Self::reduce_columns(s, c)
