@@ -372,14 +372,30 @@ impl<const N: usize, L: Lanes52<N>> FeN<N, L> {
     fn square(&self, s: L) -> Self {
         let a = &self.0;
         let mut c = [s.splat(0); 10];
-        for i in 0..5 {
-            for j in i + 1..5 {
-                c[i + j] = s.madd52lo(c[i + j], a[i], a[j]);
-                c[i + j + 1] = s.madd52hi(c[i + j + 1], a[i], a[j]);
+        if N <= 4 {
+            // As in `mul`: separate chains for the low and high halves with few lanes.
+            let mut h = [s.splat(0); 10];
+            for i in 0..5 {
+                for j in i + 1..5 {
+                    c[i + j] = s.madd52lo(c[i + j], a[i], a[j]);
+                    h[i + j + 1] = s.madd52hi(h[i + j + 1], a[i], a[j]);
+                }
             }
-        }
-        for col in &mut c[1..9] {
-            *col = s.shl::<1>(*col);
+            c[1] = s.shl::<1>(c[1]);
+            for k in 2..8 {
+                c[k] = s.shl::<1>(s.add(c[k], h[k]));
+            }
+            c[8] = s.shl::<1>(h[8]);
+        } else {
+            for i in 0..5 {
+                for j in i + 1..5 {
+                    c[i + j] = s.madd52lo(c[i + j], a[i], a[j]);
+                    c[i + j + 1] = s.madd52hi(c[i + j + 1], a[i], a[j]);
+                }
+            }
+            for col in &mut c[1..9] {
+                *col = s.shl::<1>(*col);
+            }
         }
         for i in 0..5 {
             c[2 * i] = s.madd52lo(c[2 * i], a[i], a[i]);
