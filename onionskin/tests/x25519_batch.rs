@@ -89,10 +89,11 @@ fn known_answers() -> Vec<([u8; 32], [u8; 32], [u8; 32])> {
 /// (checked against x25519-dalek); over the passes each vector visits every lane of both
 /// vector widths, the other lanes busy with other vectors. Y is checked against dalek too.
 ///
-/// The AVX2 backends run the two ladders of handshake `i` (of two or more) in lanes
-/// `2i mod 4` and `2i + 1 mod 4` of four-lane calls: in batches of four, four passes take each
-/// vector through every lane. A batch of one runs its two ladders side by side (`y` then `b`),
-/// two passes.
+/// The AVX2 backends run the two ladders of handshake `i` in lanes `2i mod 4` and
+/// `2i + 1 mod 4` of four-lane calls, but an odd handshake out (the last of an odd batch) runs
+/// its two ladders side by side (`y` then `b`): in batches of four, four passes take each
+/// vector through every lane of the four-lane calls; batches of one, two passes, through
+/// both halves of the paired call.
 #[test]
 fn known_answers_through_every_lane_of_every_backend() {
     let kat = known_answers();
