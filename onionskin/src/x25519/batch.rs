@@ -4,12 +4,12 @@
 //! Each handshake needs two Montgomery ladders over its `X`; a batch lays the ladders of
 //! several handshakes side by side in the lanes of one vector (AVX-512 IFMA: four ladders in
 //! 256-bit or eight in 512-bit vectors, `lanes52`; AVX2: four ladders in 256-bit vectors,
-//! `ladder4`), and shares one field inversion among all
-//! results of those handshakes (Montgomery's trick). Lanes and handshakes never interact: a
-//! lane's swap masks come from its own scalar only, unused lanes run on a fixed dummy scalar,
-//! and a zero denominator (a low-order `X`) is masked out of the shared inversion without
-//! disturbing the others (`field51::batch_invert`'s rule). So one handshake's result never
-//! depends on another's input, and the instruction stream depends only on the batch's length.
+//! `ladder4`), and shares one field inversion among all results of those handshakes
+//! (Montgomery's trick). Lanes and handshakes never interact: a lane's swap masks come from
+//! its own scalar only, unused lanes run on a fixed dummy scalar, and a zero denominator (a
+//! low-order `X`) is masked out of the shared inversion without disturbing the others
+//! (`field51::batch_invert`'s rule). So one handshake's result never depends on another's
+//! input, and the instruction stream depends only on the batch's length.
 
 // Lane and limb indices are compile-time bounded (chunks of at most `CHUNK` handshakes).
 #![allow(clippy::indexing_slicing)]
@@ -187,8 +187,8 @@ pub(super) fn base_and_pair_chunk(
     let lanes = matches!(backend, Backend::Ifma | Backend::PortableLanes);
     // AVX2: the ladders of pairs of handshakes four to a call (`ladder4`); an odd handshake
     // out runs its two ladders side by side (`lanes::ladder2`), which costs less than a
-    // four-lane call with two idle lanes (measured on an Intel Xeon with AVX2, per call:
-    // ladder2 about 40 us, ladder4 about 72 us).
+    // four-lane call with two idle lanes (measured on an Intel Xeon with AVX2 and AVX-512,
+    // per call: ladder2 about 40 us, ladder4 about 75 us).
     let quad = n > 1 && matches!(backend, Backend::Avx2 | Backend::PortableAvx2Lanes);
     let even = n - n % 2;
     let mut scalars = Zeroizing::new([*clamp([0; 32]); 3 * CHUNK]);
