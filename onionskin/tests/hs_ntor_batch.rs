@@ -42,6 +42,11 @@ fn answer(s: ServiceHandshake, plaintext: &[u8]) -> Answer {
     ))
 }
 
+/// Cell `i`'s plaintext: distinct per cell, of a length that varies too.
+fn plaintext_of(i: usize) -> Vec<u8> {
+    vec![u8::try_from(i).unwrap(); 40 + 7 * (i % 5)]
+}
+
 /// A client's INTRODUCE1 body (header and ENCRYPTED, split) of kind `k`, and its state.
 fn cell(
     rng: &mut ChaCha20Rng,
@@ -58,8 +63,7 @@ fn cell(
     let mut body = vec![0u8; MAX_INTRODUCE_BODY_LEN];
     let header_len = Introduce1::encode_header(&[7; 32], ExtensionList::EMPTY, &mut body).unwrap();
     let (header, rest) = body.split_at_mut(header_len);
-    // A distinct plaintext per cell, of a length that varies too.
-    let plaintext = vec![i as u8; 40 + 7 * (i % 5)];
+    let plaintext = plaintext_of(i);
     let (state, n) = ClientState::start_into(rng, &public, header, &plaintext, rest).unwrap();
     body.truncate(header_len + n);
     match kind(i) {
@@ -141,7 +145,7 @@ fn service_batch_equals_one_by_one() {
                     (0 | 7, Ok((info, keys, index, plaintext))) => {
                         let want = if kind(i) == 7 { held.len() - 1 } else { 0 };
                         assert_eq!(index, want, "n={n} cell {i}");
-                        assert_eq!(plaintext, vec![i as u8; 40 + 7 * (i % 5)]);
+                        assert_eq!(plaintext, plaintext_of(i));
                         assert_eq!(client.finish(&info).unwrap().relay_keys(), keys);
                     }
                     (0 | 7, Err(e)) => {

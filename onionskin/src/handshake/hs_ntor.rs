@@ -578,12 +578,15 @@ fn try_group<const N: usize>(
     }
 }
 
+/// ENCRYPTED split: `CLIENT_PK`, `ENCRYPTED_DATA`, `MAC`.
+type EncryptedParts<'e> = (&'e [u8; PUB_KEY_LEN], &'e [u8], &'e [u8; MAC_LEN]);
+
 /// `CLIENT_PK | ENCRYPTED_DATA | MAC` of an INTRODUCE2 whose lengths are acceptable, or the
 /// early, public error ([`HandshakeError::Malformed`]).
 fn split_encrypted<'e>(
     header: &[u8],
     encrypted: &'e [u8],
-) -> Result<(&'e [u8; PUB_KEY_LEN], &'e [u8], &'e [u8; MAC_LEN]), HandshakeError> {
+) -> Result<EncryptedParts<'e>, HandshakeError> {
     // Lengths are public: failing early on them reveals nothing.
     if header.len().saturating_add(encrypted.len()) > MAX_INTRODUCE_BODY_LEN {
         return Err(HandshakeError::Malformed);

@@ -129,7 +129,7 @@ pub fn service_respond_batch<R, F>(
 {
     for (c, chunk) in introductions.chunks(CHUNK).enumerate() {
         respond_chunk(rng, keys, subcredentials, chunk, |i, r| {
-            each(c * CHUNK + i, r)
+            each(c * CHUNK + i, r);
         });
     }
 }
