@@ -46,7 +46,7 @@ const CHUNK: usize = 8;
 /// body[22] = 32; // AUTH_KEY_LEN
 /// let intro = Introduction::from(Introduce2::decode(&body)?);
 /// assert_eq!((intro.header.len(), intro.encrypted.len()), (56, 64));
-/// # Ok::<(), onionskin::codec::DecodeError>(())
+/// # Ok::<(), onionskin::DecodeError>(())
 /// ```
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct Introduction<'a> {
