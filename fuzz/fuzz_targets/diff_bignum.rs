@@ -66,10 +66,7 @@ fn montgomery(r: &mut Reader<'_>) {
     let n: [u64; L] = limbs(&n_be);
     let nb = big(&n);
     let Some(m) = Modulus::new(&n) else {
-        assert!(
-            nb.bit(0) == false || nb <= BigUint::from(1u8),
-            "Modulus::new refused {nb}"
-        );
+        assert!(nb.bit(0) == false || nb <= BigUint::from(1u8), "Modulus::new refused {nb}");
         return;
     };
     assert!(nb.bit(0) && nb > BigUint::from(1u8));
@@ -81,11 +78,7 @@ fn montgomery(r: &mut Reader<'_>) {
     let (am, bm) = (m.to_mont(&a), m.to_mont(&b));
     assert_eq!(big(&m.retrieve(&am)), &ab % &nb, "to_mont then retrieve");
     assert_eq!(big(&m.retrieve(&m.mul(&am, &bm))), (&ab * &bb) % &nb, "mul");
-    assert_eq!(
-        big(&m.retrieve(&m.square(&am))),
-        (&ab * &ab) % &nb,
-        "square"
-    );
+    assert_eq!(big(&m.retrieve(&m.square(&am))), (&ab * &ab) % &nb, "square");
     assert_eq!(big(&m.add(&ar, &b)), (&ab + &bb) % &nb, "add");
     assert_eq!(big(&m.sub(&ar, &b)), (&ab % &nb + &nb - &bb) % &nb, "sub");
 
@@ -122,10 +115,7 @@ fn rsa_crt(r: &mut Reader<'_>) {
     let (pb, qb) = (big(&p), big(&q));
     let one = BigUint::from(1u8);
     let Some(key) = RsaCrt::new(&p, &q, &dp, &dq, &qinv) else {
-        assert!(
-            !(pb.bit(0) && pb > one && qb.bit(0) && qb > one),
-            "RsaCrt::new refused"
-        );
+        assert!(!(pb.bit(0) && pb > one && qb.bit(0) && qb > one), "RsaCrt::new refused");
         return;
     };
     let c: [u64; 16] = limbs(&c_be);
@@ -137,9 +127,5 @@ fn rsa_crt(r: &mut Reader<'_>) {
     let diff = (&m1 + &pb - (&m2 % &pb)) % &pb;
     let h = (big(&qinv) * diff) % &pb;
     let expected = &m2 + &qb * h;
-    assert_eq!(
-        big(&key.private_op(&c)),
-        expected,
-        "RSA-CRT private operation"
-    );
+    assert_eq!(big(&key.private_op(&c)), expected, "RSA-CRT private operation");
 }

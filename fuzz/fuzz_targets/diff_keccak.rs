@@ -78,9 +78,7 @@ fuzz_target!(|data: &[u8]| {
             };
             let first: [&[u8]; 4] = core::array::from_fn(|i| cut(lens[i]));
             let second: [&[u8]; 4] = core::array::from_fn(|i| cut(lens[4 + i]));
-            let out_len = |i: usize| {
-                usize::from(lens[i] ^ lens[7 - i]) % (keccak::MAX_CHAINED_OUTPUT_LEN + 1)
-            };
+            let out_len = |i: usize| usize::from(lens[i] ^ lens[7 - i]) % (keccak::MAX_CHAINED_OUTPUT_LEN + 1);
             let mut outs: [Vec<u8>; 4] = core::array::from_fn(|i| vec![0u8; out_len(i)]);
             let [o0, o1, o2, o3] = &mut outs;
             let digests =

@@ -33,42 +33,14 @@ fuzz_target!(|data: &[u8]| {
 
     // Two ladders side by side: lanes 0 and 1, then swapped.
     assert_eq!(ours::x25519_pair(&a, &b, &u), (au, bu), "x25519_pair");
-    assert_eq!(
-        ours::x25519_pair(&b, &a, &u),
-        (bu, au),
-        "x25519_pair swapped"
-    );
+    assert_eq!(ours::x25519_pair(&b, &a, &u), (bu, au), "x25519_pair swapped");
     assert_eq!(portable::x25519_pair(&a, &b, &u), (au, bu), "portable pair");
-    assert_eq!(
-        ours::x25519_two_bases(&a, &u, &v),
-        (au, av),
-        "x25519_two_bases"
-    );
-    assert_eq!(
-        ours::x25519_two_bases(&a, &v, &u),
-        (av, au),
-        "two_bases swapped"
-    );
-    assert_eq!(
-        portable::x25519_two_bases(&a, &u, &v),
-        (au, av),
-        "portable two_bases"
-    );
+    assert_eq!(ours::x25519_two_bases(&a, &u, &v), (au, av), "x25519_two_bases");
+    assert_eq!(ours::x25519_two_bases(&a, &v, &u), (av, au), "two_bases swapped");
+    assert_eq!(portable::x25519_two_bases(&a, &u, &v), (au, av), "portable two_bases");
 
     // The relay's (Y, EXP(X, y), EXP(X, b)).
-    assert_eq!(
-        ours::x25519_base_and_pair(&a, &b, &u),
-        (ag, au, bu),
-        "base_and_pair"
-    );
-    assert_eq!(
-        ours::x25519_base_and_pair(&b, &a, &u),
-        (bg, bu, au),
-        "base_and_pair swapped"
-    );
-    assert_eq!(
-        portable::x25519_base_and_pair(&a, &b, &u),
-        (ag, au, bu),
-        "portable base_and_pair"
-    );
+    assert_eq!(ours::x25519_base_and_pair(&a, &b, &u), (ag, au, bu), "base_and_pair");
+    assert_eq!(ours::x25519_base_and_pair(&b, &a, &u), (bg, bu, au), "base_and_pair swapped");
+    assert_eq!(portable::x25519_base_and_pair(&a, &b, &u), (ag, au, bu), "portable base_and_pair");
 });

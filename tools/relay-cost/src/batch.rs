@@ -94,7 +94,7 @@ impl Batches {
     }
 }
 
-/// One target of the issue, judged on this run.
+/// One performance target of the batched relays, judged on this run.
 #[derive(Clone, Debug, PartialEq)]
 pub(crate) struct Target {
     pub(crate) id: &'static str,
@@ -403,7 +403,7 @@ fn best_batch(r: &Row) -> f64 {
         .fold(f64::INFINITY, f64::min)
 }
 
-/// The issue's targets, judged on this run's figures.
+/// The batched relays' performance targets, judged on this run's figures.
 pub(crate) fn targets(b: &Batches) -> Vec<Target> {
     let v = b.yardstick;
     let mut t = Vec::new();
