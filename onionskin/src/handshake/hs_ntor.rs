@@ -40,6 +40,11 @@
 //! (up to four blocks); the rendezvous hashes take nine more permutations. With AVX2 they run
 //! four at a time through the crate's four-lane Keccak.
 //!
+//! A service with several INTRODUCE2 cells waiting answers them with
+//! [`service_respond_batch`]: the X25519 work of up to eight cells runs together (their
+//! ladders side by side in vector lanes with AVX-512 IFMA), and each cell gets exactly what
+//! [`service_respond`] would give it.
+//!
 //! # Example
 //! ```
 //! use onionskin::codec::hs::{Introduce1, Introduce2};
