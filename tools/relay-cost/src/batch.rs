@@ -161,12 +161,17 @@ fn features_used(backend: Backend, avx2_row: bool) -> Vec<(&'static str, &'stati
         "X25519 ladders",
         match backend {
             Backend::Ifma => "avx512f+avx512ifma (8 lanes of radix 2^52)",
-            Backend::Avx2 => "avx2 (two ladders side by side)",
+            Backend::Avx2 => {
+                "avx2 (4 ladders in lanes of radix 2^25.5; one handshake: 2 side by side)"
+            }
             _ => "none (portable radix 2^51)",
         },
     )];
     if avx2_row {
-        v.push((NTOR_AVX2, "avx2 (two ladders side by side)"));
+        v.push((
+            NTOR_AVX2,
+            "avx2 (4 ladders in lanes of radix 2^25.5; one handshake: 2 side by side)",
+        ));
     }
     #[cfg(target_arch = "x86_64")]
     {
