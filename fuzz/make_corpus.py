@@ -11,6 +11,8 @@ when the vectors or the targets' input formats change. Input formats:
       target's fixed keys (mode 0), zero masks and single-byte / single-bit masks over a valid
       message, truncated and extended (mutate modes), and hand-made messages for the
       message and plaintext modes.
+  hs_ntor_service_batch              no mode byte: batch size - 1, a flags byte, then per cell a
+      mask length and mask (see fuzz/src/hs_ntor.rs, `service_respond_batch`).
 EXTEND and EXTENDED have no vectors, so seeds for them are assembled from the TAP cells'
 fields (tor-spec 5.1.2 layouts).
 """
@@ -301,3 +303,10 @@ for p in plaintexts[:12]:
 write("relay_cell_roundtrip", bytes([2, 0, 0, 0, 1, 0, 0, 0, 0, 1, 0xf3]) + bytes(498))
 for i in range(4):
     write("relay_crypto_relay", bytes(range(i, i + 32)) + bytes([i * 37]) + b"".join(plaintexts[i * 3:i * 3 + 3]))
+
+# hs_ntor_service_batch: seventeen valid cells, with and without the clients' subcredential;
+# twelve with two cut short; nine, the last chunk's one cell with a bit flipped in its header.
+write("hs_ntor_service_batch", bytes([16, 1]))
+write("hs_ntor_service_batch", bytes([16, 0]))
+write("hs_ntor_service_batch", bytes([11, 1, 0, 1, 1, 0, 5, 0, 0, 0, 0, 1]))
+write("hs_ntor_service_batch", bytes([8, 1] + [0] * 8 + [3, 0, 0, 0x80]))

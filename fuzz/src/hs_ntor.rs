@@ -339,3 +339,142 @@ pub fn client_finish(data: &[u8]) {
         None => {}
     }
 }
+
+/// The cells of [`service_respond_batch`]: seventeen harness clients' INTRODUCE1 bodies,
+/// each from its own client RNG stream with its own plaintext, so that every cell of a batch
+/// is distinct. Built once.
+fn batch_bodies() -> &'static [(Vec<u8>, Vec<u8>)] {
+    static BODIES: OnceLock<Vec<(Vec<u8>, Vec<u8>)>> = OnceLock::new();
+    BODIES.get_or_init(|| {
+        (0..17u8)
+            .map(|i| {
+                let plaintext = [b"hs-ntor fuzz batch ".as_slice(), &[i; 9]].concat();
+                let mut body = vec![0u8; MAX_INTRODUCE_BODY_LEN];
+                let header_len =
+                    Introduce1::encode_header(&AUTH_KEY, ExtensionList::EMPTY, &mut body)
+                        .expect("room for a header");
+                let (header, rest) = body.split_at_mut(header_len);
+                let (_, n) = ClientState::start_into(
+                    &mut support::rng(100 + u64::from(i)),
+                    &public(),
+                    header,
+                    &plaintext,
+                    rest,
+                )
+                .expect("a valid service key");
+                body.truncate(header_len + n);
+                (body, plaintext)
+            })
+            .collect()
+    })
+}
+
+/// What the service answered to one cell, comparably: HANDSHAKE_INFO, the first relay key,
+/// the subcredential index and the plaintext.
+type Answer = Result<([u8; HANDSHAKE_INFO_LEN], [u8; 32], usize, Vec<u8>), HandshakeError>;
+
+fn answer(s: hs_ntor::ServiceHandshake, plaintext: &[u8]) -> Answer {
+    assert_eq!(plaintext.len(), s.plaintext_len);
+    Ok((
+        *s.handshake_info.as_bytes(),
+        *s.key_seed.relay_keys().df(),
+        s.subcredential_index,
+        plaintext.to_vec(),
+    ))
+}
+
+/// The service's batch entry point (`service_respond_batch`) against `service_respond` one
+/// cell at a time. Input: byte 0 picks the batch size n = 1 + byte0 % 17; bit 0 of byte 1
+/// whether the service holds the clients' subcredential (else only one they did not use);
+/// then, cell by cell, a length byte and that many bytes of mask for [`support::mutate`]
+/// applied to that cell's valid body (a cell with no input left stays valid). Each body is
+/// split by the codec, or where a harness header ends if the codec refuses it.
+///
+/// Properties: with the same RNG state, every cell's result in the batch is bit-identical to
+/// answering it alone, and the RNG ends in the same state; a cell is accepted exactly when it
+/// is a valid body and the service holds its subcredential, and then its plaintext is the
+/// client's.
+pub fn service_respond_batch(data: &[u8]) {
+    let [n, flags, rest @ ..] = data else {
+        return;
+    };
+    let n = 1 + usize::from(*n) % 17;
+    let held: Vec<Subcredential> = if flags & 1 == 1 {
+        subcredentials().to_vec()
+    } else {
+        vec![Subcredential::new(OTHER_SUBCREDENTIAL)]
+    };
+    let valid = batch_bodies();
+    let mut input = rest;
+    let mut bodies = Vec::with_capacity(n);
+    for (body, _) in &valid[..n] {
+        match input.split_first() {
+            Some((&len, more)) => {
+                let (mask, more) = more.split_at(usize::from(len).min(more.len()));
+                input = more;
+                // An empty mask leaves the cell valid (`mutate` would empty it).
+                bodies.push(if mask.is_empty() {
+                    body.clone()
+                } else {
+                    support::mutate(body, mask)
+                });
+            }
+            None => bodies.push(body.clone()),
+        }
+    }
+    let intros: Vec<hs_ntor::Introduction<'_>> = bodies
+        .iter()
+        .map(|b| match Introduce2::decode(b) {
+            Ok(m) => m.into(),
+            Err(_) => {
+                let (header, encrypted) = b.split_at(HARNESS_HEADER_LEN.min(b.len()));
+                hs_ntor::Introduction { header, encrypted }
+            }
+        })
+        .collect();
+
+    let mut rng_b = support::rng(support::RELAY);
+    let mut batch: Vec<(usize, Answer)> = Vec::with_capacity(n);
+    hs_ntor::service_respond_batch(&mut rng_b, service(), &held, &intros, |i, r| {
+        batch.push((i, r.and_then(|(s, p)| answer(s, p))));
+    });
+    let mut rng_1 = support::rng(support::RELAY);
+    let mut out = vec![UNTOUCHED; MAX_INTRODUCE_BODY_LEN];
+    for (i, (intro, (bi, b))) in intros.iter().zip(&batch).enumerate() {
+        assert_eq!(*bi, i, "cells answered in order");
+        let one = hs_ntor::service_respond(
+            &mut rng_1,
+            service(),
+            &held,
+            intro.header,
+            intro.encrypted,
+            &mut out,
+        )
+        .and_then(|s| {
+            let len = s.plaintext_len;
+            answer(s, &out[..len])
+        });
+        assert_eq!(
+            b, &one,
+            "cell {i} of {n}: the batch differs from one by one"
+        );
+        let authentic = valid.iter().find(|(v, _)| *v == bodies[i]);
+        match (authentic, b) {
+            (Some((_, plaintext)), Ok((_, _, index, got))) => {
+                assert!(flags & 1 == 1, "accepted under a subcredential never used");
+                assert_eq!(*index, 1, "the client's subcredential");
+                assert_eq!(got, plaintext, "the plaintext changed on the way");
+            }
+            (Some(_), Err(e)) => {
+                assert!(flags & 1 == 0, "cell {i}: an authentic cell refused: {e:?}");
+            }
+            (None, r) => assert!(r.is_err(), "cell {i}: the batch accepted a forgery"),
+        }
+    }
+    assert_eq!(batch.len(), n);
+    assert_eq!(
+        rand_core::RngCore::next_u64(&mut rng_b),
+        rand_core::RngCore::next_u64(&mut rng_1),
+        "the batch drew from the RNG differently"
+    );
+}

@@ -1,7 +1,7 @@
 //! The crate's one module allowed `unsafe`: vector instructions behind run-time CPU detection.
 //!
-//! * [`avx2`]: two X25519 ladders in four 64-bit lanes (`x25519::lanes`) and four
-//!   `Keccak-f[1600]` states side by side (`keccak`).
+//! * [`avx2`]: two X25519 ladders in four 64-bit lanes (`x25519::lanes`), or four, one per
+//!   lane (`x25519::ladder4`), and four `Keccak-f[1600]` states side by side (`keccak`).
 //! * [`ifma`]: four or eight X25519 ladders, one per 64-bit lane, with AVX-512 IFMA's 52-bit
 //!   multiply-accumulate (`x25519::lanes52`).
 //!

@@ -34,8 +34,9 @@ mod base;
 // `pub(crate)` for `crate::simd::avx2`, which implements `lanes::Lanes` with AVX2 instructions.
 pub(crate) mod field51;
 mod ladder;
-// The lane algorithm runs only on the AVX2 lanes; other targets compile it for its tests.
-#[cfg(any(target_arch = "x86_64", test))]
+// `pub(crate)` for `crate::simd::avx2`, which implements `lanes::Lanes` with AVX2 and runs
+// `lanes::ladder2` and `ladder4`; the portable lanes run `ladder4` on every target.
+pub(crate) mod ladder4;
 pub(crate) mod lanes;
 // `pub(crate)` for `crate::simd::ifma`, which implements `lanes52::Lanes52` with AVX-512 IFMA.
 mod batch;

@@ -52,6 +52,11 @@ fn hs_ntor_service_respond() {
 }
 
 #[test]
+fn hs_ntor_service_batch() {
+    replay("hs_ntor_service_batch", hs_ntor::service_respond_batch);
+}
+
+#[test]
 fn hs_ntor_client_finish() {
     replay("hs_ntor_client_finish", hs_ntor::client_finish);
 }

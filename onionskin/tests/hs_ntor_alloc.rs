@@ -1,7 +1,7 @@
 //! hs-ntor and its messages make no heap allocations: a whole introduction and rendezvous
 //! (INTRODUCE1 built and read through the codec, the service's INTRODUCE2 with three
-//! subcredentials, RENDEZVOUS1/2, both sides' keys) runs under a counting global allocator,
-//! and the count must not move.
+//! subcredentials, RENDEZVOUS1/2, both sides' keys), then the service's batch entry point on
+//! nine cells, runs under a counting global allocator, and the count must not move.
 //!
 //! This file holds a single test so that no other test thread allocates while it measures.
 
@@ -64,9 +64,18 @@ fn introduction_and_rendezvous_allocate_nothing() {
         Rendezvous2::decode(Rendezvous1::decode(&rend1[..len]).unwrap().handshake_info()).unwrap();
     let client = state.finish(rend2.handshake_info()).unwrap();
     let same = client.relay_keys() == accepted.key_seed.relay_keys();
+    // The same cell nine times through the service's batch entry point (a full chunk and one
+    // more), its answers handed to a closure.
+    let cells = [hs_ntor::Introduction::from(intro2); 9];
+    let mut batch_ok = 0;
+    hs_ntor::service_respond_batch(&mut rng, &service, &held, &cells, |_, r| {
+        batch_ok +=
+            usize::from(r.is_ok_and(|(s, p)| s.subcredential_index == 2 && p.len() == pt_len));
+    });
     let stats = region.change();
 
     assert!(black_box(same), "keys differ");
     assert_eq!(accepted.subcredential_index, 2);
+    assert_eq!(batch_ok, 9);
     assert_eq!(stats.allocations + stats.reallocations, 0, "{stats:?}");
 }

@@ -40,6 +40,11 @@
 //! (up to four blocks); the rendezvous hashes take nine more permutations. With AVX2 they run
 //! four at a time through the crate's four-lane Keccak.
 //!
+//! A service with several INTRODUCE2 cells waiting answers them with
+//! [`service_respond_batch`]: the X25519 work of up to eight cells runs together (their
+//! ladders side by side in vector lanes with AVX-512 IFMA), and each cell gets exactly what
+//! [`service_respond`] would give it.
+//!
 //! # Example
 //! ```
 //! use onionskin::codec::hs::{Introduce1, Introduce2};
@@ -95,7 +100,10 @@ use rand_core::{CryptoRng, RngCore};
 use subtle::{Choice, ConditionallySelectable};
 use zeroize::{Zeroize, ZeroizeOnDrop};
 
+mod batch;
 mod primitives;
+
+pub use batch::{Introduction, service_respond_batch};
 
 #[cfg(feature = "hazmat")]
 #[cfg_attr(docsrs, doc(cfg(feature = "hazmat")))]
@@ -518,10 +526,10 @@ pub fn service_respond<R: RngCore + CryptoRng>(
     plaintext_out: &mut [u8],
 ) -> Result<ServiceHandshake, HandshakeError> {
     respond_core(
-        || {
+        |b, client_pk| {
             let mut y = Wiped::new([0u8; 32]);
             rng.fill_bytes(&mut *y);
-            y
+            primitives::service_dh(&y, b, client_pk)
         },
         keys,
         subcredentials,
@@ -575,18 +583,15 @@ fn try_group<const N: usize>(
     }
 }
 
-/// The service's handshake. `make_y` supplies the ephemeral secret; it is called for every
-/// cell of an acceptable length, so that failures cost what successes do.
-#[allow(clippy::too_many_lines)] // one straight line of the spec's steps
-fn respond_core(
-    make_y: impl FnOnce() -> Secret32,
-    keys: &ServiceKeys,
-    subcredentials: &[Subcredential],
+/// ENCRYPTED split: `CLIENT_PK`, `ENCRYPTED_DATA`, `MAC`.
+type EncryptedParts<'e> = (&'e [u8; PUB_KEY_LEN], &'e [u8], &'e [u8; MAC_LEN]);
+
+/// `CLIENT_PK | ENCRYPTED_DATA | MAC` of an INTRODUCE2 whose lengths are acceptable, or the
+/// early, public error ([`HandshakeError::Malformed`]).
+fn split_encrypted<'e>(
     header: &[u8],
-    encrypted: &[u8],
-    plaintext_out: &mut [u8],
-    trace: &mut Intermediates,
-) -> Result<ServiceHandshake, HandshakeError> {
+    encrypted: &'e [u8],
+) -> Result<EncryptedParts<'e>, HandshakeError> {
     // Lengths are public: failing early on them reveals nothing.
     if header.len().saturating_add(encrypted.len()) > MAX_INTRODUCE_BODY_LEN {
         return Err(HandshakeError::Malformed);
@@ -597,13 +602,29 @@ fn respond_core(
     let (ciphertext, mac) = rest
         .split_last_chunk::<MAC_LEN>()
         .ok_or(HandshakeError::Malformed)?;
+    Ok((client_pk, ciphertext, mac))
+}
+
+/// The service's handshake. `dh` does the X25519 work, `(Y, EXP(X,y), EXP(X,b))` from `b`
+/// and the client's `X` (drawing `y`, or handing out the results of a batch); it is called
+/// for every cell of an acceptable length, so that failures cost what successes do.
+#[allow(clippy::too_many_lines)] // one straight line of the spec's steps
+fn respond_core(
+    dh: impl FnOnce(&[u8; 32], &[u8; PUB_KEY_LEN]) -> ([u8; 32], Secret32, Secret32),
+    keys: &ServiceKeys,
+    subcredentials: &[Subcredential],
+    header: &[u8],
+    encrypted: &[u8],
+    plaintext_out: &mut [u8],
+    trace: &mut Intermediates,
+) -> Result<ServiceHandshake, HandshakeError> {
+    let (client_pk, ciphertext, mac) = split_encrypted(header, encrypted)?;
     let plaintext_out = plaintext_out
         .get_mut(..ciphertext.len())
         .ok_or(HandshakeError::BufferTooSmall)?;
 
-    let y = make_y();
-    let (service_eph, xy, xb) = primitives::service_dh(&y, keys.enc_key.secret_bytes(), client_pk);
-    drop(y);
+    // Y, EXP(X,y) and EXP(X,b) together: two ladders over X side by side, one inversion.
+    let (service_eph, xy, xb) = dh(keys.enc_key.secret_bytes(), client_pk);
     let mut ok = !is_zero(&*xb) & !is_zero(&*xy);
 
     let intro = IntroInputs {

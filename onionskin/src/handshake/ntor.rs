@@ -646,7 +646,9 @@ pub mod hazmat {
         RelayPublicKey, SECRET_INPUT_LEN,
     };
     use crate::HandshakeError;
+    use crate::x25519::{Backend, x25519_base_and_pair_batch_with};
     use core::fmt;
+    use rand_core::{CryptoRng, RngCore};
     use zeroize::{Zeroize, ZeroizeOnDrop};
 
     /// The junk secret key used for an unknown KEYID in [`relay_respond_with_y`]. The normal
@@ -736,5 +738,58 @@ pub mod hazmat {
         )?;
         let seed = outcome.decide()?;
         seen.map(|i| (seed, reply, i)).ok_or(HandshakeError::Failed)
+    }
+
+    /// [`relay_respond_batch`](super::relay_respond_batch) with its X25519 work on `backend`
+    /// rather than the fastest one the CPU has: for measuring and testing one implementation
+    /// of the ladders (say the AVX2 one on a CPU that also has AVX-512 IFMA). The results are
+    /// the same on every backend.
+    ///
+    /// Returns the number of skins answered, or `None` if this CPU cannot run `backend`; then
+    /// nothing is drawn from `rng` and `each` is never called.
+    ///
+    /// ```
+    /// use onionskin::handshake::ntor::{self, hazmat, ClientState, RelayKeys, RelaySecretKey};
+    /// use onionskin::x25519::Backend;
+    /// use rand_core::OsRng;
+    ///
+    /// let keys = RelayKeys::new([7; 20], RelaySecretKey::generate(&mut OsRng));
+    /// let (client, skin) = ClientState::start(&mut OsRng, &keys.public_key());
+    /// let mut reply = None;
+    /// let answered =
+    ///     hazmat::relay_respond_batch_with(Backend::Portable, &mut OsRng, &keys, &[&skin], |_, r| {
+    ///         reply = Some(r);
+    ///     });
+    /// assert_eq!(answered, Some(1));
+    /// let (_, reply) = reply.expect("called")?;
+    /// client.finish(&reply)?;
+    /// # Ok::<(), onionskin::HandshakeError>(())
+    /// ```
+    ///
+    /// # Errors
+    /// Each skin's result carries the errors of [`relay_respond`](super::relay_respond).
+    #[must_use = "None means the backend is unavailable and nothing was answered"]
+    pub fn relay_respond_batch_with<R, F>(
+        backend: Backend,
+        rng: &mut R,
+        keys: &RelayKeys,
+        onion_skins: &[&[u8]],
+        each: F,
+    ) -> Option<usize>
+    where
+        R: RngCore + CryptoRng,
+        F: FnMut(usize, Result<(KeySeed, [u8; REPLY_LEN]), HandshakeError>),
+    {
+        if !backend.is_available() {
+            return None;
+        }
+        super::batch::respond_batch_on(
+            |inputs, out| x25519_base_and_pair_batch_with(backend, inputs, out).unwrap_or(0),
+            rng,
+            keys,
+            onion_skins,
+            each,
+        );
+        Some(onion_skins.len())
     }
 }

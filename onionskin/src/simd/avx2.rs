@@ -1,6 +1,7 @@
 //! AVX2 implementations of the crate's lane traits, chosen at run time by CPUID:
-//! [`Lanes`] (two X25519 ladders side by side) and [`KeccakLanes`] (four `Keccak-f[1600]`
-//! states side by side). The algorithms are safe generic code in `x25519::lanes` and
+//! [`Lanes`] (two X25519 ladders side by side, `x25519::lanes::ladder2`, or four, one per
+//! 64-bit lane, `x25519::ladder4`) and [`KeccakLanes`] (four `Keccak-f[1600]` states side by
+//! side). The algorithms are safe generic code in `x25519::lanes`, `x25519::ladder4` and
 //! `keccak`; this module only supplies one instruction per method.
 //!
 //! Part of `crate::simd`, the one module of the crate allowed `unsafe`: AVX2 intrinsics (and functions
@@ -21,6 +22,7 @@ use core::arch::x86_64::{
 
 use crate::keccak::{KeccakLanes, permute};
 use crate::x25519::field51::Fe;
+use crate::x25519::ladder4::ladder4;
 use crate::x25519::lanes::{Lanes, ladder2};
 
 cpufeatures::new!(avx2_cpuid, "avx2");
@@ -48,6 +50,13 @@ impl Avx2 {
     pub(crate) fn ladder2(self, scalars: [&[u8; 32]; 2], bases: [Fe; 2]) -> [(Fe, Fe); 2] {
         // SAFETY: `ladder2_avx2` requires AVX2, and `self` proves the CPU has it.
         unsafe { ladder2_avx2(self, scalars, bases) }
+    }
+
+    /// Four independent ladders, one per 64-bit lane, compiled with AVX2 enabled.
+    #[inline]
+    pub(crate) fn ladder4(self, scalars: [&[u8; 32]; 4], bases: &[Fe; 4]) -> [(Fe, Fe); 4] {
+        // SAFETY: `ladder4_avx2` requires AVX2, and `self` proves the CPU has it.
+        unsafe { ladder4_avx2(self, scalars, bases) }
     }
 
     /// One four-lane Keccak step (see `keccak::StepInput`), compiled with AVX2 enabled.
@@ -80,6 +89,20 @@ unsafe fn ladder2_avx2(s: Avx2, scalars: [&[u8; 32]; 2], bases: [Fe; 2]) -> [(Fe
     let mut anchor = Align64([0; 64]);
     core::hint::black_box(&mut anchor);
     ladder2(s, scalars, bases)
+}
+
+/// [`ladder4`] with AVX2 code generation, so that the intrinsics below inline into it.
+///
+/// # Safety
+/// The CPU must support AVX2 (guaranteed by the `Avx2` argument).
+#[target_feature(enable = "avx2")]
+unsafe fn ladder4_avx2(s: Avx2, scalars: [&[u8; 32]; 4], bases: &[Fe; 4]) -> [(Fe, Fe); 4] {
+    // Spill slots 64-byte aligned, for the reason given in `ladder2_avx2`.
+    #[repr(C, align(64))]
+    struct Align64([u8; 64]);
+    let mut anchor = Align64([0; 64]);
+    core::hint::black_box(&mut anchor);
+    ladder4(s, scalars, bases)
 }
 
 /// Four Keccak states fed and permuted side by side: row `i` of `lanes` (lane `i` of each

@@ -18,6 +18,8 @@
 
 // Limb indices are compile-time constants into fixed-size arrays.
 #![allow(clippy::indexing_slicing)]
+// Off x86-64 only the portable lanes run, and only `ladder4`: `ladder2` serves the AVX2 lanes.
+#![cfg_attr(not(target_arch = "x86_64"), allow(dead_code))]
 
 use super::field51::Fe;
 
@@ -100,12 +102,12 @@ pub(crate) trait Lanes: Copy {
     fn dup_odd(self, a: Self::V) -> Self::V;
 }
 
-/// The reference [`Lanes`] on plain arrays (any CPU), for tests.
-#[cfg(test)]
+/// The reference [`Lanes`] on plain arrays (any CPU): for tests, for the constant-time check
+/// under valgrind (`batch`'s `PortableAvx2Lanes` backend runs `ladder4` on it), and as the
+/// definition the AVX2 lanes must match.
 #[derive(Clone, Copy, Debug)]
-pub(super) struct Portable;
+pub(crate) struct Portable;
 
-#[cfg(test)]
 impl Lanes for Portable {
     type V = [u64; 4];
     #[inline(always)]
@@ -190,18 +192,18 @@ const A24_PLUS_ONE: u64 = 121_666;
 
 /// Four field elements, one per lane.
 #[derive(Clone, Copy)]
-struct Fe4<L: Lanes>([L::V; 10]);
+pub(super) struct Fe4<L: Lanes>([L::V; 10]);
 
 /// A multiplier with its 19-fold limbs precomputed.
 #[derive(Clone, Copy)]
-struct Fe4Mul<L: Lanes> {
+pub(super) struct Fe4Mul<L: Lanes> {
     g: [L::V; 10],
     g19: [L::V; 10],
 }
 
 impl<L: Lanes> Fe4Mul<L> {
     #[inline(always)]
-    fn new(s: L, g: &Fe4<L>) -> Self {
+    pub(super) fn new(s: L, g: &Fe4<L>) -> Self {
         let nineteen = s.splat(19);
         Fe4Mul {
             g: g.0,
@@ -213,7 +215,7 @@ impl<L: Lanes> Fe4Mul<L> {
 impl<L: Lanes> Fe4<L> {
     /// Lanes `[a, b, c, d]` from radix-2^51 elements (reduced in, reduced out).
     #[inline(always)]
-    fn from_fe(s: L, lanes: [&Fe; 4]) -> Self {
+    pub(super) fn from_fe(s: L, lanes: [&Fe; 4]) -> Self {
         let limb = |l: usize, i: usize| {
             let w = lanes[l].0[i / 2];
             if i.is_multiple_of(2) {
@@ -232,7 +234,7 @@ impl<L: Lanes> Fe4<L> {
 
     /// All four lanes as radix-2^51 elements (limbs below 2^51 + 2^44 for a reduced input).
     #[inline(always)]
-    fn to_fe(self, s: L) -> [Fe; 4] {
+    pub(super) fn to_fe(self, s: L) -> [Fe; 4] {
         let w: [[u64; 4]; 10] = limbs!(|i| s.store(self.0[i]));
         let lane = |l: usize| Fe([0, 1, 2, 3, 4].map(|i| w[2 * i][l] + (w[2 * i + 1][l] << 26)));
         [lane(0), lane(1), lane(2), lane(3)]
@@ -240,7 +242,7 @@ impl<L: Lanes> Fe4<L> {
 
     /// Swaps lanes of `a` and `b` where `mask` is all ones.
     #[inline(always)]
-    fn cswap(s: L, a: &mut Self, b: &mut Self, mask: L::V) {
+    pub(super) fn cswap(s: L, a: &mut Self, b: &mut Self, mask: L::V) {
         for (x, y) in a.0.iter_mut().zip(b.0.iter_mut()) {
             let t = s.and(s.xor(*x, *y), mask);
             *x = s.xor(*x, t);
@@ -261,8 +263,17 @@ impl<L: Lanes> Fe4<L> {
 
     /// Lane-wise sum.
     #[inline(always)]
-    fn add(&self, s: L, o: &Self) -> Self {
+    pub(super) fn add(&self, s: L, o: &Self) -> Self {
         Fe4(limbs!(|i| s.add(self.0[i], o.0[i])))
+    }
+
+    /// Lane-wise difference `self + 2p - o` (limbs of two reduced elements in, limbs below
+    /// 2^27.6 out, never negative: 2p's limbs exceed every reduced limb).
+    #[inline(always)]
+    pub(super) fn sub(&self, s: L, o: &Self) -> Self {
+        Fe4(limbs!(
+            |i| s.sub(s.add(self.0[i], s.splat(TWO_P[i])), o.0[i])
+        ))
     }
 
     /// Carries 64-bit column sums down to a reduced element (two interleaved carry chains).
@@ -309,7 +320,7 @@ impl<L: Lanes> Fe4<L> {
 
     /// Lane-wise product.
     #[inline(always)]
-    fn mul(&self, s: L, g: &Self) -> Self {
+    pub(super) fn mul(&self, s: L, g: &Self) -> Self {
         Self::mul_pre(s, self, &Fe4Mul::new(s, g))
     }
 
@@ -319,7 +330,7 @@ impl<L: Lanes> Fe4<L> {
     /// when i and j are both odd (their weights then add up to one bit more than k's).
     #[inline(always)]
     #[rustfmt::skip]
-    fn mul_pre(s: L, f: &Self, g: &Fe4Mul<L>) -> Self {
+    pub(super) fn mul_pre(s: L, f: &Self, g: &Fe4Mul<L>) -> Self {
         let [f0, f1, f2, f3, f4, f5, f6, f7, f8, f9] = f.0;
         let [g0, g1, g2, g3, g4, g5, g6, g7, g8, g9] = g.g;
         let [_, h1, h2, h3, h4, h5, h6, h7, h8, h9] = g.g19;
@@ -339,7 +350,7 @@ impl<L: Lanes> Fe4<L> {
 
     /// Lane-wise product with small per-lane constants (each below 2^17).
     #[inline(always)]
-    fn mul_small(&self, s: L, k: L::V) -> Self {
+    pub(super) fn mul_small(&self, s: L, k: L::V) -> Self {
         Fe4::carry(s, limbs!(|i| s.mul32(self.0[i], k)))
     }
 
@@ -361,7 +372,7 @@ impl<L: Lanes> Fe4<L> {
 /// Lane-wise square (a separate function only for the macro-free layout of `mul_pre`).
 #[inline(always)]
 #[rustfmt::skip]
-fn square<L: Lanes>(s: L, x: &Fe4<L>) -> Fe4<L> {
+pub(super) fn square<L: Lanes>(s: L, x: &Fe4<L>) -> Fe4<L> {
         let [f0, f1, f2, f3, f4, f5, f6, f7, f8, f9] = x.0;
         let d = limbs!(|i| s.add(x.0[i], x.0[i]));
         let [d0, d1, d2, d3, d4, d5, d6, d7, d8, d9] = d;

@@ -156,6 +156,14 @@ pub(crate) fn all() -> Vec<Path> {
             run: crate::x25519::batch_portable_lanes,
         },
         Path {
+            name: "X25519 relay batch (crate; AVX2 four-lane ladders on portable lanes)",
+            run: crate::x25519::batch_portable_avx2_lanes,
+        },
+        Path {
+            name: "X25519 relay batch (crate; AVX2 four-lane ladders)",
+            run: crate::x25519::batch_avx2,
+        },
+        Path {
             name: "X25519 relay batch (crate; dispatch, AVX2 if shown)",
             run: crate::x25519::batch_dispatch,
         },

@@ -99,6 +99,19 @@ pub(crate) fn batch_portable_lanes(ctx: &mut Ctx) -> Result<(), String> {
     batch_with(ctx, x25519::Backend::PortableLanes, &[1, 3, 5])
 }
 
+/// The AVX2 batch algorithm (`x25519::ladder4`, four ladders one per lane, and the paired
+/// ladder for an odd handshake out) on the portable lanes, call for call what the AVX2
+/// backend runs: sizes 1 (one paired call), 2 (one four-lane call) and 3 (both).
+pub(crate) fn batch_portable_avx2_lanes(ctx: &mut Ctx) -> Result<(), String> {
+    batch_with(ctx, x25519::Backend::PortableAvx2Lanes, &[1, 2, 3])
+}
+
+/// The AVX2 backend itself (valgrind executes AVX2): sizes 2 (one four-lane call), 3 (a
+/// four-lane call and a paired one) and 5 (two four-lane calls and a paired one).
+pub(crate) fn batch_avx2(ctx: &mut Ctx) -> Result<(), String> {
+    batch_with(ctx, x25519::Backend::Avx2, &[2, 3, 5])
+}
+
 /// The batch entry point's dispatch as valgrind's CPU shows it (AVX2 pairs on this machine
 /// kind: valgrind hides AVX-512).
 pub(crate) fn batch_dispatch(ctx: &mut Ctx) -> Result<(), String> {

@@ -21,7 +21,7 @@ MEASUREMENT:
                                     [default: this machine's logical cores]
     --out DIR                       where report.json and report.svg go
                                     [default: <target dir>/relay_cost]
-    --batch-only                    only section 7, the batched ntor and ntor-v3 relays
+    --batch-only                    only section 7, the batched ntor, ntor-v3 and hs-ntor service
     --compare-criterion             also show the criterion benches' medians for the same
                                     figures (run `cargo bench --bench handshakes` and
                                     `--bench x25519` first)

@@ -105,6 +105,46 @@ impl Fixture {
     }
 }
 
+/// What section 7 times the service's batch on: a service holding `subcredentials`
+/// subcredentials (the client's last), the INTRODUCE2 header, and `cells` ENCRYPTED sections
+/// from distinct clients.
+pub(crate) struct ServiceBatch {
+    pub(crate) service: ServiceKeys,
+    pub(crate) subcredentials: Vec<Subcredential>,
+    pub(crate) header: [u8; HEADER_LEN],
+    pub(crate) encrypted: Vec<Vec<u8>>,
+}
+
+impl ServiceBatch {
+    pub(crate) fn new(
+        rng: &mut ChaCha20Rng,
+        subcredentials: usize,
+        cells: usize,
+    ) -> Result<Self, Error> {
+        let f = Fixture::new(rng, subcredentials);
+        let encrypted = (0..cells)
+            .map(|_| f.introduce(rng).map(|(_, e)| e))
+            .collect::<Result<Vec<_>, _>>()?;
+        Ok(Self {
+            service: f.service,
+            subcredentials: f.subcredentials,
+            header: f.header,
+            encrypted,
+        })
+    }
+
+    /// The cells as the batch entry point takes them.
+    pub(crate) fn introductions(&self) -> Vec<hs_ntor::Introduction<'_>> {
+        self.encrypted
+            .iter()
+            .map(|e| hs_ntor::Introduction {
+                header: &self.header,
+                encrypted: e,
+            })
+            .collect()
+    }
+}
+
 /// hs-ntor with a service that holds `subcredentials` subcredentials.
 pub(crate) struct HsNtor {
     name: &'static str,

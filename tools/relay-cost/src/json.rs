@@ -1,13 +1,15 @@
 //! `report.json`: every figure of the table, with its unit in its key (`_us`, `_per_s`, ...),
 //! plus the floors, efficiencies, yardstick ratios, machine and crate.
 
+use crate::batch::{self, Batches};
 use crate::report::{HandshakeResult, Report, Target};
 use crate::stats::Summary;
 use serde_json::{Value, json};
 
 /// Identifies the layout of this file, for tools that read it (2: the calibrated capacity
-/// model replaced the even-spread calculator under `capacity`).
-pub(crate) const SCHEMA: &str = "onionskin-relay-cost/2";
+/// model replaced the even-spread calculator under `capacity`; 3: section 7's figures under
+/// `batched_relay_respond`).
+pub(crate) const SCHEMA: &str = "onionskin-relay-cost/3";
 
 fn summary(s: &Summary) -> Value {
     json!({
@@ -87,8 +89,70 @@ fn target(t: &Target) -> Value {
     })
 }
 
-/// The JSON document.
-pub(crate) fn to_value(r: &Report) -> Value {
+/// One figure of section 7: µs, in yardstick units, and in cycles at the measured clock.
+fn per_handshake(b: &Batches, us: f64) -> Value {
+    json!({
+        "us": num(us),
+        "in_yardsticks": num(us / b.yardstick),
+        "cycles": num(b.kilocycles(us) * 1e3),
+    })
+}
+
+/// Section 7: the batched relays and onion service, with the targets judged.
+pub(crate) fn batches(b: &Batches) -> Value {
+    json!({
+        "rounds": b.rounds,
+        "x25519_backend": format!("{:?}", b.backend),
+        "cpu_features_used": b.features_used.iter().map(|(what, f)| json!({
+            "part": what,
+            "features": f,
+        })).collect::<Vec<_>>(),
+        "yardstick": {
+            "what": "one x25519-dalek variable-base multiplication",
+            "us": num(b.yardstick),
+            "cycles": num(b.kilocycles(b.yardstick) * 1e3),
+        },
+        "clock": {
+            "hz": num(b.clock_hz),
+            "method": "a chain of dependent 64-bit multiplications (imul r64, r64: 3 cycles each), timed in the same rounds",
+        },
+        "batch_sizes": batch::SIZES,
+        "rows": b.rows.iter().map(|r| json!({
+            "name": r.name,
+            "what": r.what,
+            "x25519_backend": format!("{:?}", r.backend),
+            "single_shot": per_handshake(b, r.single),
+            "batches": batch::SIZES.iter().zip(&r.batch).map(|(n, &us)| {
+                let mut v = per_handshake(b, us);
+                if let Some(o) = v.as_object_mut() {
+                    o.insert("size".to_owned(), json!(n));
+                }
+                v
+            }).collect::<Vec<_>>(),
+        })).collect::<Vec<_>>(),
+        "lib25519_reference": {
+            "cpu": "AMD Zen 4 (AVX-512 IFMA)",
+            "dh_cycles": batch::LIB25519_ZEN4_DH,
+            "keygen_cycles": batch::LIB25519_ZEN4_KEYGEN,
+            "per_dh_in_batches_of_16_cycles": batch::LIB25519_ZEN4_BATCH16,
+            "relay_handshake_x25519_single_cycles": batch::lib25519_single(),
+            "relay_handshake_x25519_batched_cycles": batch::lib25519_batched(),
+            "note": "cycles compare within one microarchitecture; µs do not",
+        },
+        "targets": batch::targets(b).iter().map(|t| json!({
+            "id": t.id,
+            "what": t.what,
+            "value": t.value.map(num),
+            "limit": t.limit,
+            "unit": t.unit,
+            "met": t.met,
+            "verdict": batch::verdict(t.met),
+        })).collect::<Vec<_>>(),
+    })
+}
+
+/// The JSON document; `batches` is section 7, if it ran.
+pub(crate) fn to_value(r: &Report, batches_run: Option<&Batches>) -> Value {
     let m = &r.machine;
     let c = &r.capacity;
     let t = &c.table;
@@ -155,6 +219,7 @@ pub(crate) fn to_value(r: &Report) -> Value {
                 .map(|p| p.summary.median),
         },
         "targets": r.targets.iter().map(target).collect::<Vec<_>>(),
+        "batched_relay_respond": batches_run.map(batches),
         "criterion_check": r.criterion.as_ref().map(|rows| rows.iter().map(|row| json!({
             "figure": row.figure,
             "criterion": row.criterion,
@@ -211,4 +276,55 @@ pub(crate) fn to_value(r: &Report) -> Value {
             })).collect::<Vec<_>>(),
         },
     })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use onionskin::x25519::Backend;
+
+    #[test]
+    fn section_7_in_json() {
+        let b = batch::tests::sample(Backend::Ifma, true);
+        let v = batches(&b);
+        assert_eq!(v["x25519_backend"], "Ifma");
+        assert_eq!(v["rows"].as_array().map(Vec::len), Some(4));
+        let ntor = &v["rows"][0];
+        assert_eq!(ntor["name"], "ntor");
+        // 30 µs, 0.75 V, 90 000 cycles at 3 GHz.
+        assert_eq!(ntor["single_shot"]["us"], 30.0);
+        assert_eq!(ntor["single_shot"]["in_yardsticks"], 0.75);
+        assert_eq!(ntor["single_shot"]["cycles"], 90_000.0);
+        let batches = ntor["batches"].as_array().expect("an array");
+        assert_eq!(batches.len(), batch::SIZES.len());
+        assert_eq!(batches[3]["size"], 8);
+        assert_eq!(batches[3]["us"], 15.0);
+        assert_eq!(v["rows"][3]["name"], batch::NTOR_AVX2);
+        assert_eq!(v["rows"][3]["x25519_backend"], "Avx2");
+        assert_eq!(v["yardstick"]["us"], 40.0);
+        assert_eq!(v["clock"]["hz"], 3e9);
+        assert_eq!(
+            v["lib25519_reference"]["per_dh_in_batches_of_16_cycles"],
+            22_400.0
+        );
+        let targets = v["targets"].as_array().expect("an array");
+        let find = |id: &str| targets.iter().find(|t| t["id"] == id).expect(id);
+        assert_eq!(find("ifma_batch")["met"], true);
+        assert_eq!(find("ifma_single")["met"], false);
+        assert_eq!(find("ifma_single")["verdict"], "NOT MET");
+        assert_eq!(find("avx2_batch")["met"], false);
+        assert_eq!(find("avx2_single")["met"], Value::Null);
+        assert_eq!(find("avx2_single")["verdict"], "not judged");
+        assert_eq!(v["cpu_features_used"][0]["part"], "X25519 ladders");
+    }
+
+    #[test]
+    fn unmeasured_figures_are_null() {
+        let mut b = batch::tests::sample(Backend::Avx2, false);
+        b.rows[0].single = f64::NAN;
+        let v = batches(&b);
+        assert_eq!(v["rows"][0]["single_shot"]["us"], Value::Null);
+        assert_eq!(v["rows"][0]["single_shot"]["cycles"], Value::Null);
+        assert!(serde_json::to_string(&v).is_ok());
+    }
 }

@@ -204,7 +204,7 @@ fn run(a: &args::Args) -> Result<(), Error> {
     let json_path = dir.join("report.json");
     std::fs::write(
         &json_path,
-        serde_json::to_string_pretty(&json::to_value(&report))? + "\n",
+        serde_json::to_string_pretty(&json::to_value(&report, Some(&b)))? + "\n",
     )?;
     let svg_path = dir.join("report.svg");
     std::fs::write(&svg_path, svg::render(&chart(&report)))?;

@@ -43,8 +43,6 @@ use zeroize::{Zeroize, ZeroizeOnDrop};
 use super::{ClientState, KeySeed, ServiceHandshake, ServiceKeys, ServicePublicKey, Subcredential};
 #[cfg(feature = "hazmat")]
 use crate::HandshakeError;
-#[cfg(feature = "hazmat")]
-use crate::ct::Wiped;
 
 /// The intermediate values of rend-spec-v3 [NTOR-WITH-EXTRA-DATA], as one side computed
 /// them. Fields a step does not compute stay zero: [`client_start_with_x`] fills
@@ -123,7 +121,7 @@ pub fn service_respond_with_y(
 ) -> Result<(ServiceHandshake, Intermediates), HandshakeError> {
     let mut trace = Intermediates::default();
     let accepted = super::respond_core(
-        || Wiped::new(*y),
+        |b, client_pk| super::primitives::service_dh(y, b, client_pk),
         keys,
         subcredentials,
         header,

@@ -13,9 +13,12 @@
 #[cfg(doc)]
 use super::relay_respond;
 use super::{HandshakeError, KEY_LEN, KeySeed, REPLY_LEN, RelayKeys, relay_dh_inputs, relay_inner};
-use crate::x25519::x25519_base_and_pair_batch;
+use crate::x25519::{RelayTriple, x25519_base_and_pair_batch};
 use rand_core::{CryptoRng, RngCore};
 use zeroize::{Zeroize, Zeroizing};
+
+/// One skin's `(Y, EXP(X,y), EXP(X,b))`.
+type DhOut = ([u8; KEY_LEN], [u8; KEY_LEN], [u8; KEY_LEN]);
 
 /// Skins whose X25519 work runs as one batch (three full eight-lane calls with AVX-512 IFMA).
 const CHUNK: usize = 8;
@@ -52,19 +55,39 @@ const CHUNK: usize = 8;
 /// Each skin's result carries the errors of [`relay_respond`].
 ///
 /// [`relay_respond`]: super::relay_respond
-pub fn relay_respond_batch<R, F>(rng: &mut R, keys: &RelayKeys, onion_skins: &[&[u8]], mut each: F)
+pub fn relay_respond_batch<R, F>(rng: &mut R, keys: &RelayKeys, onion_skins: &[&[u8]], each: F)
 where
     R: RngCore + CryptoRng,
     F: FnMut(usize, Result<(KeySeed, [u8; REPLY_LEN]), HandshakeError>),
 {
+    respond_batch_on(x25519_base_and_pair_batch, rng, keys, onion_skins, each);
+}
+
+/// [`relay_respond_batch`] with its X25519 work done by `dh_batch`, which must compute what
+/// [`x25519_base_and_pair_batch`] does (on a chosen backend, for the hazmat entry point).
+pub(super) fn respond_batch_on<R, F>(
+    dh_batch: impl Fn(&[RelayTriple<'_>], &mut [DhOut]) -> usize,
+    rng: &mut R,
+    keys: &RelayKeys,
+    onion_skins: &[&[u8]],
+    mut each: F,
+) where
+    R: RngCore + CryptoRng,
+    F: FnMut(usize, Result<(KeySeed, [u8; REPLY_LEN]), HandshakeError>),
+{
     for (c, chunk) in onion_skins.chunks(CHUNK).enumerate() {
-        respond_chunk(rng, keys, chunk, |i, r| each(c * CHUNK + i, r));
+        respond_chunk(&dh_batch, rng, keys, chunk, |i, r| each(c * CHUNK + i, r));
     }
 }
 
 /// Up to [`CHUNK`] skins.
-fn respond_chunk<R, F>(rng: &mut R, keys: &RelayKeys, skins: &[&[u8]], mut each: F)
-where
+fn respond_chunk<R, F>(
+    dh_batch: &impl Fn(&[RelayTriple<'_>], &mut [DhOut]) -> usize,
+    rng: &mut R,
+    keys: &RelayKeys,
+    skins: &[&[u8]],
+    mut each: F,
+) where
     R: RngCore + CryptoRng,
     F: FnMut(usize, Result<(KeySeed, [u8; REPLY_LEN]), HandshakeError>),
 {
@@ -98,7 +121,7 @@ where
         inputs[slot[i]] = (&ys[i], &bs[slot[i]], &xs[slot[i]]);
     }
     let mut dh = [([0u8; KEY_LEN], [0u8; KEY_LEN], [0u8; KEY_LEN]); CHUNK];
-    let done = x25519_base_and_pair_batch(&inputs[..m], &mut dh);
+    let done = dh_batch(&inputs[..m], &mut dh);
     debug_assert_eq!(done, m);
     for (i, skin) in skins.iter().take(n).enumerate() {
         let result = match early[i] {
