@@ -1,7 +1,7 @@
 //! AVX-512 IFMA implementation of [`Lanes52`] (X25519 ladders, one per 64-bit lane), chosen
 //! at run time by CPUID: eight lanes in 512-bit vectors, four in 256-bit ones (AVX-512VL).
 //! The algorithm is the safe generic code in `x25519::lanes52`; each method below is exactly
-//! one instruction (`vpmadd52luq`, `vpmadd52huq`, `vpaddq`, `vpsubq`, `vpandq`, `vpxorq`,
+//! one instruction (`vpmadd52luq`, `vpmadd52huq`, `vpaddq`, `vpsubq`, `vpandq`, `vpternlogq`,
 //! `vpsrlq`, `vpsllq`, a broadcast, a load or a store), so the code valgrind checks on the
 //! portable lanes is, operation for operation, the code that runs here.
 //!
@@ -12,11 +12,11 @@
 
 use core::arch::x86_64::{
     __m256i, __m512i, _mm256_add_epi64, _mm256_and_si256, _mm256_loadu_si256,
-    _mm256_madd52hi_epu64, _mm256_madd52lo_epu64, _mm256_set1_epi64x, _mm256_slli_epi64,
-    _mm256_srli_epi64, _mm256_storeu_si256, _mm256_sub_epi64, _mm256_xor_si256, _mm512_add_epi64,
-    _mm512_and_si512, _mm512_loadu_si512, _mm512_madd52hi_epu64, _mm512_madd52lo_epu64,
-    _mm512_set1_epi64, _mm512_slli_epi64, _mm512_srli_epi64, _mm512_storeu_si512, _mm512_sub_epi64,
-    _mm512_xor_si512,
+    _mm256_madd52hi_epu64, _mm256_madd52lo_epu64, _mm256_maskz_slli_epi64, _mm256_maskz_srli_epi64,
+    _mm256_set1_epi64x, _mm256_storeu_si256, _mm256_sub_epi64, _mm256_ternarylogic_epi64,
+    _mm512_add_epi64, _mm512_and_si512, _mm512_loadu_si512, _mm512_madd52hi_epu64,
+    _mm512_madd52lo_epu64, _mm512_set1_epi64, _mm512_slli_epi64, _mm512_srli_epi64,
+    _mm512_storeu_si512, _mm512_sub_epi64, _mm512_ternarylogic_epi64,
 };
 
 use crate::x25519::field51::Fe;
@@ -145,24 +145,20 @@ impl Lanes52<8> for Ifma {
         unsafe { _mm512_and_si512(a, b) }
     }
     #[inline(always)]
-    fn xor(self, a: __m512i, b: __m512i) -> __m512i {
+    fn select(self, mask: __m512i, a: __m512i, b: __m512i) -> __m512i {
+        // `vpternlogq` with truth table 0xCA: mask ? b : a, bit by bit.
         // SAFETY: AVX-512F present (self).
-        unsafe { _mm512_xor_si512(a, b) }
+        unsafe { _mm512_ternarylogic_epi64::<0xCA>(mask, b, a) }
     }
     #[inline(always)]
-    fn shr51(self, a: __m512i) -> __m512i {
+    fn shr<const K: u32>(self, a: __m512i) -> __m512i {
         // SAFETY: AVX-512F present (self).
-        unsafe { _mm512_srli_epi64::<51>(a) }
+        unsafe { _mm512_srli_epi64::<K>(a) }
     }
     #[inline(always)]
-    fn shl1(self, a: __m512i) -> __m512i {
+    fn shl<const K: u32>(self, a: __m512i) -> __m512i {
         // SAFETY: AVX-512F present (self).
-        unsafe { _mm512_slli_epi64::<1>(a) }
-    }
-    #[inline(always)]
-    fn shl4(self, a: __m512i) -> __m512i {
-        // SAFETY: AVX-512F present (self).
-        unsafe { _mm512_slli_epi64::<4>(a) }
+        unsafe { _mm512_slli_epi64::<K>(a) }
     }
     #[inline(always)]
     fn madd52lo(self, acc: __m512i, a: __m512i, b: __m512i) -> __m512i {
@@ -177,7 +173,7 @@ impl Lanes52<8> for Ifma {
 }
 
 // Each method below is one instruction on 256-bit vectors (AVX2, or AVX-512VL + IFMA for
-// `madd52*`). SAFETY (for every `unsafe` block in this impl): `self: Ifma` proves the CPU has
+// `madd52*` and `select`). SAFETY (for every `unsafe` block in this impl): `self: Ifma` proves the CPU has
 // AVX-512F/VL/IFMA, and AVX-512F implies AVX2; no other precondition except for the unaligned
 // load and store, whose pointers come from references to 32-byte arrays.
 #[allow(clippy::cast_possible_wrap)] // bit patterns, not numbers, pass into `i64`
@@ -217,24 +213,23 @@ impl Lanes52<4> for Ifma {
         unsafe { _mm256_and_si256(a, b) }
     }
     #[inline(always)]
-    fn xor(self, a: __m256i, b: __m256i) -> __m256i {
-        // SAFETY: AVX2 present (self).
-        unsafe { _mm256_xor_si256(a, b) }
+    fn select(self, mask: __m256i, a: __m256i, b: __m256i) -> __m256i {
+        // `vpternlogq` with truth table 0xCA: mask ? b : a, bit by bit.
+        // SAFETY: AVX-512F and AVX-512VL present (self).
+        unsafe { _mm256_ternarylogic_epi64::<0xCA>(mask, b, a) }
     }
     #[inline(always)]
-    fn shr51(self, a: __m256i) -> __m256i {
-        // SAFETY: AVX2 present (self).
-        unsafe { _mm256_srli_epi64::<51>(a) }
+    fn shr<const K: u32>(self, a: __m256i) -> __m256i {
+        // The AVX-512VL form takes the count as `u32` like `Lanes52`; with every lane
+        // selected it is the plain `vpsrlq`.
+        // SAFETY: AVX-512F and AVX-512VL present (self).
+        unsafe { _mm256_maskz_srli_epi64::<K>(0xff, a) }
     }
     #[inline(always)]
-    fn shl1(self, a: __m256i) -> __m256i {
-        // SAFETY: AVX2 present (self).
-        unsafe { _mm256_slli_epi64::<1>(a) }
-    }
-    #[inline(always)]
-    fn shl4(self, a: __m256i) -> __m256i {
-        // SAFETY: AVX2 present (self).
-        unsafe { _mm256_slli_epi64::<4>(a) }
+    fn shl<const K: u32>(self, a: __m256i) -> __m256i {
+        // As `shr`: the plain `vpsllq`.
+        // SAFETY: AVX-512F and AVX-512VL present (self).
+        unsafe { _mm256_maskz_slli_epi64::<K>(0xff, a) }
     }
     #[inline(always)]
     fn madd52lo(self, acc: __m256i, a: __m256i, b: __m256i) -> __m256i {

@@ -7,16 +7,17 @@
 //! arrays (any CPU), so the very algorithm that runs on IFMA is tested everywhere and is what
 //! valgrind's constant-time check executes (valgrind cannot execute AVX-512 instructions).
 //!
-//! Field representation: radix 2^51, five limbs in 64-bit lanes, as in `field51`, but
-//! multiplied with 52 x 52-bit products split in a low and a high half, exactly what IFMA
-//! computes. The high half of `a_i * b_j` has weight 2^(51 (i + j) + 52), twice the weight of
-//! column `i + j + 1`, so high halves are summed apart and doubled.
+//! Field representation: radix 2^52, five limbs in 64-bit lanes, value `sum l_i 2^(52 i)`
+//! modulo p = 2^255 - 19. IFMA splits each 52 x 52-bit product in a low and a high half; in
+//! radix 2^52 the high half of `a_i b_j` has exactly the weight of column `i + j + 1`, so
+//! both halves accumulate straight into the product columns, and the columns above 2^260
+//! fold back with one more multiply-accumulate each, by 2^260 = 32 * 19 = 608 (mod p).
 //!
-//! Limb bounds. IFMA reads only the low 52 bits of each multiplicand, so every input of `mul`,
-//! `square` and `mul_small` must have limbs below 2^52. A *reduced* element has limbs below
-//! 2^51 + 2^16; every operation here returns a reduced element (`add` and `sub` carry their
-//! result once, which one parallel pass does because a radix-2^51 limb has a spare bit below
-//! 2^52), so every multiplicand is in range by construction.
+//! Limb bounds. IFMA reads only the low 52 bits of each multiplicand, and radix 2^52 leaves no
+//! spare bit, so every multiplicand must be *reduced*: limbs 0 to 3 below 2^52 and limb 4
+//! below 2^48. Every operation here returns a reduced element: its result ends in one
+//! sequential carry chain (`carry`), which gives limbs 0 to 3 exactly 52 bits. The bound of
+//! every intermediate column is stated where it is formed.
 
 // Limb indices are compile-time constants into fixed-size arrays.
 #![allow(clippy::indexing_slicing)]
@@ -66,12 +67,12 @@ pub(crate) trait Lanes52<const N: usize>: Copy {
     /// Lane-wise wrapping difference.
     fn sub(self, a: Self::V, b: Self::V) -> Self::V;
     fn and(self, a: Self::V, b: Self::V) -> Self::V;
-    fn xor(self, a: Self::V, b: Self::V) -> Self::V;
-    /// Logical right shift by 51.
-    fn shr51(self, a: Self::V) -> Self::V;
-    /// Left shift by 1 and by 4.
-    fn shl1(self, a: Self::V) -> Self::V;
-    fn shl4(self, a: Self::V) -> Self::V;
+    /// Bitwise select: the bits of `b` where `mask` is one, those of `a` elsewhere.
+    fn select(self, mask: Self::V, a: Self::V, b: Self::V) -> Self::V;
+    /// Logical right shift by `K` (below 64).
+    fn shr<const K: u32>(self, a: Self::V) -> Self::V;
+    /// Left shift by `K` (below 64).
+    fn shl<const K: u32>(self, a: Self::V) -> Self::V;
     /// `acc + lo52(lo52(a) * lo52(b))` per lane, where `lo52` keeps the low 52 bits.
     fn madd52lo(self, acc: Self::V, a: Self::V, b: Self::V) -> Self::V;
     /// `acc + (lo52(a) * lo52(b)) >> 52` per lane.
@@ -85,6 +86,9 @@ pub(crate) struct Portable;
 
 /// 2^52 - 1.
 const M52: u64 = (1 << 52) - 1;
+
+/// 2^47 - 1: limb 4 holds bits 208 to 254 of a reduced element (2^255 = 19 mod p).
+const M47: u64 = (1 << 47) - 1;
 
 #[allow(clippy::cast_possible_truncation)] // the low 52 bits are the operation
 impl<const N: usize> Lanes52<N> for Portable {
@@ -114,20 +118,16 @@ impl<const N: usize> Lanes52<N> for Portable {
         core::array::from_fn(|l| a[l] & b[l])
     }
     #[inline(always)]
-    fn xor(self, a: [u64; N], b: [u64; N]) -> [u64; N] {
-        core::array::from_fn(|l| a[l] ^ b[l])
+    fn select(self, mask: [u64; N], a: [u64; N], b: [u64; N]) -> [u64; N] {
+        core::array::from_fn(|l| (a[l] & !mask[l]) | (b[l] & mask[l]))
     }
     #[inline(always)]
-    fn shr51(self, a: [u64; N]) -> [u64; N] {
-        a.map(|x| x >> 51)
+    fn shr<const K: u32>(self, a: [u64; N]) -> [u64; N] {
+        a.map(|x| x >> K)
     }
     #[inline(always)]
-    fn shl1(self, a: [u64; N]) -> [u64; N] {
-        a.map(|x| x << 1)
-    }
-    #[inline(always)]
-    fn shl4(self, a: [u64; N]) -> [u64; N] {
-        a.map(|x| x << 4)
+    fn shl<const K: u32>(self, a: [u64; N]) -> [u64; N] {
+        a.map(|x| x << K)
     }
     #[inline(always)]
     fn madd52lo(self, acc: [u64; N], a: [u64; N], b: [u64; N]) -> [u64; N] {
@@ -145,67 +145,137 @@ impl<const N: usize> Lanes52<N> for Portable {
     }
 }
 
-/// 4p in radix 2^51, the bias `sub` adds so that no limb goes negative.
-const FOUR_P: [u64; 5] = [
-    4 * ((1 << 51) - 19),
-    4 * ((1 << 51) - 1),
-    4 * ((1 << 51) - 1),
-    4 * ((1 << 51) - 1),
-    4 * ((1 << 51) - 1),
+/// Re-splits `sum v_i 2^(from i)` (each `v_i` below 2^(from + 2)) into five limbs of `to`
+/// bits (the last one takes every bit from `4 to` up): the radix conversions of the inputs,
+/// outputs and table of this module, all of public values or done once per lane.
+#[allow(clippy::cast_possible_truncation, clippy::cast_lossless)] // `From` is not const
+const fn resplit(v: [u64; 5], from: u32, to: u32) -> [u64; 5] {
+    let mut out = [0u64; 5];
+    // `acc` holds the value from bit `taken` up; `fed` is the weight (relative to `taken`)
+    // at which the next input limb enters. At most 2 `to` + 2 bits are held: below 2^128.
+    let mut acc: u128 = 0;
+    let mut fed: u32 = 0;
+    let (mut i, mut k) = (0, 0);
+    while k < 5 {
+        while i < 5 && (fed < to || k == 4) {
+            acc += (v[i] as u128) << fed;
+            fed += from;
+            i += 1;
+        }
+        if k == 4 {
+            out[4] = acc as u64;
+        } else {
+            out[k] = (acc as u64) & ((1 << to) - 1);
+            acc >>= to;
+            fed -= to;
+        }
+        k += 1;
+    }
+    out
+}
+
+/// A radix-2^51 element (limbs below 2^62) as a reduced radix-2^52 one: first carried to
+/// limbs of at most 2^51 with the top folded by 19, so the value is below 2^255 + 2^103 and
+/// limb 4 below 2^48.
+#[allow(clippy::cast_possible_truncation)]
+const fn fe_to_radix52(f: &Fe) -> [u64; 5] {
+    const M51: u64 = (1 << 51) - 1;
+    let mut g = [0u64; 5];
+    let mut c = 0u64;
+    let mut i = 0;
+    while i < 5 {
+        let t = f.0[i] + c;
+        g[i] = t & M51;
+        c = t >> 51;
+        i += 1;
+    }
+    // c < 2^12, so g[0] < 2^51 + 2^17 and one more carry leaves g[1] at most 2^51.
+    g[0] += 19 * c;
+    g[1] += g[0] >> 51;
+    g[0] &= M51;
+    resplit(g, 51, 52)
+}
+
+/// A reduced radix-2^52 element as a radix-2^51 one with limbs below 2^51 + 2^6: the value is
+/// below 2^256, so bits 255 and up are at most 1, folded in as 19.
+const fn radix52_to_fe(l: [u64; 5]) -> Fe {
+    const M51: u64 = (1 << 51) - 1;
+    let mut f = resplit(l, 52, 51);
+    let top = f[4] >> 51;
+    f[4] &= M51;
+    f[0] += 19 * top;
+    Fe(f)
+}
+
+/// 64p in radix 2^52 with every limb at least 2^52 (above any reduced limb), the bias `sub`
+/// adds so that no limb goes negative: 64p = 2^261 - 1216, with 2^52 borrowed down from each
+/// limb into the one below.
+const SIXTY_FOUR_P: [u64; 5] = [
+    (1 << 53) - 1216,
+    (1 << 53) - 2,
+    (1 << 53) - 2,
+    (1 << 53) - 2,
+    (1 << 53) - 2,
 ];
+
+/// 2^260 mod p (= 32 * 19): the weight of the product columns above limb 4.
+const TWO_260: u64 = 608;
 
 /// (A + 2) / 4 + 1 for Curve25519; see `ladder::A24_PLUS_ONE`.
 const A24_PLUS_ONE: u64 = 121_666;
 
-/// `N` field elements, one per lane.
+/// `N` field elements, one per lane, reduced (see the module docs).
 #[derive(Clone, Copy)]
 struct FeN<const N: usize, L: Lanes52<N>>([L::V; 5]);
 
 impl<const N: usize, L: Lanes52<N>> FeN<N, L> {
-    /// Lanes from radix-2^51 elements (limbs below 2^51 + 2^16 in, reduced out).
+    /// Lanes from radix-2^51 elements (limbs below 2^62).
     #[inline(always)]
     fn from_fe(s: L, lanes: &[Fe; N]) -> Self {
         let mut w = [[0u64; N]; 5];
         for (l, fe) in lanes.iter().enumerate() {
-            for (row, limb) in w.iter_mut().zip(fe.0) {
+            for (row, limb) in w.iter_mut().zip(fe_to_radix52(fe)) {
                 row[l] = limb;
             }
         }
         FeN(five!(|i| s.load(w[i])))
     }
 
-    /// Every lane as a radix-2^51 element (limbs below 2^51 + 2^16).
+    /// Every lane as a radix-2^51 element (limbs below 2^51 + 2^6).
     #[inline(always)]
     fn to_fe(self, s: L) -> [Fe; N] {
         let w = five!(|i| s.store(self.0[i]));
-        core::array::from_fn(|l| Fe([w[0][l], w[1][l], w[2][l], w[3][l], w[4][l]]))
+        core::array::from_fn(|l| radix52_to_fe([w[0][l], w[1][l], w[2][l], w[3][l], w[4][l]]))
     }
 
     /// The same element in every lane.
     #[inline(always)]
     fn splat(s: L, fe: &Fe) -> Self {
-        FeN(five!(|i| s.splat(fe.0[i])))
+        let l = fe_to_radix52(fe);
+        FeN(five!(|i| s.splat(l[i])))
     }
 
-    /// `19 x`, as `16 x + 2 x + x`.
-    #[inline(always)]
-    fn times19(s: L, x: L::V) -> L::V {
-        s.add(s.add(s.shl4(x), s.shl1(x)), x)
-    }
-
-    /// One parallel carry pass: limbs below 2^62 in, a reduced element out (each carry is
-    /// below 2^11, so `19` times the top one stays below 2^16).
+    /// The carry chain that ends every operation: limbs below 2^62 in, a reduced element out.
+    /// Bits 255 and up of limb 4 (`c` below 2^15) fold into limb 0 as `19 c` (below 2^20,
+    /// so exact in the low half) with one multiply-accumulate; then each limb passes its bits
+    /// from 52 up to the next (each carry below 2^11), in sequence, since radix 2^52 has no spare bit that a
+    /// parallel pass could leave a carry in. Limb 4 ends below 2^47 + 2^11.
     #[inline(always)]
     fn carry(s: L, r: [L::V; 5]) -> Self {
-        let m = s.splat((1 << 51) - 1);
-        let t = five!(|i| s.shr51(r[i]));
-        let l = five!(|i| s.and(r[i], m));
+        let m52 = s.splat(M52);
+        let c = s.shr::<47>(r[4]);
+        let r4 = s.and(r[4], s.splat(M47));
+        let r0 = s.madd52lo(r[0], c, s.splat(19));
+        let r1 = s.add(r[1], s.shr::<52>(r0));
+        let r2 = s.add(r[2], s.shr::<52>(r1));
+        let r3 = s.add(r[3], s.shr::<52>(r2));
+        let r4 = s.add(r4, s.shr::<52>(r3));
         FeN([
-            s.add(l[0], Self::times19(s, t[4])),
-            s.add(l[1], t[0]),
-            s.add(l[2], t[1]),
-            s.add(l[3], t[2]),
-            s.add(l[4], t[3]),
+            s.and(r0, m52),
+            s.and(r1, m52),
+            s.and(r2, m52),
+            s.and(r3, m52),
+            r4,
         ])
     }
 
@@ -216,98 +286,162 @@ impl<const N: usize, L: Lanes52<N>> FeN<N, L> {
         Self::carry(s, five!(|i| s.add(a[i], b[i])))
     }
 
-    /// Difference as `self + 4p - o`, carried (limbs below 2^54 before the carry).
+    /// Difference as `self + 64p - o`, carried (limbs below 2^54 before the carry).
     #[inline(always)]
     fn sub(&self, s: L, o: &Self) -> Self {
         let (a, b) = (&self.0, &o.0);
-        Self::carry(s, five!(|i| s.sub(s.add(a[i], s.splat(FOUR_P[i])), b[i])))
+        Self::carry(
+            s,
+            five!(|i| s.sub(s.add(a[i], s.splat(SIXTY_FOUR_P[i])), b[i])),
+        )
     }
 
-    /// Ten product columns (low halves `lo[k]`, high halves `hi[k]` of the products of weight
-    /// 2^(51 k)) folded to five and carried. Each `lo[k]`, `hi[k]` is a sum of at most five
-    /// 52-bit values (below 2^55).
+    /// Ten product columns `c[k]` of weight 2^(52 k), each below 2^57, with `c[9]` below
+    /// 2^45, folded to five by 2^260 = 608 (mod p) and carried. Columns 5 to 8 first pass
+    /// their bits from 52 up to the next column, in sequence (so each is below 2^52, as IFMA
+    /// needs, and `c[9]` stays below 2^46); then column `5 + k` adds `608 c[5 + k]` to
+    /// columns `k` (low half) and `k + 1` (high half), and the high half of `608 c[9]`
+    /// (below 2^4) lands on 2^260 and folds once more by 608 into column 0. Every column ends
+    /// below 2^57 + 2^53.
+    ///
+    /// Measured against adding `608 c = (c << 9) + (c << 6) + (c << 5)` with shifts instead
+    /// (fewer IFMA instructions): slower in 256-bit vectors, as LLVM turns the shifts back
+    /// into a multiplication (`vpmuludq` pairs).
     #[inline(always)]
-    fn reduce_columns(s: L, lo: [L::V; 9], hi: [L::V; 9]) -> Self {
-        // z[k] = lo[k] + 2 hi[k - 1], below 2^57.
-        let mut z = [lo[0]; 10];
-        for k in 1..9 {
-            z[k] = s.add(lo[k], s.shl1(hi[k - 1]));
-        }
-        z[9] = s.shl1(hi[8]);
-        // 2^255 = 19 (mod p): column k + 5 folds into column k times 19 (below 2^62 in all).
-        Self::carry(s, five!(|k| s.add(z[k], Self::times19(s, z[k + 5]))))
+    fn reduce_columns(s: L, c: [L::V; 10]) -> Self {
+        let m52 = s.splat(M52);
+        let k = s.splat(TWO_260);
+        let c6 = s.add(c[6], s.shr::<52>(c[5]));
+        let c7 = s.add(c[7], s.shr::<52>(c6));
+        let c8 = s.add(c[8], s.shr::<52>(c7));
+        let c9 = s.add(c[9], s.shr::<52>(c8));
+        let up = [
+            s.and(c[5], m52),
+            s.and(c6, m52),
+            s.and(c7, m52),
+            s.and(c8, m52),
+            c9,
+        ];
+        let r0 = s.madd52lo(c[0], up[0], k);
+        let r1 = s.madd52hi(s.madd52lo(c[1], up[1], k), up[0], k);
+        let r2 = s.madd52hi(s.madd52lo(c[2], up[2], k), up[1], k);
+        let r3 = s.madd52hi(s.madd52lo(c[3], up[3], k), up[2], k);
+        let r4 = s.madd52hi(s.madd52lo(c[4], up[4], k), up[3], k);
+        let r5 = s.madd52hi(s.splat(0), up[4], k);
+        let r0 = s.madd52lo(r0, r5, k);
+        Self::carry(s, [r0, r1, r2, r3, r4])
     }
 
-    /// Product, reduced.
+    /// Product, reduced. Column `k` sums the low halves of `a_i b_j` with `i + j = k` and the
+    /// high halves with `i + j = k - 1`: at most nine values below 2^52, so below 2^56;
+    /// `c[9]`, the high half of `a_4 b_4` (both below 2^48), is below 2^44.
     #[inline(always)]
     fn mul(&self, s: L, o: &Self) -> Self {
         let (a, b) = (&self.0, &o.0);
-        let zero = s.splat(0);
-        let mut lo = [zero; 9];
-        let mut hi = [zero; 9];
-        for i in 0..5 {
-            for j in 0..5 {
-                lo[i + j] = s.madd52lo(lo[i + j], a[i], b[j]);
-                hi[i + j] = s.madd52hi(hi[i + j], a[i], b[j]);
+        let mut c = [s.splat(0); 10];
+        if N <= 4 {
+            // Few lanes: dependency chains, not instruction count, bound a ladder step. The
+            // low and high halves accumulate in separate chains (at most five deep, not
+            // nine), added at the end.
+            let mut h = [s.splat(0); 10];
+            for i in 0..5 {
+                for j in 0..5 {
+                    c[i + j] = s.madd52lo(c[i + j], a[i], b[j]);
+                    h[i + j + 1] = s.madd52hi(h[i + j + 1], a[i], b[j]);
+                }
+            }
+            for k in 1..9 {
+                c[k] = s.add(c[k], h[k]);
+            }
+            c[9] = h[9];
+        } else {
+            for i in 0..5 {
+                for j in 0..5 {
+                    c[i + j] = s.madd52lo(c[i + j], a[i], b[j]);
+                    c[i + j + 1] = s.madd52hi(c[i + j + 1], a[i], b[j]);
+                }
             }
         }
-        Self::reduce_columns(s, lo, hi)
+        Self::reduce_columns(s, c)
     }
 
-    /// Square, reduced: the ten products `a_i a_j` with `i < j` once, doubled.
+    /// Square, reduced: the ten products `a_i a_j` with `i < j` once, the columns doubled
+    /// (at most four halves each, so below 2^55), then the five squares (column bound as in
+    /// `mul`: below 2^56; `c[9]` below 2^44).
     #[inline(always)]
     fn square(&self, s: L) -> Self {
         let a = &self.0;
-        let zero = s.splat(0);
-        let mut lo = [zero; 9];
-        let mut hi = [zero; 9];
-        for i in 0..5 {
-            for j in i + 1..5 {
-                lo[i + j] = s.madd52lo(lo[i + j], a[i], a[j]);
-                hi[i + j] = s.madd52hi(hi[i + j], a[i], a[j]);
+        let mut c = [s.splat(0); 10];
+        if N <= 4 {
+            // As in `mul`: separate chains for the low and high halves with few lanes.
+            let mut h = [s.splat(0); 10];
+            for i in 0..5 {
+                for j in i + 1..5 {
+                    c[i + j] = s.madd52lo(c[i + j], a[i], a[j]);
+                    h[i + j + 1] = s.madd52hi(h[i + j + 1], a[i], a[j]);
+                }
+            }
+            c[1] = s.shl::<1>(c[1]);
+            for k in 2..8 {
+                c[k] = s.shl::<1>(s.add(c[k], h[k]));
+            }
+            c[8] = s.shl::<1>(h[8]);
+        } else {
+            for i in 0..5 {
+                for j in i + 1..5 {
+                    c[i + j] = s.madd52lo(c[i + j], a[i], a[j]);
+                    c[i + j + 1] = s.madd52hi(c[i + j + 1], a[i], a[j]);
+                }
+            }
+            for col in &mut c[1..9] {
+                *col = s.shl::<1>(*col);
             }
         }
-        // Double the cross terms (at most two per column: below 2^54), add the squares.
-        for k in 0..9 {
-            lo[k] = s.shl1(lo[k]);
-            hi[k] = s.shl1(hi[k]);
-        }
         for i in 0..5 {
-            lo[2 * i] = s.madd52lo(lo[2 * i], a[i], a[i]);
-            hi[2 * i] = s.madd52hi(hi[2 * i], a[i], a[i]);
+            c[2 * i] = s.madd52lo(c[2 * i], a[i], a[i]);
+            c[2 * i + 1] = s.madd52hi(c[2 * i + 1], a[i], a[i]);
         }
-        Self::reduce_columns(s, lo, hi)
+        Self::reduce_columns(s, c)
     }
 
-    /// `self + k o` for a small constant `k` (below 2^17), reduced.
+    /// `self + k o` for a small constant `k` (below 2^17), reduced: the low halves of
+    /// `k o_i` accumulate on `self_i`, the high halves (below 2^17) on `self_(i+1)`, and the
+    /// one above limb 4 (below 2^13, as `o_4` is below 2^48) folds into limb 0 by 608.
+    /// Limbs stay below 2^54 before the carry.
     #[inline(always)]
     fn add_mul_small(&self, s: L, o: &Self, k: u64) -> Self {
         let (a, b) = (&self.0, &o.0);
         let k = s.splat(k);
-        let zero = s.splat(0);
-        let lo = five!(|i| s.madd52lo(zero, b[i], k));
-        // High halves (below 2^17) have twice the weight of the next limb.
-        let hi = five!(|i| s.shl1(s.madd52hi(zero, b[i], k)));
-        Self::carry(
-            s,
-            [
-                s.add(s.add(a[0], lo[0]), Self::times19(s, hi[4])),
-                s.add(s.add(a[1], lo[1]), hi[0]),
-                s.add(s.add(a[2], lo[2]), hi[1]),
-                s.add(s.add(a[3], lo[3]), hi[2]),
-                s.add(s.add(a[4], lo[4]), hi[3]),
-            ],
-        )
+        let r0 = s.madd52lo(a[0], b[0], k);
+        let r1 = s.madd52hi(s.madd52lo(a[1], b[1], k), b[0], k);
+        let r2 = s.madd52hi(s.madd52lo(a[2], b[2], k), b[1], k);
+        let r3 = s.madd52hi(s.madd52lo(a[3], b[3], k), b[2], k);
+        let r4 = s.madd52hi(s.madd52lo(a[4], b[4], k), b[3], k);
+        let r5 = s.madd52hi(s.splat(0), b[4], k);
+        let r0 = s.madd52lo(r0, r5, s.splat(TWO_260));
+        Self::carry(s, [r0, r1, r2, r3, r4])
     }
 
     /// Swaps lanes of `a` and `b` where `mask` is all ones.
     #[inline(always)]
     fn cswap(s: L, a: &mut Self, b: &mut Self, mask: L::V) {
         for (x, y) in a.0.iter_mut().zip(b.0.iter_mut()) {
-            let t = s.and(s.xor(*x, *y), mask);
-            *x = s.xor(*x, t);
-            *y = s.xor(*y, t);
+            let (x0, y0) = (*x, *y);
+            *x = s.select(mask, x0, y0);
+            *y = s.select(mask, y0, x0);
         }
+    }
+
+    /// The constant `limbs` (radix 2^52) in the lanes where `mask` is all ones, `a` elsewhere.
+    #[inline(always)]
+    fn select_limbs(s: L, mask: L::V, a: &Self, limbs: &[u64; 5]) -> Self {
+        FeN(five!(|i| s.select(mask, a.0[i], s.splat(limbs[i]))))
+    }
+
+    /// `b` in the lanes where `mask` is all ones, `a` elsewhere.
+    #[inline(always)]
+    fn select(s: L, mask: L::V, a: &Self, b: &Self) -> Self {
+        FeN(five!(|i| s.select(mask, a.0[i], b.0[i])))
     }
 }
 
@@ -316,7 +450,7 @@ impl<const N: usize, L: Lanes52<N>> FeN<N, L> {
 /// bits 0..3 clear), which the last three doublings rely on.
 ///
 /// Every lane runs the same instructions whatever its scalar: the per-lane swap decision is
-/// a mask, built from the scalar bits without a branch and applied with `and`/`xor`.
+/// a mask, built from the scalar bits without a branch and applied with `select`.
 #[inline(always)]
 pub(crate) fn ladder_lanes<const N: usize, L: Lanes52<N>>(
     s: L,
@@ -430,6 +564,30 @@ impl<const N: usize, L: Lanes52<N>> ExtN<N, L> {
     }
 }
 
+/// `base::TABLE` in radix 2^52: `TABLE52[j][c]` is `[y + x, y - x, 2d x y]` of entry `c` of
+/// row `j`, converted once at compile time.
+static TABLE52: [[[[u64; 5]; 3]; 8]; 32] = table52(&super::base::TABLE);
+
+/// See [`TABLE52`].
+const fn table52(t: &[[super::base::Niels; 8]; 32]) -> [[[[u64; 5]; 3]; 8]; 32] {
+    let mut out = [[[[0u64; 5]; 3]; 8]; 32];
+    let mut j = 0;
+    while j < 32 {
+        let mut c = 0;
+        while c < 8 {
+            let e = &t[j][c];
+            out[j][c] = [
+                fe_to_radix52(&e.ypx),
+                fe_to_radix52(&e.ymx),
+                fe_to_radix52(&e.xy2d),
+            ];
+            c += 1;
+        }
+        j += 1;
+    }
+    out
+}
+
 /// `base::mul_base` for `N` clamped scalars side by side: the same signed radix-16 method and
 /// table, each lane choosing its table entry by masks (every entry of a row is read for every
 /// lane; a lane's mask selects one) and negating it by mask. Returns each `k * B` as the
@@ -439,7 +597,7 @@ pub(crate) fn mul_base_lanes<const N: usize, L: Lanes52<N>>(
     s: L,
     scalars: [&[u8; 32]; N],
 ) -> [(Fe, Fe); N] {
-    use super::base::{TABLE, digits};
+    use super::base::digits;
     let mut e = [[0i8; 64]; N];
     for (d, k) in e.iter_mut().zip(scalars) {
         *d = digits(k);
@@ -459,7 +617,7 @@ pub(crate) fn mul_base_lanes<const N: usize, L: Lanes52<N>>(
                 p = p.double(s);
             }
         }
-        for (j, row) in TABLE.iter().enumerate() {
+        for (j, row) in TABLE52.iter().enumerate() {
             let idx = 2 * j + 1 - pass;
             // Per lane: the sign mask and, per entry c, all ones iff |e| == c + 1 (the
             // arithmetic of `base::select`, through `black_box` for the same reason).
@@ -484,19 +642,13 @@ pub(crate) fn mul_base_lanes<const N: usize, L: Lanes52<N>>(
             let mut xy2d = zero;
             for (entry, h) in row.iter().zip(&hit) {
                 let m = s.load(*h);
-                for i in 0..5 {
-                    ypx.0[i] = s.xor(ypx.0[i], s.and(s.xor(ypx.0[i], s.splat(entry.ypx.0[i])), m));
-                    ymx.0[i] = s.xor(ymx.0[i], s.and(s.xor(ymx.0[i], s.splat(entry.ymx.0[i])), m));
-                    xy2d.0[i] = s.xor(
-                        xy2d.0[i],
-                        s.and(s.xor(xy2d.0[i], s.splat(entry.xy2d.0[i])), m),
-                    );
-                }
+                ypx = FeN::select_limbs(s, m, &ypx, &entry[0]);
+                ymx = FeN::select_limbs(s, m, &ymx, &entry[1]);
+                xy2d = FeN::select_limbs(s, m, &xy2d, &entry[2]);
             }
             // -P: swap y + x and y - x, negate 2dxy.
             FeN::cswap(s, &mut ypx, &mut ymx, neg);
-            let mut minus = zero.sub(s, &xy2d);
-            FeN::cswap(s, &mut xy2d, &mut minus, neg);
+            let xy2d = FeN::select(s, neg, &xy2d, &zero.sub(s, &xy2d));
             p = p.add_niels(s, &ypx, &ymx, &xy2d);
         }
     }
@@ -559,6 +711,61 @@ mod tests {
         check(a.add_mul_small(s, &b, A24_PLUS_ONE), &|x, y| {
             x.add(&y.mul_small(A24_PLUS_ONE))
         });
+    }
+
+    #[test]
+    fn bias_is_a_multiple_of_p() {
+        assert_eq!(radix52_to_fe(SIXTY_FOUR_P).to_bytes(), [0u8; 32]);
+    }
+
+    #[test]
+    fn radix_conversions_round_trip() {
+        for f in [fe(3), fe(0xff), big(), Fe::ZERO, Fe([(1 << 53) - 1; 5])] {
+            let l = fe_to_radix52(&f);
+            assert!(l[..4].iter().all(|&x| x <= M52) && l[4] < 1 << 48);
+            assert_eq!(radix52_to_fe(l).to_bytes(), f.to_bytes());
+        }
+    }
+
+    /// Reduced elements at the limits of the bounds (limbs 0..3 up to 2^52 - 1, limb 4 up to
+    /// 2^48 - 1), straight into the lanes: every operation stays exact and reduced.
+    fn limb_bounds<const N: usize>() {
+        let s = Portable;
+        let top = (1u64 << 48) - 1;
+        let limbs: [[u64; 5]; 4] = [
+            [M52, M52, M52, M52, top],
+            [M52, 0, M52, 0, top],
+            [0, M52, 0, M52, 0],
+            [1, 0, 0, 0, top],
+        ];
+        let lanes = |pick: &dyn Fn(usize) -> [u64; 5]| {
+            FeN::<N, Portable>(five!(|i| core::array::from_fn(|l| pick(l % 4)[i])))
+        };
+        let a = lanes(&|l| limbs[l % 4]);
+        let b = lanes(&|l| limbs[3 - l % 4]);
+        let reduced = |x: &FeN<N, Portable>| {
+            (0..N).all(|l| x.0[..4].iter().all(|v| v[l] <= M52) && x.0[4][l] < 1 << 48)
+        };
+        let check = |got: FeN<N, Portable>, want: &dyn Fn(&Fe, &Fe) -> Fe| {
+            assert!(reduced(&got));
+            for (l, g) in got.to_fe(s).iter().enumerate() {
+                let (x, y) = (radix52_to_fe(limbs[l % 4]), radix52_to_fe(limbs[3 - l % 4]));
+                assert_eq!(g.to_bytes(), want(&x, &y).to_bytes(), "lane {l}");
+            }
+        };
+        check(a.mul(s, &b), &|x, y| x.mul(y));
+        check(a.square(s), &|x, _| x.square());
+        check(a.add(s, &b), &|x, y| x.add(y));
+        check(a.sub(s, &b), &|x, y| x.sub(y));
+        check(a.add_mul_small(s, &b, A24_PLUS_ONE), &|x, y| {
+            x.add(&y.mul_small(A24_PLUS_ONE))
+        });
+    }
+
+    #[test]
+    fn field_ops_exact_at_the_limb_bounds() {
+        limb_bounds::<4>();
+        limb_bounds::<8>();
     }
 
     #[test]
