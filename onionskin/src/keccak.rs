@@ -620,6 +620,11 @@ impl<'a> Chain<'a> {
     }
 
     /// The second job (finished once [`run_chains`] has run).
+    pub(crate) fn second(&self) -> &Job {
+        &self.second
+    }
+
+    /// The second job, to read its output stream or give it more input.
     pub(crate) fn second_mut(&mut self) -> &mut Job {
         &mut self.second
     }

@@ -2,27 +2,32 @@
 //! queue).
 //!
 //! Each skin gets exactly the answer [`relay_respond`] would give it, drawing `y` from the
-//! RNG in the same order: only the X25519 work is shared, the ladders of up to eight
-//! handshakes running side by side in vector lanes. A skin rejected early for a public
-//! reason (its length or NODEID) takes no part in the batch; every other skin, whatever its
-//! KEYID, `X` or MAC, runs the same instructions in its lanes, and its verdict is decided on
-//! its own.
+//! RNG in the same order. What is shared is work, never secrets: the X25519 ladders of up to
+//! eight handshakes run side by side in vector lanes, and so do the Keccak permutations of
+//! all their hashes (three chains per skin, then the last blocks of each `AUTH`), lanes
+//! filled across skins. A skin rejected early for a public reason (its length or NODEID)
+//! takes no part in the batch; every other skin, whatever its KEYID, `X` or MAC, runs the
+//! same instructions in its lanes up to its verdict, which is decided on its own. Which
+//! skin's hash takes which lane depends only on lengths.
 
-// Skin and slot indices are below `CHUNK`, the length of every array indexed.
+// Skin and slot indices are below `K`, the length of every array indexed.
 #![allow(clippy::indexing_slicing)]
 
 #[cfg(doc)]
 use super::relay_respond;
+use super::skin_keys;
 use super::typed_callback;
-use super::{HandshakeError, KeySeed, MAX_REPLY_LEN, RelayKeys, Reply, respond_core};
-use super::{hazmat::Intermediates, primitives::Secret32, select_onion_key, skin_keys};
+use super::{Answer, HandshakeError, KeySeed, MAX_REPLY_LEN, RelayKeys, Reply, Responder};
+use super::{auth_link, hazmat::Intermediates, mac_link, primitives::Secret32, select_onion_key};
 use crate::codec::extension::{ExtensionList, ExtensionWriter};
 use crate::ct::Wiped;
+use crate::keccak::{Chain, Job, run_chain_pool};
 use crate::x25519::x25519_base_and_pair_batch;
 use rand_core::{CryptoRng, RngCore};
 use zeroize::{Zeroize, Zeroizing};
 
-/// Skins whose X25519 work runs as one batch (three full eight-lane calls with AVX-512 IFMA).
+/// Skins whose X25519 work runs as one batch (three full eight-lane calls with AVX-512 IFMA),
+/// and whose hashes share lanes (24 chains: three full eight-lane passes with AVX-512).
 const CHUNK: usize = 8;
 
 /// Answers every onion skin of `onion_skins` as [`relay_respond`] would, calling
@@ -74,18 +79,22 @@ pub fn relay_respond_batch<R, F, G>(
 {
     for (c, chunk) in onion_skins.chunks(CHUNK).enumerate() {
         let base = c * CHUNK;
-        respond_chunk(
-            rng,
-            keys,
-            chunk,
-            |i, l, w| reply_extensions(base + i, l, w),
-            |i, r| each(base + i, r),
-        );
+        let reply_extensions = |i, l: &ExtensionList<'_>, w: &mut ExtensionWriter<'_>| {
+            reply_extensions(base + i, l, w)
+        };
+        let each = |i, r| each(base + i, r);
+        // Sized to the chunk: the hashes' jobs take about 6 KiB per skin, filled in place.
+        match chunk.len() {
+            1 => respond_chunk::<1, _, _, _>(rng, keys, chunk, reply_extensions, each),
+            2 => respond_chunk::<2, _, _, _>(rng, keys, chunk, reply_extensions, each),
+            3 | 4 => respond_chunk::<4, _, _, _>(rng, keys, chunk, reply_extensions, each),
+            _ => respond_chunk::<CHUNK, _, _, _>(rng, keys, chunk, reply_extensions, each),
+        }
     }
 }
 
-/// Up to [`CHUNK`] skins.
-fn respond_chunk<R, F, G>(
+/// Up to `K` skins (at most [`CHUNK`]).
+fn respond_chunk<const K: usize, R, F, G>(
     rng: &mut R,
     keys: &RelayKeys,
     skins: &[&[u8]],
@@ -96,15 +105,15 @@ fn respond_chunk<R, F, G>(
     F: FnMut(usize, &ExtensionList<'_>, &mut ExtensionWriter<'_>) -> Result<(), HandshakeError>,
     G: FnMut(usize, Result<(KeySeed, Reply), HandshakeError>),
 {
-    let n = skins.len().min(CHUNK);
+    let n = skins.len().min(K);
     // Public checks (length, NODEID), then (for skins that pass them, in order, as
-    // `relay_respond` does) y from the RNG and the onion key for KEYID. Skin i's X25519 work is entry
-    // `slot[i]` of the batch.
-    let mut ys = Zeroizing::new([[0u8; 32]; CHUNK]);
-    let mut bs = Zeroizing::new([[0u8; 32]; CHUNK]);
-    let mut xs = [[0u8; 32]; CHUNK];
-    let mut early: [Option<HandshakeError>; CHUNK] = [None; CHUNK];
-    let mut slot = [0usize; CHUNK];
+    // `relay_respond` does) y from the RNG and the onion key for KEYID. Skin i's X25519 work is
+    // entry `slot[i]` of the batch, and so are its hashes.
+    let mut ys = Zeroizing::new([[0u8; 32]; K]);
+    let mut bs = Zeroizing::new([[0u8; 32]; K]);
+    let mut xs = [[0u8; 32]; K];
+    let mut early: [Option<HandshakeError>; K] = [None; K];
+    let mut slot = [0usize; K];
     let mut m = 0;
     for (i, skin) in skins.iter().take(n).enumerate() {
         match skin_keys(keys, skin) {
@@ -119,47 +128,117 @@ fn respond_chunk<R, F, G>(
             Err(e) => early[i] = Some(e),
         }
     }
-    let mut inputs = [(&[0u8; 32], &[0u8; 32], &[0u8; 32]); CHUNK];
+    let mut inputs = [(&[0u8; 32], &[0u8; 32], &[0u8; 32]); K];
     for k in 0..m {
         inputs[k] = (&ys[k], &bs[k], &xs[k]);
     }
-    let mut dh = [([0u8; 32], [0u8; 32], [0u8; 32]); CHUNK];
+    let mut dh = [([0u8; 32], [0u8; 32], [0u8; 32]); K];
     let done = x25519_base_and_pair_batch(&inputs[..m], &mut dh);
     debug_assert_eq!(done, m);
+
+    // The skins past the public checks, by slot. `Responder::new` repeats those checks (they
+    // pass again) and selects the same b again; the batch computed exactly this skin's
+    // (y, b, X).
+    let mut responders: [Option<Responder<'_>>; K] = core::array::from_fn(|_| None);
     for (i, skin) in skins.iter().take(n).enumerate() {
-        let result = match early[i] {
-            Some(e) => Err(e),
-            None => {
-                let mut reply = Reply {
-                    bytes: [0; MAX_REPLY_LEN],
-                    len: 0,
-                };
-                let triple = &dh[slot[i]];
-                respond_core(
-                    // The batch computed exactly this skin's (y, b, X): `respond_core`
-                    // selects the same b again.
-                    |_, _| -> ([u8; 32], Secret32, Secret32) {
-                        (triple.0, Wiped::new(triple.1), Wiped::new(triple.2))
-                    },
-                    keys,
-                    skin,
-                    typed_callback(|l: &ExtensionList<'_>, w: &mut ExtensionWriter<'_>| {
-                        reply_extensions(i, l, w)
-                    }),
-                    &mut reply.bytes,
-                    &mut Intermediates::default(),
-                )
-                .map(|(seed, len)| {
-                    reply.len = len;
-                    (seed, reply)
-                })
+        if early[i].is_none() {
+            let triple = &dh[slot[i]];
+            match Responder::new(
+                |_, _| -> ([u8; 32], Secret32, Secret32) {
+                    (triple.0, Wiped::new(triple.1), Wiped::new(triple.2))
+                },
+                keys,
+                skin,
+                MAX_REPLY_LEN,
+            ) {
+                Ok(r) => responders[slot[i]] = Some(r),
+                Err(e) => early[i] = Some(e),
             }
-        };
-        each(i, result);
+        }
     }
     for (y, xy, xb) in &mut dh {
         y.zeroize();
         xy.zeroize();
         xb.zeroize();
     }
+
+    // Every skin's three chains, in the lanes together.
+    let links: [_; K] = core::array::from_fn(|k| {
+        (
+            mac_link(responders[k].as_ref()),
+            auth_link(responders[k].as_ref()),
+        )
+    });
+    let mut chains: [[Chain<'_>; 3]; K] = core::array::from_fn(|k| {
+        let (then_mac, then_auth) = &links[k];
+        let (then_mac, then_auth): (&dyn Fn(&Job, &mut Job), &dyn Fn(&Job, &mut Job)) =
+            (then_mac, then_auth);
+        [
+            Chain::new(then_mac),
+            Chain::new(&super::primitives::final_kdf_after),
+            Chain::new(then_auth),
+        ]
+    });
+    for (r, c) in responders.iter().zip(&mut chains) {
+        if let Some(r) = r {
+            r.fill(c);
+        }
+    }
+    let used = chains.get_mut(..m).unwrap_or_default();
+    run_chain_pool(used.as_flattened_mut());
+
+    // Each skin's decision, and for those accepted, its message answered and AUTH's input
+    // completed; then the rest of every AUTH in the lanes together (the other chains are
+    // done and take no lane); then the replies, in order.
+    let mut replies: [Reply; K] = core::array::from_fn(|_| Reply {
+        bytes: [0; MAX_REPLY_LEN],
+        len: 0,
+    });
+    let mut answers: [Option<Result<Answer, HandshakeError>>; K] = core::array::from_fn(|_| None);
+    let mut trace = Intermediates::default();
+    for i in 0..n {
+        if early[i].is_none() {
+            let k = slot[i];
+            if let Some(r) = &responders[k] {
+                answers[k] = Some(r.answer(
+                    &mut chains[k],
+                    typed_callback(|l: &ExtensionList<'_>, w: &mut ExtensionWriter<'_>| {
+                        reply_extensions(i, l, w)
+                    }),
+                    &mut replies[k].bytes,
+                    &mut trace,
+                ));
+            }
+        }
+    }
+    let used = chains.get_mut(..m).unwrap_or_default();
+    run_chain_pool(used.as_flattened_mut());
+    for i in 0..n {
+        let k = slot[i];
+        let result = match (early[i], answers[k].take(), &responders[k]) {
+            (Some(e), _, _) => Err(e),
+            (None, Some(Ok(answer)), Some(r)) => {
+                let reply = &mut replies[k];
+                r.finish(&chains[k], answer, &mut reply.bytes, &mut trace)
+                    .map(|(seed, len)| {
+                        reply.len = len;
+                        (
+                            seed,
+                            core::mem::replace(
+                                reply,
+                                Reply {
+                                    bytes: [0; MAX_REPLY_LEN],
+                                    len: 0,
+                                },
+                            ),
+                        )
+                    })
+            }
+            (None, Some(Err(e)), _) => Err(e),
+            // Every skin without an early error has a responder and an answer.
+            (None, _, _) => Err(HandshakeError::Failed),
+        };
+        each(i, result);
+    }
+    trace.zeroize();
 }
