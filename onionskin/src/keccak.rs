@@ -369,7 +369,7 @@ pub(crate) struct Job {
 
 impl Job {
     /// An empty SHA3-256 or SHAKE-256 computation.
-    pub(crate) fn new(domain: Domain) -> Self {
+    pub(crate) const fn new(domain: Domain) -> Self {
         Self {
             state: [0; 25],
             input: [0; JOB_CAPACITY],
@@ -600,7 +600,7 @@ pub(crate) struct Chain<'a> {
 impl<'a> Chain<'a> {
     /// A chain whose first job is yet to be filled ([`Chain::first_mut`]); `then` fills the
     /// second from the finished first.
-    pub(crate) fn new(then: &'a dyn Fn(&Job, &mut Job)) -> Self {
+    pub(crate) const fn new(then: &'a dyn Fn(&Job, &mut Job)) -> Self {
         Self {
             first: Job::new(Domain::Sha3),
             second: Job::new(Domain::Sha3),
@@ -608,6 +608,15 @@ impl<'a> Chain<'a> {
             second_ready: false,
             in_lanes: None,
         }
+    }
+
+    /// A chain whose second job is filled by nothing yet ([`Chain::link`]). Arrays of chains
+    /// (a batch's, about 2 KiB each) are built from it in place, rather than moved into place.
+    pub(crate) const UNLINKED: Chain<'static> = Chain::new(&|_: &Job, _: &mut Job| {});
+
+    /// Sets what fills the second job from the finished first.
+    pub(crate) fn link(&mut self, then: &'a dyn Fn(&Job, &mut Job)) {
+        self.then = then;
     }
 
     pub(crate) fn first_mut(&mut self) -> &mut Job {

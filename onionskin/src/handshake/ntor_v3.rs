@@ -807,8 +807,8 @@ where
 {
     let r = Responder::new(relay_dh, keys, onion_skin, reply_out.len())?;
     let (then_mac, then_auth) = (mac_link(Some(&r)), auth_link(Some(&r)));
-    let mut chains = r.chains(&then_mac, &then_auth);
-    r.fill(&mut chains);
+    let mut chains = [Chain::UNLINKED; 3];
+    r.fill(&mut chains, &then_mac, &then_auth);
     run_chains(&mut chains);
     let answer = r.answer(&mut chains, reply_message, reply_out, trace)?;
     // The rest of AUTH, now that the relay's message is known.
@@ -906,28 +906,24 @@ impl<'s> Responder<'s> {
         })
     }
 
-    /// The skin's three chains of hashes, their second jobs filled by `then_mac` and
-    /// `then_auth` ([`mac_link`], [`auth_link`] of this responder).
-    pub(super) fn chains<'a>(
-        &self,
-        then_mac: &'a dyn Fn(&Job, &mut Job),
-        then_auth: &'a dyn Fn(&Job, &mut Job),
-    ) -> [Chain<'a>; 3] {
-        [
-            Chain::new(then_mac),
-            Chain::new(&primitives::final_kdf_after),
-            Chain::new(then_auth),
-        ]
-    }
-
-    /// Fills the first jobs of the chains: fourteen Keccak permutations in three chains, run
+    /// Links the skin's three chains of hashes (their second jobs filled by `then_mac` and
+    /// `then_auth`, [`mac_link`] and [`auth_link`] of this responder) and fills their first
+    /// jobs: fourteen Keccak permutations in three chains, run
     /// side by side: the phase-1 KDF then msg_mac; KEY_SEED then the final KDF; verify then
     /// the first block of AUTH (all of it that does not depend on the relay's message).
     /// KEY_SEED and verify are computed before the MAC is known good: they are secret and
     /// wiped either way, and the work does not depend on the verdict.
-    pub(super) fn fill(&self, chains: &mut [Chain<'_>; 3]) {
+    pub(super) fn fill<'a>(
+        &self,
+        chains: &mut [Chain<'a>; 3],
+        then_mac: &'a dyn Fn(&Job, &mut Job),
+        then_auth: &'a dyn Fn(&Job, &mut Job),
+    ) {
         let ver = self.keys.verification.as_bytes();
         let [mac_chain, seed_chain, verify_chain] = chains;
+        mac_chain.link(then_mac);
+        seed_chain.link(&primitives::final_kdf_after);
+        verify_chain.link(then_auth);
         primitives::phase1(
             mac_chain.first_mut(),
             &self.xb,

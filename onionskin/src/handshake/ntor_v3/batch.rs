@@ -21,7 +21,7 @@ use super::{Answer, HandshakeError, KeySeed, MAX_REPLY_LEN, RelayKeys, Reply, Re
 use super::{auth_link, hazmat::Intermediates, mac_link, primitives::Secret32, select_onion_key};
 use crate::codec::extension::{ExtensionList, ExtensionWriter};
 use crate::ct::Wiped;
-use crate::keccak::{Chain, Job, run_chain_pool};
+use crate::keccak::{Chain, run_chain_pool};
 use crate::x25519::x25519_base_and_pair_batch;
 use rand_core::{CryptoRng, RngCore};
 use zeroize::{Zeroize, Zeroizing};
@@ -169,19 +169,10 @@ fn respond_chunk<const K: usize, R, F, G>(
             auth_link(responders[k].as_ref()),
         )
     });
-    let mut chains: [[Chain<'_>; 3]; K] = core::array::from_fn(|k| {
-        let (then_mac, then_auth) = &links[k];
-        let (then_mac, then_auth): (&dyn Fn(&Job, &mut Job), &dyn Fn(&Job, &mut Job)) =
-            (then_mac, then_auth);
-        [
-            Chain::new(then_mac),
-            Chain::new(&super::primitives::final_kdf_after),
-            Chain::new(then_auth),
-        ]
-    });
-    for (r, c) in responders.iter().zip(&mut chains) {
+    let mut chains: [[Chain<'_>; 3]; K] = [const { [Chain::UNLINKED; 3] }; K];
+    for ((r, c), (then_mac, then_auth)) in responders.iter().zip(&mut chains).zip(&links) {
         if let Some(r) = r {
-            r.fill(c);
+            r.fill(c, then_mac, then_auth);
         }
     }
     let used = chains.get_mut(..m).unwrap_or_default();
@@ -190,10 +181,12 @@ fn respond_chunk<const K: usize, R, F, G>(
     // Each skin's decision, and for those accepted, its message answered and AUTH's input
     // completed; then the rest of every AUTH in the lanes together (the other chains are
     // done and take no lane); then the replies, in order.
-    let mut replies: [Reply; K] = core::array::from_fn(|_| Reply {
-        bytes: [0; MAX_REPLY_LEN],
-        len: 0,
-    });
+    let mut replies: [Reply; K] = [const {
+        Reply {
+            bytes: [0; MAX_REPLY_LEN],
+            len: 0,
+        }
+    }; K];
     let mut answers: [Option<Result<Answer, HandshakeError>>; K] = core::array::from_fn(|_| None);
     let mut trace = Intermediates::default();
     for i in 0..n {
