@@ -19,6 +19,7 @@ use super::skin_keys;
 use super::typed_callback;
 use super::{Answer, HandshakeError, KeySeed, MAX_REPLY_LEN, RelayKeys, Reply, Responder};
 use super::{auth_link, hazmat::Intermediates, mac_link, primitives::Secret32, select_onion_key};
+use super::{primitives::relay_dh, respond_core};
 use crate::codec::extension::{ExtensionList, ExtensionWriter};
 use crate::ct::Wiped;
 use crate::keccak::{Chain, run_chain_pool};
@@ -84,13 +85,53 @@ pub fn relay_respond_batch<R, F, G>(
         };
         let each = |i, r| each(base + i, r);
         // Sized to the chunk: the hashes' jobs take about 6 KiB per skin, filled in place.
-        match chunk.len() {
-            1 => respond_chunk::<1, _, _, _>(rng, keys, chunk, reply_extensions, each),
-            2 => respond_chunk::<2, _, _, _>(rng, keys, chunk, reply_extensions, each),
-            3 | 4 => respond_chunk::<4, _, _, _>(rng, keys, chunk, reply_extensions, each),
+        match chunk {
+            // One skin: nothing to share; the single path, with its paired X25519 call.
+            [skin] => respond_one(rng, keys, skin, reply_extensions, each),
+            [_, _] => respond_chunk::<2, _, _, _>(rng, keys, chunk, reply_extensions, each),
+            [_, _, _] | [_, _, _, _] => {
+                respond_chunk::<4, _, _, _>(rng, keys, chunk, reply_extensions, each)
+            }
             _ => respond_chunk::<CHUNK, _, _, _>(rng, keys, chunk, reply_extensions, each),
         }
     }
+}
+
+/// One skin, as [`relay_respond`] answers it.
+fn respond_one<R, F, G>(
+    rng: &mut R,
+    keys: &RelayKeys,
+    skin: &[u8],
+    mut reply_extensions: F,
+    mut each: G,
+) where
+    R: RngCore + CryptoRng,
+    F: FnMut(usize, &ExtensionList<'_>, &mut ExtensionWriter<'_>) -> Result<(), HandshakeError>,
+    G: FnMut(usize, Result<(KeySeed, Reply), HandshakeError>),
+{
+    let mut reply = Reply {
+        bytes: [0; MAX_REPLY_LEN],
+        len: 0,
+    };
+    let result = respond_core(
+        |b, client_pk| {
+            let mut y = Wiped::new([0u8; 32]);
+            rng.fill_bytes(&mut *y);
+            relay_dh(&y, b, client_pk)
+        },
+        keys,
+        skin,
+        typed_callback(|l: &ExtensionList<'_>, w: &mut ExtensionWriter<'_>| {
+            reply_extensions(0, l, w)
+        }),
+        &mut reply.bytes,
+        &mut Intermediates::default(),
+    )
+    .map(|(seed, len)| {
+        reply.len = len;
+        (seed, reply)
+    });
+    each(0, result);
 }
 
 /// Up to `K` skins (at most [`CHUNK`]).
