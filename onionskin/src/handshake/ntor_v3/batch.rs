@@ -72,41 +72,66 @@ pub fn relay_respond_batch<R, F, G>(
     keys: &RelayKeys,
     onion_skins: &[&[u8]],
     mut reply_extensions: F,
-    mut each: G,
+    each: G,
 ) where
     R: RngCore + CryptoRng,
     F: FnMut(usize, &ExtensionList<'_>, &mut ExtensionWriter<'_>) -> Result<(), HandshakeError>,
     G: FnMut(usize, Result<(KeySeed, Reply), HandshakeError>),
 {
+    respond_batch(
+        |y| rng.fill_bytes(y),
+        keys,
+        onion_skins,
+        |i, cm, sm| {
+            typed_callback(|l: &ExtensionList<'_>, w: &mut ExtensionWriter<'_>| {
+                reply_extensions(i, l, w)
+            })(cm, sm)
+        },
+        each,
+    );
+}
+
+/// [`relay_respond_batch`] with `draw_y` filling each `y` (in order, for the skins that pass
+/// the public checks) and a callback on the bytes of the client's message.
+pub(super) fn respond_batch<Y, F, G>(
+    mut draw_y: Y,
+    keys: &RelayKeys,
+    onion_skins: &[&[u8]],
+    mut reply_message: F,
+    mut each: G,
+) where
+    Y: FnMut(&mut [u8; 32]),
+    F: FnMut(usize, &[u8], &mut [u8]) -> Result<usize, HandshakeError>,
+    G: FnMut(usize, Result<(KeySeed, Reply), HandshakeError>),
+{
     for (c, chunk) in onion_skins.chunks(CHUNK).enumerate() {
         let base = c * CHUNK;
-        let reply_extensions = |i, l: &ExtensionList<'_>, w: &mut ExtensionWriter<'_>| {
-            reply_extensions(base + i, l, w)
-        };
+        let reply_message = |i, cm: &[u8], sm: &mut [u8]| reply_message(base + i, cm, sm);
         let each = |i, r| each(base + i, r);
+        let draw_y = &mut draw_y;
         // Sized to the chunk: the hashes' jobs take about 6 KiB per skin, filled in place.
         match chunk {
             // One skin: nothing to share; the single path, with its paired X25519 call.
-            [skin] => respond_one(rng, keys, skin, reply_extensions, each),
-            [_, _] => respond_chunk::<2, _, _, _>(rng, keys, chunk, reply_extensions, each),
+            [skin] => respond_one(draw_y, keys, skin, reply_message, each),
+            [_, _] => respond_chunk::<2, _, _, _>(draw_y, keys, chunk, reply_message, each),
             [_, _, _] | [_, _, _, _] => {
-                respond_chunk::<4, _, _, _>(rng, keys, chunk, reply_extensions, each)
+                respond_chunk::<4, _, _, _>(draw_y, keys, chunk, reply_message, each)
             }
-            _ => respond_chunk::<CHUNK, _, _, _>(rng, keys, chunk, reply_extensions, each),
+            _ => respond_chunk::<CHUNK, _, _, _>(draw_y, keys, chunk, reply_message, each),
         }
     }
 }
 
 /// One skin, as [`relay_respond`] answers it.
-fn respond_one<R, F, G>(
-    rng: &mut R,
+fn respond_one<Y, F, G>(
+    draw_y: &mut Y,
     keys: &RelayKeys,
     skin: &[u8],
-    mut reply_extensions: F,
+    mut reply_message: F,
     mut each: G,
 ) where
-    R: RngCore + CryptoRng,
-    F: FnMut(usize, &ExtensionList<'_>, &mut ExtensionWriter<'_>) -> Result<(), HandshakeError>,
+    Y: FnMut(&mut [u8; 32]),
+    F: FnMut(usize, &[u8], &mut [u8]) -> Result<usize, HandshakeError>,
     G: FnMut(usize, Result<(KeySeed, Reply), HandshakeError>),
 {
     let mut reply = Reply {
@@ -116,14 +141,12 @@ fn respond_one<R, F, G>(
     let result = respond_core(
         |b, client_pk| {
             let mut y = Wiped::new([0u8; 32]);
-            rng.fill_bytes(&mut *y);
+            draw_y(&mut y);
             relay_dh(&y, b, client_pk)
         },
         keys,
         skin,
-        typed_callback(|l: &ExtensionList<'_>, w: &mut ExtensionWriter<'_>| {
-            reply_extensions(0, l, w)
-        }),
+        |cm: &[u8], sm: &mut [u8]| reply_message(0, cm, sm),
         &mut reply.bytes,
         &mut Intermediates::default(),
     )
@@ -135,15 +158,15 @@ fn respond_one<R, F, G>(
 }
 
 /// Up to `K` skins (at most [`CHUNK`]).
-fn respond_chunk<const K: usize, R, F, G>(
-    rng: &mut R,
+fn respond_chunk<const K: usize, Y, F, G>(
+    draw_y: &mut Y,
     keys: &RelayKeys,
     skins: &[&[u8]],
-    mut reply_extensions: F,
+    mut reply_message: F,
     mut each: G,
 ) where
-    R: RngCore + CryptoRng,
-    F: FnMut(usize, &ExtensionList<'_>, &mut ExtensionWriter<'_>) -> Result<(), HandshakeError>,
+    Y: FnMut(&mut [u8; 32]),
+    F: FnMut(usize, &[u8], &mut [u8]) -> Result<usize, HandshakeError>,
     G: FnMut(usize, Result<(KeySeed, Reply), HandshakeError>),
 {
     let n = skins.len().min(K);
@@ -159,7 +182,7 @@ fn respond_chunk<const K: usize, R, F, G>(
     for (i, skin) in skins.iter().take(n).enumerate() {
         match skin_keys(keys, skin) {
             Ok((key_id, client_pk)) => {
-                rng.fill_bytes(&mut ys[m]);
+                draw_y(&mut ys[m]);
                 let (b, _, _) = select_onion_key(keys, key_id);
                 bs[m] = *b;
                 xs[m] = *client_pk;
@@ -236,9 +259,7 @@ fn respond_chunk<const K: usize, R, F, G>(
             if let Some(r) = &responders[k] {
                 answers[k] = Some(r.answer(
                     &mut chains[k],
-                    typed_callback(|l: &ExtensionList<'_>, w: &mut ExtensionWriter<'_>| {
-                        reply_extensions(i, l, w)
-                    }),
+                    |cm: &[u8], sm: &mut [u8]| reply_message(i, cm, sm),
                     &mut replies[k].bytes,
                     &mut trace,
                 ));
