@@ -22,8 +22,8 @@ mod exposed;
 #[cfg(feature = "hazmat")]
 #[cfg_attr(docsrs, doc(cfg(feature = "hazmat")))]
 pub use exposed::{
-    InputTooLong, MAX_CHAINED_OUTPUT_LEN, MAX_INPUT_LEN, f1600_portable, f1600_x4, sha3_256,
-    sha3_then_shake_x4, shake256,
+    InputTooLong, MAX_CHAINED_OUTPUT_LEN, MAX_INPUT_LEN, MAX_POOL_CHAINS, f1600_portable, f1600_x4,
+    f1600_x8, sha3_256, sha3_then_shake_pool, sha3_then_shake_x4, shake256,
 };
 
 use zeroize::{Zeroize, ZeroizeOnDrop};
