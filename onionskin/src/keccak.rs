@@ -212,6 +212,8 @@ pub(crate) fn f1600(state: &mut [u64; 25]) {
 pub(crate) type Interleaved = [[u64; 4]; 25];
 
 /// Eight Keccak states interleaved the same way: each row is one 512-bit vector.
+// Off x86-64 only `hazmat`'s `f1600_x8` runs eight lanes (one state after another).
+#[cfg_attr(not(target_arch = "x86_64"), allow(dead_code))]
 pub(crate) type Interleaved8 = [[u64; 8]; 25];
 
 /// What one `W`-lane step feeds each state before permuting it: state `j` becomes
@@ -256,6 +258,7 @@ pub(crate) fn absorb_f1600x4(lanes: &mut Interleaved, step: &StepInput, active: 
 
 /// [`absorb_f1600x4`] on eight states, in 512-bit vectors with AVX-512; without, one active
 /// state after another.
+#[cfg_attr(not(target_arch = "x86_64"), allow(dead_code))]
 pub(crate) fn absorb_f1600x8(lanes: &mut Interleaved8, step: &StepInput<8>, active: [bool; 8]) {
     #[cfg(all(target_arch = "x86_64", not(feature = "reference-backends")))]
     if let Some(avx512) = crate::simd::avx512::Avx512::detect() {

@@ -34,11 +34,13 @@ const CHUNK: usize = 8;
 /// Answers every onion skin of `onion_skins` as [`relay_respond`] would, calling
 /// `reply_extensions(i, client_extensions, writer)` for skin `i` once its message is
 /// authenticated (as `relay_respond` calls its `reply_extensions`), and `each(i, result)` for
-/// every skin, in order. With the same RNG state, the results are bit-identical to answering the skins one
-/// by one.
+/// every skin, in order (within each group of eight skins, every `reply_extensions` call comes
+/// before the first `each`). With the same RNG state, the results are bit-identical to
+/// answering the skins one by one.
 ///
 /// The X25519 work of up to eight skins runs together (on a CPU with AVX-512 IFMA, their
-/// ladders side by side in vector lanes); a batch of one costs what [`relay_respond`] does.
+/// ladders side by side in vector lanes), and so do their Keccak permutations (eight lanes
+/// with AVX-512, four with AVX2); a batch of one is [`relay_respond`].
 ///
 /// ```
 /// use onionskin::handshake::ntor_v3::{self, ClientState, RelayKeys, RelaySecretKey};
@@ -115,7 +117,7 @@ pub(super) fn respond_batch<Y, F, G>(
             [skin] => respond_one(draw_y, keys, skin, reply_message, each),
             [_, _] => respond_chunk::<2, _, _, _>(draw_y, keys, chunk, reply_message, each),
             [_, _, _] | [_, _, _, _] => {
-                respond_chunk::<4, _, _, _>(draw_y, keys, chunk, reply_message, each)
+                respond_chunk::<4, _, _, _>(draw_y, keys, chunk, reply_message, each);
             }
             _ => respond_chunk::<CHUNK, _, _, _>(draw_y, keys, chunk, reply_message, each),
         }
