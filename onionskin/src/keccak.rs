@@ -902,7 +902,7 @@ mod tests {
         for mask in 1..(1u32 << W) {
             let active = core::array::from_fn(|j| mask & (1 << j) != 0);
             let keep = core::array::from_fn(|j| {
-                if (j + mask as usize) % 2 == 0 {
+                if (j + mask as usize).is_multiple_of(2) {
                     u64::MAX
                 } else {
                     0

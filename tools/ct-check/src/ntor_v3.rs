@@ -229,16 +229,11 @@ pub(crate) fn relay_batch(ctx: &mut Ctx) -> Result<(), String> {
         let sms = [good.sm, good.sm, previous.sm, good.sm, good.sm];
         // The answers alone, unmarked.
         let mut want = Vec::new();
-        for (i, skin) in skins.iter().enumerate() {
+        for ((skin, y), sm) in skins.iter().zip(&ys).zip(&sms) {
             let mut reply = [0u8; MAX_REPLY_LEN];
-            let one = relay_respond_with_y(
-                &ys[i],
-                &relay_plain,
-                skin,
-                |_, out| answer(&sms[i], out),
-                &mut reply,
-            )
-            .map(|(seed, len, _)| (reply.get(..len).unwrap_or_default().to_vec(), seed));
+            let one =
+                relay_respond_with_y(y, &relay_plain, skin, |_, out| answer(sm, out), &mut reply)
+                    .map(|(seed, len, _)| (reply.get(..len).unwrap_or_default().to_vec(), seed));
             let one = match one {
                 Ok((reply, seed)) => Ok((reply, keys_of(seed)?)),
                 Err(e) => Err(e),
