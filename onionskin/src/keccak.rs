@@ -988,7 +988,13 @@ mod tests {
     /// more (lanes taken over by the next chain as one finishes).
     #[test]
     fn chains_match_separate_hashes() {
-        for n in [1, 2, 3, 4, 5, 8, 9, 12, 13, 24] {
+        // Miri interprets every permutation: a few sizes that still take each branch.
+        let sizes: &[usize] = if cfg!(miri) {
+            &[1, 3, 9]
+        } else {
+            &[1, 2, 3, 4, 5, 8, 9, 12, 13, 24]
+        };
+        for &n in sizes {
             chains_match_separate_hashes_with(n, |c| run_pool_with(c, absorb_f1600x4));
             chains_match_separate_hashes_with(n, |c| run_pool_with(c, absorb_f1600x4_portable));
             chains_match_separate_hashes_with(n, |c| run_pool_with(c, absorb_f1600x8));
