@@ -700,45 +700,37 @@ pub(crate) fn run_chains<const N: usize>(chains: &mut [Chain<'_>; N]) {
 /// A chain run before may run again, after [`Job::resume`] gave its second job more input
 /// (ntor-v3's `AUTH`): its state is loaded from the job.
 pub(crate) fn run_chain_pool(chains: &mut [Chain<'_>]) {
-    let pending = chains.iter().filter(|c| c.pending()).count();
     #[cfg(all(target_arch = "x86_64", not(feature = "reference-backends")))]
-    let (chains, pending) = match crate::simd::avx512::Avx512::detect() {
-        Some(_) if pending > 4 => {
-            // An eight-lane step costs about 1.5 four-lane ones (on the reference machine,
-            // 397 ns against 265 ns, the same as one scalar permutation): the last one to four
-            // chains of more than eight are better run four lanes wide.
-            let eight_wide = match pending % 8 {
-                1..=4 if pending > 8 => pending - pending % 8,
-                _ => pending,
-            };
-            let split = chains
-                .iter()
-                .enumerate()
-                .filter(|(_, c)| c.pending())
-                .nth(eight_wide)
-                .map_or(chains.len(), |(i, _)| i);
-            let (eight, rest) = chains.split_at_mut(split);
-            run_pool_with(eight, absorb_f1600x8);
-            (rest, pending - eight_wide)
+    if chains.iter().filter(|c| c.pending()).count() > 4
+        && crate::simd::avx512::Avx512::detect().is_some()
+    {
+        // An eight-lane step costs about 1.5 four-lane ones (on the reference machine, 397 ns
+        // against 265 ns, the same as one scalar permutation): once four chains or fewer
+        // have blocks left, they go on four lanes wide.
+        if !run_pool_with(chains, absorb_f1600x8, 4) {
+            return;
         }
-        _ => (chains, pending),
-    };
-    if pending == 0 {
-        return;
     }
-    if pending == 1 {
-        run_pool_with(chains, absorb_f1600x4_portable);
-    } else {
-        run_pool_with(chains, absorb_f1600x4);
+    match chains.iter().filter(|c| c.pending()).count() {
+        0 => {}
+        1 => {
+            run_pool_with(chains, absorb_f1600x4_portable, 0);
+        }
+        _ => {
+            run_pool_with(chains, absorb_f1600x4, 0);
+        }
     }
 }
 
-/// [`run_chain_pool`] with a given `W`-lane step (tests run each one).
+/// [`run_chain_pool`] with a given `W`-lane step (tests run each one). Stops early, with each
+/// running job's state saved in the job, once no more than `narrow_at` chains have blocks
+/// left (if `narrow_at` is not zero), and then returns `true`.
 #[allow(clippy::indexing_slicing)] // `j < W`, the length of `owner`, `active` and the step's arrays
 fn run_pool_with<const W: usize>(
     chains: &mut [Chain<'_>],
     step_fn: fn(&mut [[u64; W]; 25], &StepInput<W>, [bool; W]),
-) {
+    narrow_at: usize,
+) -> bool {
     let mut lanes = [[0u64; W]; 25];
     let mut step = StepInput {
         input: [[0; 25]; W],
@@ -747,7 +739,31 @@ fn run_pool_with<const W: usize>(
     // The chain each lane runs, and the first chain no lane has taken yet.
     let mut owner: [Option<usize>; W] = [None; W];
     let mut next = 0;
+    let mut narrowed = false;
     loop {
+        if narrow_at > 0 {
+            let in_lanes = owner
+                .iter()
+                .flatten()
+                .filter(|&&c| chains.get(c).is_some_and(Chain::pending))
+                .count();
+            let waiting = chains
+                .get(next..)
+                .map_or(0, |rest| rest.iter().filter(|c| c.pending()).count());
+            if in_lanes + waiting <= narrow_at {
+                // Hand the states of the jobs under way back to their jobs: the next run
+                // loads them from there (a chain taken over starts afresh from its job).
+                for j in 0..W {
+                    if let Some(chain) = owner[j].and_then(|c| chains.get_mut(c)) {
+                        if chain.pending() && chain.in_lanes.is_some() {
+                            chain.running().state = gather(&lanes, j);
+                        }
+                    }
+                }
+                narrowed = true;
+                break;
+            }
+        }
         let mut active = [false; W];
         for j in 0..W {
             loop {
@@ -798,6 +814,7 @@ fn run_pool_with<const W: usize>(
     for row in &mut lanes {
         row.as_mut_slice().zeroize();
     }
+    narrowed
 }
 
 #[cfg(test)]
@@ -995,10 +1012,29 @@ mod tests {
             &[1, 2, 3, 4, 5, 8, 9, 12, 13, 24]
         };
         for &n in sizes {
-            chains_match_separate_hashes_with(n, |c| run_pool_with(c, absorb_f1600x4));
-            chains_match_separate_hashes_with(n, |c| run_pool_with(c, absorb_f1600x4_portable));
-            chains_match_separate_hashes_with(n, |c| run_pool_with(c, absorb_f1600x8));
-            chains_match_separate_hashes_with(n, |c| run_pool_with(c, absorb_portable::<8>));
+            chains_match_separate_hashes_with(n, |c| {
+                run_pool_with(c, absorb_f1600x4, 0);
+            });
+            chains_match_separate_hashes_with(n, |c| {
+                run_pool_with(c, absorb_f1600x4_portable, 0);
+            });
+            chains_match_separate_hashes_with(n, |c| {
+                run_pool_with(c, absorb_f1600x8, 0);
+            });
+            chains_match_separate_hashes_with(n, |c| {
+                run_pool_with(c, absorb_portable::<8>, 0);
+            });
+            // Eight lanes, then four once four chains or fewer are left.
+            chains_match_separate_hashes_with(n, |c| {
+                if run_pool_with(c, absorb_f1600x8, 4) {
+                    run_pool_with(c, absorb_f1600x4, 0);
+                }
+            });
+            chains_match_separate_hashes_with(n, |c| {
+                if run_pool_with(c, absorb_portable::<8>, 4) {
+                    run_pool_with(c, absorb_f1600x4_portable, 0);
+                }
+            });
             chains_match_separate_hashes_with(n, run_chain_pool);
         }
     }
@@ -1037,8 +1073,14 @@ mod tests {
     #[test]
     fn resumed_chains_run_again() {
         let runs: [fn(&mut [Chain<'_>]); 3] = [
-            |c| run_pool_with(c, absorb_f1600x4),
-            |c| run_pool_with(c, absorb_f1600x8),
+            |c| {
+                run_pool_with(c, absorb_f1600x4, 0);
+            },
+            |c| {
+                if run_pool_with(c, absorb_f1600x8, 4) {
+                    run_pool_with(c, absorb_f1600x4, 0);
+                }
+            },
             run_chain_pool,
         ];
         for run in runs {
