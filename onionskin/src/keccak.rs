@@ -753,11 +753,12 @@ fn run_pool_with<const W: usize>(
             if in_lanes + waiting <= narrow_at {
                 // Hand the states of the jobs under way back to their jobs: the next run
                 // loads them from there (a chain taken over starts afresh from its job).
-                for j in 0..W {
-                    if let Some(chain) = owner[j].and_then(|c| chains.get_mut(c)) {
-                        if chain.pending() && chain.in_lanes.is_some() {
-                            chain.running().state = gather(&lanes, j);
-                        }
+                for (j, c) in owner.iter().enumerate() {
+                    if let Some(chain) = c.and_then(|c| chains.get_mut(c))
+                        && chain.pending()
+                        && chain.in_lanes.is_some()
+                    {
+                        chain.running().state = gather(&lanes, j);
                     }
                 }
                 narrowed = true;
