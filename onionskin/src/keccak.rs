@@ -22,8 +22,8 @@ mod exposed;
 #[cfg(feature = "hazmat")]
 #[cfg_attr(docsrs, doc(cfg(feature = "hazmat")))]
 pub use exposed::{
-    InputTooLong, MAX_CHAINED_OUTPUT_LEN, MAX_INPUT_LEN, f1600_portable, f1600_x4, sha3_256,
-    sha3_then_shake_x4, shake256,
+    InputTooLong, MAX_CHAINED_OUTPUT_LEN, MAX_INPUT_LEN, MAX_POOL_CHAINS, f1600_portable, f1600_x4,
+    f1600_x8, sha3_256, sha3_then_shake_pool, sha3_then_shake_x4, shake256,
 };
 
 use zeroize::{Zeroize, ZeroizeOnDrop};
@@ -42,6 +42,16 @@ pub(crate) trait KeccakLanes: Copy {
     fn rotl<const L: i32, const R: i32>(self, a: Self::V) -> Self::V;
     /// `a ^ rc` in every lane: iota.
     fn xor_rc(self, a: Self::V, rc: u64) -> Self::V;
+    /// `a ^ b ^ c`: theta's column parities (one `vpternlogq` with AVX-512).
+    #[inline(always)]
+    fn xor3(self, a: Self::V, b: Self::V, c: Self::V) -> Self::V {
+        self.xor(self.xor(a, b), c)
+    }
+    /// `a ^ (!b & c)`: chi (one `vpternlogq` with AVX-512).
+    #[inline(always)]
+    fn xor_andn(self, a: Self::V, b: Self::V, c: Self::V) -> Self::V {
+        self.xor(a, self.andn(b, c))
+    }
 }
 
 /// One state, in general-purpose registers.
@@ -136,11 +146,11 @@ macro_rules! row {
         let b2 = theta_rho_pi!($k, $a, $d, 2, $y);
         let b3 = theta_rho_pi!($k, $a, $d, 3, $y);
         let b4 = theta_rho_pi!($k, $a, $d, 4, $y);
-        $e[5 * $y] = $k.xor(b0, $k.andn(b1, b2));
-        $e[5 * $y + 1] = $k.xor(b1, $k.andn(b2, b3));
-        $e[5 * $y + 2] = $k.xor(b2, $k.andn(b3, b4));
-        $e[5 * $y + 3] = $k.xor(b3, $k.andn(b4, b0));
-        $e[5 * $y + 4] = $k.xor(b4, $k.andn(b0, b1));
+        $e[5 * $y] = $k.xor_andn(b0, b1, b2);
+        $e[5 * $y + 1] = $k.xor_andn(b1, b2, b3);
+        $e[5 * $y + 2] = $k.xor_andn(b2, b3, b4);
+        $e[5 * $y + 3] = $k.xor_andn(b3, b4, b0);
+        $e[5 * $y + 4] = $k.xor_andn(b4, b0, b1);
     }};
 }
 
@@ -151,10 +161,7 @@ macro_rules! row {
 fn round<K: KeccakLanes>(k: K, a: &[K::V; 25], e: &mut [K::V; 25], rc: u64) {
     macro_rules! parity {
         ($x:literal) => {
-            k.xor(
-                k.xor(k.xor(a[$x], a[$x + 5]), k.xor(a[$x + 10], a[$x + 15])),
-                a[$x + 20],
-            )
+            k.xor3(k.xor3(a[$x], a[$x + 5], a[$x + 10]), a[$x + 15], a[$x + 20])
         };
     }
     let c = [parity!(0), parity!(1), parity!(2), parity!(3), parity!(4)];
@@ -204,18 +211,23 @@ pub(crate) fn f1600(state: &mut [u64; 25]) {
 /// that each row is one 256-bit vector.
 pub(crate) type Interleaved = [[u64; 4]; 25];
 
-/// What one four-lane step feeds each state before permuting it: state `j` becomes
+/// Eight Keccak states interleaved the same way: each row is one 512-bit vector.
+// Off x86-64 only `hazmat`'s `f1600_x8` runs eight lanes (one state after another).
+#[cfg_attr(not(target_arch = "x86_64"), allow(dead_code))]
+pub(crate) type Interleaved8 = [[u64; 8]; 25];
+
+/// What one `W`-lane step feeds each state before permuting it: state `j` becomes
 /// `(state_j & keep[j]) ^ input[j]`. A state that continues keeps all ones and gets its next
 /// block; a state that starts keeps nothing and gets its initial value with its first block
 /// XORed in. (Handing the words over this way, rather than writing them into the
-/// interleaved rows, lets the AVX2 code load each row whole; narrow stores followed by a wide
+/// interleaved rows, lets the vector code load each row whole; narrow stores followed by a wide
 /// load of the same row would stall store forwarding on every row.)
-pub(crate) struct StepInput {
-    pub(crate) input: [[u64; 25]; 4],
-    pub(crate) keep: [u64; 4],
+pub(crate) struct StepInput<const W: usize = 4> {
+    pub(crate) input: [[u64; 25]; W],
+    pub(crate) keep: [u64; W],
 }
 
-impl Zeroize for StepInput {
+impl<const W: usize> Zeroize for StepInput<W> {
     fn zeroize(&mut self) {
         for st in &mut self.input {
             st.as_mut_slice().zeroize();
@@ -224,20 +236,45 @@ impl Zeroize for StepInput {
 }
 
 /// Feeds `step` into the states of `lanes` whose `active` flag is set and permutes them
-/// (`Keccak-f[1600]`). The other states are scratch: with AVX2 all four are processed in one
-/// pass (inactive ones uselessly, at no extra cost); without it, the active ones one after
-/// another.
+/// (`Keccak-f[1600]`). The other states are scratch: with vectors all four are processed in
+/// one pass (inactive ones uselessly, at no extra cost); without, the active ones one after
+/// another. AVX-512 (`vpternlogq`, `vprolq` on 256-bit vectors) halves the instructions of
+/// AVX2, which has neither.
 pub(crate) fn absorb_f1600x4(lanes: &mut Interleaved, step: &StepInput, active: [bool; 4]) {
     // `reference-backends`: one state after another on the `keccak` crate's permutation.
     #[cfg(all(target_arch = "x86_64", not(feature = "reference-backends")))]
-    if let Some(avx2) = crate::simd::avx2::Avx2::detect() {
-        avx2.keccak_absorb_f1600x4(lanes, &step.input, step.keep);
-        return;
+    {
+        if let Some(avx512) = crate::simd::avx512::Avx512::detect() {
+            avx512.keccak_absorb_f1600x4(lanes, &step.input, step.keep);
+            return;
+        }
+        if let Some(avx2) = crate::simd::avx2::Avx2::detect() {
+            avx2.keccak_absorb_f1600x4(lanes, &step.input, step.keep);
+            return;
+        }
     }
-    absorb_f1600x4_portable(lanes, step, active);
+    absorb_portable(lanes, step, active);
 }
 
-fn absorb_f1600x4_portable(lanes: &mut Interleaved, step: &StepInput, active: [bool; 4]) {
+/// [`absorb_f1600x4`] on eight states, in 512-bit vectors with AVX-512; without, one active
+/// state after another.
+#[cfg_attr(not(target_arch = "x86_64"), allow(dead_code))]
+pub(crate) fn absorb_f1600x8(lanes: &mut Interleaved8, step: &StepInput<8>, active: [bool; 8]) {
+    #[cfg(all(target_arch = "x86_64", not(feature = "reference-backends")))]
+    if let Some(avx512) = crate::simd::avx512::Avx512::detect() {
+        avx512.keccak_absorb_f1600x8(lanes, &step.input, step.keep);
+        return;
+    }
+    absorb_portable(lanes, step, active);
+}
+
+/// The step of [`absorb_f1600x4`] and [`absorb_f1600x8`] one state at a time, on the scalar
+/// permutation.
+fn absorb_portable<const W: usize>(
+    lanes: &mut [[u64; W]; 25],
+    step: &StepInput<W>,
+    active: [bool; W],
+) {
     for (j, ((on, input), keep)) in active
         .into_iter()
         .zip(&step.input)
@@ -256,8 +293,13 @@ fn absorb_f1600x4_portable(lanes: &mut Interleaved, step: &StepInput, active: [b
     }
 }
 
+/// The four-lane portable step (tests and the dispatcher name it).
+fn absorb_f1600x4_portable(lanes: &mut Interleaved, step: &StepInput, active: [bool; 4]) {
+    absorb_portable(lanes, step, active);
+}
+
 /// State `j` of `lanes`.
-fn gather(lanes: &Interleaved, j: usize) -> [u64; 25] {
+fn gather<const W: usize>(lanes: &[[u64; W]; 25], j: usize) -> [u64; 25] {
     let mut state = [0u64; 25];
     for (dst, row) in state.iter_mut().zip(lanes) {
         *dst = row.get(j).copied().unwrap_or(0);
@@ -266,7 +308,7 @@ fn gather(lanes: &Interleaved, j: usize) -> [u64; 25] {
 }
 
 /// Writes `state` as state `j` of `lanes`.
-fn scatter(lanes: &mut Interleaved, j: usize, state: &[u64; 25]) {
+fn scatter<const W: usize>(lanes: &mut [[u64; W]; 25], j: usize, state: &[u64; 25]) {
     for (row, src) in lanes.iter_mut().zip(state) {
         if let Some(dst) = row.get_mut(j) {
             *dst = *src;
@@ -330,7 +372,7 @@ pub(crate) struct Job {
 
 impl Job {
     /// An empty SHA3-256 or SHAKE-256 computation.
-    pub(crate) fn new(domain: Domain) -> Self {
+    pub(crate) const fn new(domain: Domain) -> Self {
         Self {
             state: [0; 25],
             input: [0; JOB_CAPACITY],
@@ -561,7 +603,7 @@ pub(crate) struct Chain<'a> {
 impl<'a> Chain<'a> {
     /// A chain whose first job is yet to be filled ([`Chain::first_mut`]); `then` fills the
     /// second from the finished first.
-    pub(crate) fn new(then: &'a dyn Fn(&Job, &mut Job)) -> Self {
+    pub(crate) const fn new(then: &'a dyn Fn(&Job, &mut Job)) -> Self {
         Self {
             first: Job::new(Domain::Sha3),
             second: Job::new(Domain::Sha3),
@@ -569,6 +611,15 @@ impl<'a> Chain<'a> {
             second_ready: false,
             in_lanes: None,
         }
+    }
+
+    /// A chain whose second job is filled by nothing yet ([`Chain::link`]). Arrays of chains
+    /// (a batch's, about 2 KiB each) are built from it in place, rather than moved into place.
+    pub(crate) const UNLINKED: Chain<'static> = Chain::new(&|_: &Job, _: &mut Job| {});
+
+    /// Sets what fills the second job from the finished first.
+    pub(crate) fn link(&mut self, then: &'a dyn Fn(&Job, &mut Job)) {
+        self.then = then;
     }
 
     pub(crate) fn first_mut(&mut self) -> &mut Job {
@@ -581,6 +632,11 @@ impl<'a> Chain<'a> {
     }
 
     /// The second job (finished once [`run_chains`] has run).
+    pub(crate) fn second(&self) -> &Job {
+        &self.second
+    }
+
+    /// The second job, to read its output stream or give it more input.
     pub(crate) fn second_mut(&mut self) -> &mut Job {
         &mut self.second
     }
@@ -606,6 +662,16 @@ impl<'a> Chain<'a> {
         Some((job, starts))
     }
 
+    /// Whether a block of the chain is left to run (public: lengths only).
+    fn pending(&self) -> bool {
+        if self.second_ready {
+            !self.second.is_done()
+        } else {
+            // The second job is filled (and has a block to run) once the first is done.
+            true
+        }
+    }
+
     /// The job [`Chain::next_job`] last returned.
     fn running(&mut self) -> &mut Job {
         if self.second_ready {
@@ -617,48 +683,126 @@ impl<'a> Chain<'a> {
 }
 
 /// Runs up to four chains to the end, one block of each per step, the steps' permutations
-/// side by side ([`absorb_f1600x4`]). Which chains take part in a step depends only on input
-/// lengths. The states stay interleaved in the lanes while their jobs run, and are copied
-/// into the jobs when they finish.
+/// side by side ([`absorb_f1600x4`]). See [`run_chain_pool`].
 pub(crate) fn run_chains<const N: usize>(chains: &mut [Chain<'_>; N]) {
-    run_chains_with(chains, absorb_f1600x4);
+    const { assert!(N <= 4, "four lanes") };
+    run_chain_pool(chains);
 }
 
-/// [`run_chains`] with a given four-lane step (tests run the portable one too).
-fn run_chains_with<const N: usize>(
-    chains: &mut [Chain<'_>; N],
-    step4: fn(&mut Interleaved, &StepInput, [bool; 4]),
-) {
-    const { assert!(N <= 4, "four lanes") };
-    let mut lanes: Interleaved = [[0; 4]; 25];
+/// Runs any number of chains to the end (a batch of handshakes, all their chains), the lanes of
+/// each permutation step filled across chains: eight lanes with AVX-512 when more than four
+/// chains have blocks left, else four (one chain alone runs on the scalar permutation, which
+/// costs no more than a four-lane step). A chain holds its lane until it is done; then the next
+/// chain not yet run takes the lane over. Which chains take part in a step depends only on
+/// input lengths. The states stay interleaved in the lanes while their jobs run, and are
+/// copied into the jobs when they finish.
+///
+/// A chain run before may run again, after [`Job::resume`] gave its second job more input
+/// (ntor-v3's `AUTH`): its state is loaded from the job.
+pub(crate) fn run_chain_pool(chains: &mut [Chain<'_>]) {
+    #[cfg(all(target_arch = "x86_64", not(feature = "reference-backends")))]
+    if chains.iter().filter(|c| c.pending()).count() > 4
+        && crate::simd::avx512::Avx512::detect().is_some()
+    {
+        // An eight-lane step costs about 1.5 four-lane ones (on the reference machine, 397 ns
+        // against 265 ns, the same as one scalar permutation): once four chains or fewer
+        // have blocks left, they go on four lanes wide.
+        if !run_pool_with(chains, absorb_f1600x8, 4) {
+            return;
+        }
+    }
+    match chains.iter().filter(|c| c.pending()).count() {
+        0 => {}
+        1 => {
+            run_pool_with(chains, absorb_f1600x4_portable, 0);
+        }
+        _ => {
+            run_pool_with(chains, absorb_f1600x4, 0);
+        }
+    }
+}
+
+/// [`run_chain_pool`] with a given `W`-lane step (tests run each one). Stops early, with each
+/// running job's state saved in the job, once no more than `narrow_at` chains have blocks
+/// left (if `narrow_at` is not zero), and then returns `true`.
+#[allow(clippy::indexing_slicing)] // `j < W`, the length of `owner`, `active` and the step's arrays
+fn run_pool_with<const W: usize>(
+    chains: &mut [Chain<'_>],
+    step_fn: fn(&mut [[u64; W]; 25], &StepInput<W>, [bool; W]),
+    narrow_at: usize,
+) -> bool {
+    let mut lanes = [[0u64; W]; 25];
     let mut step = StepInput {
-        input: [[0; 25]; 4],
-        keep: [0; 4],
+        input: [[0; 25]; W],
+        keep: [0; W],
     };
+    // The chain each lane runs, and the first chain no lane has taken yet.
+    let mut owner: [Option<usize>; W] = [None; W];
+    let mut next = 0;
+    let mut narrowed = false;
     loop {
-        let mut active = [false; 4];
-        for (j, (chain, on)) in chains.iter_mut().zip(&mut active).enumerate() {
-            let Some((job, starts)) = chain.next_job() else {
-                continue;
-            };
-            if let (Some(input), Some(keep)) = (step.input.get_mut(j), step.keep.get_mut(j)) {
-                if starts {
-                    *input = job.state;
-                    *keep = 0;
-                } else {
-                    *input = [0; 25];
-                    *keep = u64::MAX;
+        if narrow_at > 0 {
+            let in_lanes = owner
+                .iter()
+                .flatten()
+                .filter(|&&c| chains.get(c).is_some_and(Chain::pending))
+                .count();
+            let waiting = chains
+                .get(next..)
+                .map_or(0, |rest| rest.iter().filter(|c| c.pending()).count());
+            if in_lanes + waiting <= narrow_at {
+                // Hand the states of the jobs under way back to their jobs: the next run
+                // loads them from there (a chain taken over starts afresh from its job).
+                for (j, c) in owner.iter().enumerate() {
+                    if let Some(chain) = c.and_then(|c| chains.get_mut(c))
+                        && chain.pending()
+                        && chain.in_lanes.is_some()
+                    {
+                        chain.running().state = gather(&lanes, j);
+                    }
                 }
-                job.xor_next_block(input.iter_mut());
+                narrowed = true;
+                break;
             }
-            *on = true;
+        }
+        let mut active = [false; W];
+        for j in 0..W {
+            loop {
+                let c = match owner[j] {
+                    Some(c) => c,
+                    None if next < chains.len() => {
+                        owner[j] = Some(next);
+                        next += 1;
+                        // Nothing of a chain taken over is in this run's lanes yet.
+                        if let Some(chain) = chains.get_mut(next - 1) {
+                            chain.in_lanes = None;
+                        }
+                        next - 1
+                    }
+                    None => break,
+                };
+                let Some((job, starts)) = chains.get_mut(c).and_then(Chain::next_job) else {
+                    owner[j] = None;
+                    continue;
+                };
+                if starts {
+                    step.input[j] = job.state;
+                    step.keep[j] = 0;
+                } else {
+                    step.input[j] = [0; 25];
+                    step.keep[j] = u64::MAX;
+                }
+                job.xor_next_block(step.input[j].iter_mut());
+                active[j] = true;
+                break;
+            }
         }
         if !active.contains(&true) {
             break;
         }
-        step4(&mut lanes, &step, active);
-        for (j, (chain, on)) in chains.iter_mut().zip(active).enumerate() {
-            if on {
+        step_fn(&mut lanes, &step, active);
+        for j in 0..W {
+            if let (true, Some(chain)) = (active[j], owner[j].and_then(|c| chains.get_mut(c))) {
                 let job = chain.running();
                 job.done += 1;
                 if job.is_done() {
@@ -671,6 +815,7 @@ fn run_chains_with<const N: usize>(
     for row in &mut lanes {
         row.as_mut_slice().zeroize();
     }
+    narrowed
 }
 
 #[cfg(test)]
@@ -702,20 +847,10 @@ mod tests {
         }
     }
 
-    /// Both four-lane paths (AVX2 where the CPU has it, and the portable one) feed and
-    /// permute every active state exactly as the scalar code does, whether it continues
-    /// (`keep` all ones) or starts afresh (`keep` zero).
+    /// Every four-lane path (AVX2 and AVX-512 on 256-bit vectors where the CPU has them, the
+    /// dispatcher, and the portable one).
     #[test]
     fn four_lanes_absorb_and_permute_active_states() {
-        let states: [[u64; 25]; 4] =
-            core::array::from_fn(|j| core::array::from_fn(|i| (i * 7 + j * 1000) as u64));
-        let input: [[u64; 25]; 4] = core::array::from_fn(|j| {
-            core::array::from_fn(|i| (i as u64 + 1).wrapping_mul(0x9e37_79b9 + j as u64))
-        });
-        let mut lanes: Interleaved = [[0; 4]; 25];
-        for (j, st) in states.iter().enumerate() {
-            scatter(&mut lanes, j, st);
-        }
         type Step4 = fn(&mut Interleaved, &StepInput, [bool; 4]);
         let mut paths: std::vec::Vec<(&str, Step4)> = std::vec![
             ("portable", absorb_f1600x4_portable),
@@ -729,19 +864,76 @@ mod tests {
                 }
             }));
         }
+        #[cfg(target_arch = "x86_64")]
+        if crate::simd::avx512::Avx512::detect().is_some() {
+            paths.push(("avx512 ymm", |lanes, step, _| {
+                if let Some(avx512) = crate::simd::avx512::Avx512::detect() {
+                    avx512.keccak_absorb_f1600x4(lanes, &step.input, step.keep);
+                }
+            }));
+        }
         for (name, step4) in paths {
-            for mask in 1..16u8 {
-                let active = core::array::from_fn(|j| mask & (1 << j) != 0);
-                let keep = core::array::from_fn(|j| if j % 2 == 0 { u64::MAX } else { 0 });
-                let mut got = lanes;
-                step4(&mut got, &StepInput { input, keep }, active);
-                for (j, st) in states.iter().enumerate() {
-                    if active[j] {
-                        let mut want: [u64; 25] =
-                            core::array::from_fn(|i| (st[i] & keep[j]) ^ input[j][i]);
-                        keccak::f1600(&mut want);
-                        assert_eq!(gather(&got, j), want, "{name}: mask {mask:04b} lane {j}");
-                    }
+            lanes_absorb_and_permute_active_states(name, step4);
+        }
+    }
+
+    /// The eight-lane step: AVX-512 where the CPU has it, the dispatcher, the portable one.
+    #[test]
+    fn eight_lanes_absorb_and_permute_active_states() {
+        type Step8 = fn(&mut Interleaved8, &StepInput<8>, [bool; 8]);
+        let mut paths: std::vec::Vec<(&str, Step8)> = std::vec![
+            ("portable", absorb_portable::<8>),
+            ("dispatch", absorb_f1600x8)
+        ];
+        #[cfg(target_arch = "x86_64")]
+        if crate::simd::avx512::Avx512::detect().is_some() {
+            paths.push(("avx512", |lanes, step, _| {
+                if let Some(avx512) = crate::simd::avx512::Avx512::detect() {
+                    avx512.keccak_absorb_f1600x8(lanes, &step.input, step.keep);
+                }
+            }));
+        } else {
+            std::eprintln!("no AVX-512 on this CPU: the eight-lane vector step is not tested");
+        }
+        for (name, step8) in paths {
+            lanes_absorb_and_permute_active_states(name, step8);
+        }
+    }
+
+    /// `step` feeds and permutes every active state (every subset of lanes) exactly as the
+    /// `keccak` crate's permutation does, whether it continues (`keep` all ones) or starts
+    /// afresh (`keep` zero), and leaves the inactive ones to whatever the path does with them.
+    #[allow(clippy::type_complexity)]
+    fn lanes_absorb_and_permute_active_states<const W: usize>(
+        name: &str,
+        step: fn(&mut [[u64; W]; 25], &StepInput<W>, [bool; W]),
+    ) {
+        let states: [[u64; 25]; W] =
+            core::array::from_fn(|j| core::array::from_fn(|i| (i * 7 + j * 1000) as u64));
+        let input: [[u64; 25]; W] = core::array::from_fn(|j| {
+            core::array::from_fn(|i| (i as u64 + 1).wrapping_mul(0x9e37_79b9 + j as u64))
+        });
+        let mut lanes = [[0u64; W]; 25];
+        for (j, st) in states.iter().enumerate() {
+            scatter(&mut lanes, j, st);
+        }
+        for mask in 1..(1u32 << W) {
+            let active = core::array::from_fn(|j| mask & (1 << j) != 0);
+            let keep = core::array::from_fn(|j| {
+                if (j + mask as usize).is_multiple_of(2) {
+                    u64::MAX
+                } else {
+                    0
+                }
+            });
+            let mut got = lanes;
+            step(&mut got, &StepInput { input, keep }, active);
+            for (j, st) in states.iter().enumerate() {
+                if active[j] {
+                    let mut want: [u64; 25] =
+                        core::array::from_fn(|i| (st[i] & keep[j]) ^ input[j][i]);
+                    keccak::f1600(&mut want);
+                    assert_eq!(gather(&got, j), want, "{name}: mask {mask:b} lane {j}");
                 }
             }
         }
@@ -809,28 +1001,59 @@ mod tests {
     }
 
     /// Chains of uneven lengths, in lockstep, against each hash computed alone, on the
-    /// dispatched (AVX2 where present) and the portable four-lane step.
+    /// dispatched four-lane step (AVX-512 or AVX2 where present), the portable one, the
+    /// eight-lane ones, and the pool's own choice; with fewer chains than lanes, as many, and
+    /// more (lanes taken over by the next chain as one finishes).
     #[test]
     fn chains_match_separate_hashes() {
-        chains_match_separate_hashes_with(absorb_f1600x4);
-        chains_match_separate_hashes_with(absorb_f1600x4_portable);
+        // Miri interprets every permutation: a few sizes that still take each branch.
+        let sizes: &[usize] = if cfg!(miri) {
+            &[1, 3, 9]
+        } else {
+            &[1, 2, 3, 4, 5, 8, 9, 12, 13, 24]
+        };
+        for &n in sizes {
+            chains_match_separate_hashes_with(n, |c| {
+                run_pool_with(c, absorb_f1600x4, 0);
+            });
+            chains_match_separate_hashes_with(n, |c| {
+                run_pool_with(c, absorb_f1600x4_portable, 0);
+            });
+            chains_match_separate_hashes_with(n, |c| {
+                run_pool_with(c, absorb_f1600x8, 0);
+            });
+            chains_match_separate_hashes_with(n, |c| {
+                run_pool_with(c, absorb_portable::<8>, 0);
+            });
+            // Eight lanes, then four once four chains or fewer are left.
+            chains_match_separate_hashes_with(n, |c| {
+                if run_pool_with(c, absorb_f1600x8, 4) {
+                    run_pool_with(c, absorb_f1600x4, 0);
+                }
+            });
+            chains_match_separate_hashes_with(n, |c| {
+                if run_pool_with(c, absorb_portable::<8>, 4) {
+                    run_pool_with(c, absorb_f1600x4_portable, 0);
+                }
+            });
+            chains_match_separate_hashes_with(n, run_chain_pool);
+        }
     }
 
-    fn chains_match_separate_hashes_with(step4: fn(&mut Interleaved, &StepInput, [bool; 4])) {
-        let inputs: std::vec::Vec<std::vec::Vec<u8>> = [5, 300, 136, 560]
-            .iter()
-            .enumerate()
-            .map(|(i, &n)| pseudo_random(n, i as u64 + 7))
+    fn chains_match_separate_hashes_with(n: usize, run: fn(&mut [Chain<'_>])) {
+        let lens = [5, 300, 136, 560, 0, 271, 272, 135, 700];
+        let inputs: std::vec::Vec<std::vec::Vec<u8>> = (0..n)
+            .map(|i| pseudo_random(lens[(i * 5) % lens.len()], i as u64 + 7))
             .collect();
         let then = |first: &Job, second: &mut Job| {
             second.restart(Domain::Shake, true);
             second.absorb(b"second").absorb(&first.digest());
         };
-        let mut chains: [Chain<'_>; 4] = core::array::from_fn(|_| Chain::new(&then));
+        let mut chains: std::vec::Vec<Chain<'_>> = (0..n).map(|_| Chain::new(&then)).collect();
         for (chain, input) in chains.iter_mut().zip(&inputs) {
             chain.first_mut().absorb(input);
         }
-        run_chains_with(&mut chains, step4);
+        run(&mut chains);
         for (chain, input) in chains.iter_mut().zip(&inputs) {
             let d1 = <[u8; 32]>::from(sha3::Sha3_256::digest(input));
             assert_eq!(chain.first().digest(), d1);
@@ -842,6 +1065,59 @@ mod tests {
             let mut got = [0u8; 64];
             chain.second_mut().output().read(&mut got);
             assert_eq!(got, want);
+        }
+    }
+
+    /// As ntor-v3's `AUTH`: second jobs run as prefixes (full blocks only), then resumed with
+    /// the rest of their input and the pool run again over all the chains, finished ones
+    /// included; every lane path.
+    #[test]
+    fn resumed_chains_run_again() {
+        let runs: [fn(&mut [Chain<'_>]); 3] = [
+            |c| {
+                run_pool_with(c, absorb_f1600x4, 0);
+            },
+            |c| {
+                if run_pool_with(c, absorb_f1600x8, 4) {
+                    run_pool_with(c, absorb_f1600x4, 0);
+                }
+            },
+            run_chain_pool,
+        ];
+        for run in runs {
+            for n in [1, 3, 6, 8, 12] {
+                let inputs: std::vec::Vec<std::vec::Vec<u8>> = (0..n)
+                    .map(|i| pseudo_random(100 + 61 * i, i as u64))
+                    .collect();
+                let then = |first: &Job, second: &mut Job| {
+                    second.restart(Domain::Sha3, false);
+                    second.absorb(&[0xa5; 200]).absorb(&first.digest());
+                };
+                let mut chains: std::vec::Vec<Chain<'_>> =
+                    (0..n).map(|_| Chain::new(&then)).collect();
+                for (chain, input) in chains.iter_mut().zip(&inputs) {
+                    chain.first_mut().absorb(input);
+                }
+                run(&mut chains);
+                // Every other chain gets the rest of its input; the others stay finished.
+                for (i, chain) in chains.iter_mut().enumerate() {
+                    if i % 2 == 0 {
+                        chain.second_mut().resume();
+                        chain.second_mut().absorb(&inputs[i][..i * 40]);
+                    }
+                }
+                run(&mut chains);
+                for (i, (chain, input)) in chains.iter_mut().zip(&inputs).enumerate() {
+                    if i % 2 == 0 {
+                        let d1 = sha3::Sha3_256::digest(input);
+                        let mut full = std::vec![0xa5; 200];
+                        full.extend_from_slice(&d1);
+                        full.extend_from_slice(&input[..i * 40]);
+                        let want = <[u8; 32]>::from(sha3::Sha3_256::digest(&full));
+                        assert_eq!(chain.second_mut().digest(), want, "n {n} chain {i}");
+                    }
+                }
+            }
         }
     }
 

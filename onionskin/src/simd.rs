@@ -2,6 +2,8 @@
 //!
 //! * [`avx2`]: two X25519 ladders in four 64-bit lanes (`x25519::lanes`), or four, one per
 //!   lane (`x25519::ladder4`), and four `Keccak-f[1600]` states side by side (`keccak`).
+//! * [`avx512`]: eight `Keccak-f[1600]` states side by side in 512-bit vectors, or four in
+//!   256-bit ones, with `vpternlogq` and `vprolq` (`keccak`).
 //! * [`ifma`]: four or eight X25519 ladders, one per 64-bit lane, with AVX-512 IFMA's 52-bit
 //!   multiply-accumulate (`x25519::lanes52`).
 //!
@@ -12,4 +14,5 @@
 #![allow(unsafe_code)]
 
 pub(crate) mod avx2;
+pub(crate) mod avx512;
 pub(crate) mod ifma;

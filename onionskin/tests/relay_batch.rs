@@ -162,3 +162,80 @@ fn ntor_v3_batch_equals_one_by_one() {
         }
     }
 }
+
+/// The deterministic batch (`hazmat::relay_respond_batch_with_ys`) against
+/// `hazmat::relay_respond_with_y` skin by skin, with client messages and relay messages of
+/// lengths that give the skins' hashes different numbers of blocks (so hashes finish at
+/// different steps and lanes change hands), bad skins of every kind mixed in, and a relay
+/// callback that refuses some skins.
+#[cfg(feature = "hazmat")]
+#[test]
+fn ntor_v3_batch_with_ys_equals_one_by_one() {
+    use ntor_v3::hazmat;
+    let mut rng = ChaCha20Rng::seed_from_u64(3);
+    let onion = ntor_v3::RelaySecretKey::generate(&mut rng);
+    let keys = ntor_v3::RelayKeys::new([4; 32], onion);
+    let public = keys.public_key();
+    let cm_len = |i: usize| [0, 1, 60, 93, 94, 200, 300, 377][i % 8];
+    let sm_len = |i: usize| [0, 5, 104, 105, 240, 432][i % 6];
+    let answer = |i: usize, cm: &[u8], out: &mut [u8]| {
+        // Refuse every seventh skin; otherwise answer with a message that names the skin.
+        if i % 7 == 6 || cm.len() != cm_len(i) {
+            return None;
+        }
+        let n = sm_len(i);
+        out.get_mut(..n)?.fill(i as u8);
+        Some(n)
+    };
+    for n in [1, 2, 3, 5, 8, 12, 16, 19] {
+        let mut skins = Vec::new();
+        for i in 0..n {
+            let cm: Vec<u8> = (0..cm_len(i)).map(|b| (b + i) as u8).collect();
+            let mut skin = vec![0u8; ntor_v3::MAX_ONION_SKIN_LEN];
+            let x: [u8; 32] = core::array::from_fn(|b| (b * 3 + i) as u8);
+            let (_, len, _) = hazmat::client_start_with_x(&x, &public, &cm, &mut skin).unwrap();
+            skin.truncate(len);
+            match kind(i) {
+                1 => skin[64..96].copy_from_slice(&[0; 32]),
+                2 => skin[32] ^= 1,
+                3 => skin[0] ^= 1,
+                4 => skin.truncate(100),
+                5 => *skin.last_mut().unwrap() ^= 1,
+                _ => {}
+            }
+            skins.push(skin);
+        }
+        let refs: Vec<&[u8]> = skins.iter().map(Vec::as_slice).collect();
+        let ys: Vec<[u8; 32]> = (0..n).map(|k| [k as u8 + 1; 32]).collect();
+        let mut batch = Vec::new();
+        hazmat::relay_respond_batch_with_ys(&ys, &keys, &refs, answer, |i, r| {
+            batch.push((
+                i,
+                r.map(|(seed, reply)| (expand(seed), reply.as_bytes().to_vec())),
+            ));
+        });
+        assert_eq!(batch.len(), n);
+        let mut next_y = ys.iter();
+        for (i, skin) in refs.iter().enumerate() {
+            // Skins refused for their length or NODEID draw no y.
+            let public_reject = skin.len() < ntor_v3::ONION_SKIN_OVERHEAD || kind(i) == 3;
+            let y = if public_reject {
+                [0; 32]
+            } else {
+                *next_y.next().unwrap()
+            };
+            let mut out = [0u8; ntor_v3::MAX_REPLY_LEN];
+            let single =
+                hazmat::relay_respond_with_y(&y, &keys, skin, |cm, o| answer(i, cm, o), &mut out)
+                    .map(|(seed, len, _)| (expand(seed), out[..len].to_vec()));
+            assert_eq!(batch[i].0, i);
+            assert_eq!(batch[i].1, single, "n={n} skin {i} kind {}", kind(i));
+            assert_eq!(
+                single.is_ok(),
+                kind(i) == 0 && i % 7 != 6,
+                "n={n} skin {i} kind {}",
+                kind(i)
+            );
+        }
+    }
+}

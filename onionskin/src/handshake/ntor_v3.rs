@@ -791,7 +791,9 @@ fn select_onion_key(keys: &RelayKeys, key_id: &[u8; PUB_KEY_LEN]) -> (Secret32, 
 
 /// The relay's handshake. `relay_dh` computes `(Y, EXP(X,y), EXP(X,b))` from `b` and `X`
 /// (drawing `y`, or handing out the results of a batch); it is called for every skin that
-/// passes the public checks, so that failures cost what successes do.
+/// passes the public checks, so that failures cost what successes do. The three parts
+/// ([`Responder::new`], the hashes, [`Responder::answer`] and [`Responder::finish`]) are
+/// what `batch::respond_chunk` runs for several skins, their hashes in shared lanes.
 fn respond_core<F>(
     relay_dh: impl FnOnce(&[u8; 32], &[u8; 32]) -> ([u8; 32], Secret32, Secret32),
     keys: &RelayKeys,
@@ -803,152 +805,290 @@ fn respond_core<F>(
 where
     F: FnOnce(&[u8], &mut [u8]) -> Result<usize, HandshakeError>,
 {
-    // Lengths are public: failing early on them reveals nothing.
-    if onion_skin.len() > MAX_ONION_SKIN_LEN {
-        return Err(HandshakeError::Malformed);
-    }
-    let (node_id, rest) = onion_skin
-        .split_first_chunk::<ID_LEN>()
-        .ok_or(HandshakeError::Malformed)?;
-    let (key_id, rest) = rest
-        .split_first_chunk::<PUB_KEY_LEN>()
-        .ok_or(HandshakeError::Malformed)?;
-    let (client_pk, rest) = rest
-        .split_first_chunk::<PUB_KEY_LEN>()
-        .ok_or(HandshakeError::Malformed)?;
-    let (encrypted_cm, msg_mac) = rest
-        .split_last_chunk::<MAC_LEN>()
-        .ok_or(HandshakeError::Malformed)?;
-    let (reply_head, sm_space) = reply_out
-        .split_first_chunk_mut::<REPLY_OVERHEAD>()
-        .ok_or(HandshakeError::BufferTooSmall)?;
-    let sm_cap = sm_space.len().min(MAX_SERVER_MESSAGE_LEN);
-    let (sm_space, _) = sm_space.split_at_mut(sm_cap);
-    let ver = keys.verification.as_bytes();
-
-    // NODEID is public (it names the relay the client meant): refusing it early leaks
-    // nothing, and C tor refuses it before any private-key work too.
-    if !declassify(bytes_eq(node_id, &keys.identity)) {
-        return Err(HandshakeError::WrongRelay);
-    }
-    let mut ok = Choice::from(1);
-
-    // KEYID: scan every onion key, selecting the secret by masks.
-    let (b, onion_key, found) = select_onion_key(keys, key_id);
-    ok &= found;
-
-    // All three X25519 operations up front, on the fast paired path: y is drawn whether or
-    // not the handshake will succeed, so failures cost the same as successes until the
-    // decision below.
-    let (relay_pk, xy, xb) = relay_dh(&b, client_pk);
-    ok &= !is_zero(&*xb);
-
-    // Fourteen Keccak permutations in three chains, run side by side (four lanes with AVX2):
-    // the phase-1 KDF then msg_mac; KEY_SEED then the final KDF; verify then the first block
-    // of AUTH (all of it that does not depend on the relay's message). KEY_SEED and verify
-    // are computed before the MAC is known good: they are secret and wiped either way, and
-    // the work no longer depends on the verdict.
-    let then_mac = |phase1: &Job, mac: &mut Job| {
-        let (_, mac_k1) = primitives::phase1_keys(phase1);
-        primitives::msg_mac(mac, &mac_k1, node_id, &onion_key, client_pk, encrypted_cm);
-    };
-    let then_auth = |v: &Job, auth: &mut Job| {
-        primitives::auth_prefix(
-            auth,
-            &primitives::digest(v),
-            &keys.identity,
-            &onion_key,
-            &relay_pk,
-            client_pk,
-            msg_mac,
-        );
-    };
-    let mut chains = [
-        Chain::new(&then_mac),
-        Chain::new(&primitives::final_kdf_after),
-        Chain::new(&then_auth),
-    ];
-    let [mac_chain, seed_chain, verify_chain] = &mut chains;
-    primitives::phase1(
-        mac_chain.first_mut(),
-        &xb,
-        node_id,
-        client_pk,
-        &onion_key,
-        ver,
-    );
-    primitives::key_seed_and_verify(
-        seed_chain.first_mut(),
-        verify_chain.first_mut(),
-        &xy,
-        &xb,
-        &keys.identity,
-        &onion_key,
-        client_pk,
-        &relay_pk,
-        ver,
-    );
+    let r = Responder::new(relay_dh, keys, onion_skin, reply_out.len())?;
+    let (then_mac, then_auth) = (mac_link(Some(&r)), auth_link(Some(&r)));
+    let mut chains = [Chain::UNLINKED; 3];
+    r.fill(&mut chains, &then_mac, &then_auth);
     run_chains(&mut chains);
-    let [mac_chain, seed_chain, verify_chain] = &mut chains;
-    let (enc_k1, mac_k1) = primitives::phase1_keys(mac_chain.first());
-    // The expected MAC is compared in constant time; it is public once the check passes.
-    let expected_mac = mac_chain.second_mut().digest();
-    ok &= bytes_eq(&expected_mac, msg_mac);
+    let answer = r.answer(&mut chains, reply_message, reply_out, trace)?;
+    // The rest of AUTH, now that the relay's message is known.
+    let [_, _, verify_chain] = &mut chains;
+    verify_chain.second_mut().run();
+    r.finish(&chains, answer, reply_out, trace)
+}
 
-    // The one decision. Nothing has looked at the plaintext yet: it has not even been
-    // decrypted. Which of the two errors is public: KEYID and the relay's keys are.
-    if !declassify(ok) {
-        return Err(if declassify(!found) {
-            HandshakeError::UnknownOnionKey
-        } else {
-            HandshakeError::Failed
-        });
+/// One skin on the relay, past the public checks and its X25519 work: what its hashes are
+/// filled from and its verdict decided on.
+pub(super) struct Responder<'s> {
+    keys: &'s RelayKeys,
+    node_id: &'s [u8; ID_LEN],
+    client_pk: &'s [u8; PUB_KEY_LEN],
+    encrypted_cm: &'s [u8],
+    msg_mac: &'s [u8; MAC_LEN],
+    /// `B`, the onion key KEYID names (or the current one, if none).
+    onion_key: [u8; PUB_KEY_LEN],
+    /// Whether KEYID named one of the relay's keys (secret until the decision).
+    found: Choice,
+    /// Every check so far (secret until the decision).
+    ok: Choice,
+    /// `Y`.
+    relay_pk: [u8; PUB_KEY_LEN],
+    xy: Secret32,
+    xb: Secret32,
+}
+
+/// What [`Responder::answer`] leaves for [`Responder::finish`] once the relay's message is
+/// encrypted in the reply and `AUTH`'s input is complete.
+pub(super) struct Answer {
+    sm_len: usize,
+    stream: primitives::KdfStream,
+    /// `EXP(X,y)` is not all zeros (secret until [`Responder::finish`] decides on it).
+    xy_ok: Choice,
+}
+
+impl<'s> Responder<'s> {
+    /// The public checks (lengths, then NODEID, as C tor), then KEYID and the X25519 work.
+    /// `reply_cap` is the length of the caller's reply buffer.
+    pub(super) fn new(
+        relay_dh: impl FnOnce(&[u8; 32], &[u8; 32]) -> ([u8; 32], Secret32, Secret32),
+        keys: &'s RelayKeys,
+        onion_skin: &'s [u8],
+        reply_cap: usize,
+    ) -> Result<Self, HandshakeError> {
+        // Lengths are public: failing early on them reveals nothing.
+        if onion_skin.len() > MAX_ONION_SKIN_LEN {
+            return Err(HandshakeError::Malformed);
+        }
+        let (node_id, rest) = onion_skin
+            .split_first_chunk::<ID_LEN>()
+            .ok_or(HandshakeError::Malformed)?;
+        let (key_id, rest) = rest
+            .split_first_chunk::<PUB_KEY_LEN>()
+            .ok_or(HandshakeError::Malformed)?;
+        let (client_pk, rest) = rest
+            .split_first_chunk::<PUB_KEY_LEN>()
+            .ok_or(HandshakeError::Malformed)?;
+        let (encrypted_cm, msg_mac) = rest
+            .split_last_chunk::<MAC_LEN>()
+            .ok_or(HandshakeError::Malformed)?;
+        if reply_cap < REPLY_OVERHEAD {
+            return Err(HandshakeError::BufferTooSmall);
+        }
+
+        // NODEID is public (it names the relay the client meant): refusing it early leaks
+        // nothing, and C tor refuses it before any private-key work too.
+        if !declassify(bytes_eq(node_id, &keys.identity)) {
+            return Err(HandshakeError::WrongRelay);
+        }
+        let mut ok = Choice::from(1);
+
+        // KEYID: scan every onion key, selecting the secret by masks.
+        let (b, onion_key, found) = select_onion_key(keys, key_id);
+        ok &= found;
+
+        // All three X25519 operations up front, on the fast paired path: y is drawn whether or
+        // not the handshake will succeed, so failures cost the same as successes until the
+        // decision.
+        let (relay_pk, xy, xb) = relay_dh(&b, client_pk);
+        ok &= !is_zero(&*xb);
+        Ok(Self {
+            keys,
+            node_id,
+            client_pk,
+            encrypted_cm,
+            msg_mac,
+            onion_key,
+            found,
+            ok,
+            relay_pk,
+            xy,
+            xb,
+        })
     }
 
-    // The client's message is authentic: decrypt it and let the caller answer it.
-    let mut cm_buf = Wiped::new([0u8; MAX_CLIENT_MESSAGE_LEN]);
-    let cm = cm_buf
-        .get_mut(..encrypted_cm.len())
-        .ok_or(HandshakeError::Malformed)?;
-    cm.copy_from_slice(encrypted_cm);
-    primitives::aes256_ctr(&enc_k1, cm);
-    let sm_len = match reply_message(cm, sm_space) {
-        Ok(n) if n <= sm_space.len() => n,
-        refused => {
-            sm_space.zeroize();
-            return Err(match refused {
-                Ok(_) => HandshakeError::BufferTooSmall,
-                Err(e) => e,
+    /// Links the skin's three chains of hashes (their second jobs filled by `then_mac` and
+    /// `then_auth`, [`mac_link`] and [`auth_link`] of this responder) and fills their first
+    /// jobs: fourteen Keccak permutations in three chains, run
+    /// side by side: the phase-1 KDF then msg_mac; KEY_SEED then the final KDF; verify then
+    /// the first block of AUTH (all of it that does not depend on the relay's message).
+    /// KEY_SEED and verify are computed before the MAC is known good: they are secret and
+    /// wiped either way, and the work does not depend on the verdict.
+    pub(super) fn fill<'a>(
+        &self,
+        chains: &mut [Chain<'a>; 3],
+        then_mac: &'a dyn Fn(&Job, &mut Job),
+        then_auth: &'a dyn Fn(&Job, &mut Job),
+    ) {
+        let ver = self.keys.verification.as_bytes();
+        let [mac_chain, seed_chain, verify_chain] = chains;
+        mac_chain.link(then_mac);
+        seed_chain.link(&primitives::final_kdf_after);
+        verify_chain.link(then_auth);
+        primitives::phase1(
+            mac_chain.first_mut(),
+            &self.xb,
+            self.node_id,
+            self.client_pk,
+            &self.onion_key,
+            ver,
+        );
+        primitives::key_seed_and_verify(
+            seed_chain.first_mut(),
+            verify_chain.first_mut(),
+            &self.xy,
+            &self.xb,
+            &self.keys.identity,
+            &self.onion_key,
+            self.client_pk,
+            &self.relay_pk,
+            ver,
+        );
+    }
+
+    /// Once the chains have run: the one decision on the MAC, KEYID and `X`; then the client's
+    /// message decrypted and answered by `reply_message` into `reply_out` (after
+    /// [`REPLY_OVERHEAD`] bytes), encrypted, and appended to `AUTH`'s input, whose remaining
+    /// blocks the caller runs before [`Responder::finish`].
+    pub(super) fn answer<F>(
+        &self,
+        chains: &mut [Chain<'_>; 3],
+        reply_message: F,
+        reply_out: &mut [u8],
+        trace: &mut Intermediates,
+    ) -> Result<Answer, HandshakeError>
+    where
+        F: FnOnce(&[u8], &mut [u8]) -> Result<usize, HandshakeError>,
+    {
+        let [mac_chain, seed_chain, verify_chain] = chains;
+        let (enc_k1, mac_k1) = primitives::phase1_keys(mac_chain.first());
+        // The expected MAC is compared in constant time; it is public once the check passes.
+        let expected_mac = mac_chain.second_mut().digest();
+        let ok = self.ok & bytes_eq(&expected_mac, self.msg_mac);
+
+        // The one decision. Nothing has looked at the plaintext yet: it has not even been
+        // decrypted. Which of the two errors is public: KEYID and the relay's keys are.
+        if !declassify(ok) {
+            return Err(if declassify(!self.found) {
+                HandshakeError::UnknownOnionKey
+            } else {
+                HandshakeError::Failed
             });
         }
-    };
-    drop(cm_buf);
-    let (sm, _) = sm_space.split_at_mut(sm_len);
 
-    // Cannot fire once EXP(X,b) passed (clamped scalars kill the same torsion), but C tor
-    // checks it and so do we, before anything is released.
-    let xy_ok = !is_zero(&*xy);
-    let key_seed = primitives::digest(seed_chain.first());
-    let verify = primitives::digest(verify_chain.first());
-    let (enc_key, stream) = primitives::final_keys(seed_chain.second_mut());
-    primitives::aes256_ctr(&enc_key, sm);
-    let auth = primitives::auth_finish(verify_chain.second_mut(), sm);
-    if !declassify(xy_ok) {
-        sm.zeroize();
-        return Err(HandshakeError::Failed);
+        let (_, sm_space) = reply_out
+            .split_first_chunk_mut::<REPLY_OVERHEAD>()
+            .ok_or(HandshakeError::BufferTooSmall)?;
+        let sm_cap = sm_space.len().min(MAX_SERVER_MESSAGE_LEN);
+        let (sm_space, _) = sm_space.split_at_mut(sm_cap);
+
+        // The client's message is authentic: decrypt it and let the caller answer it.
+        let mut cm_buf = Wiped::new([0u8; MAX_CLIENT_MESSAGE_LEN]);
+        let cm = cm_buf
+            .get_mut(..self.encrypted_cm.len())
+            .ok_or(HandshakeError::Malformed)?;
+        cm.copy_from_slice(self.encrypted_cm);
+        primitives::aes256_ctr(&enc_k1, cm);
+        let sm_len = match reply_message(cm, sm_space) {
+            Ok(n) if n <= sm_space.len() => n,
+            refused => {
+                sm_space.zeroize();
+                return Err(match refused {
+                    Ok(_) => HandshakeError::BufferTooSmall,
+                    Err(e) => e,
+                });
+            }
+        };
+        drop(cm_buf);
+        let (sm, _) = sm_space.split_at_mut(sm_len);
+
+        // Cannot fire once EXP(X,b) passed (clamped scalars kill the same torsion), but C tor
+        // checks it and so do we, before anything is released.
+        let xy_ok = !is_zero(&*self.xy);
+        let key_seed = primitives::digest(seed_chain.first());
+        let verify = primitives::digest(verify_chain.first());
+        let (enc_key, stream) = primitives::final_keys(seed_chain.second_mut());
+        primitives::aes256_ctr(&enc_key, sm);
+        primitives::auth_suffix(verify_chain.second_mut(), sm);
+
+        trace.enc_k1 = *enc_k1;
+        trace.mac_k1 = *mac_k1;
+        trace.msg_mac = expected_mac;
+        trace.key_seed = *key_seed;
+        trace.verify = *verify;
+        trace.enc_key = *enc_key;
+        Ok(Answer {
+            sm_len,
+            stream,
+            xy_ok,
+        })
     }
-    let (y_out, auth_out) = reply_head.split_at_mut(PUB_KEY_LEN);
-    y_out.copy_from_slice(&relay_pk);
-    auth_out.copy_from_slice(&auth);
 
-    trace.enc_k1 = *enc_k1;
-    trace.mac_k1 = *mac_k1;
-    trace.msg_mac = expected_mac;
-    trace.key_seed = *key_seed;
-    trace.verify = *verify;
-    trace.enc_key = *enc_key;
-    trace.auth = auth;
-    Ok((KeySeed { stream }, REPLY_OVERHEAD + sm_len))
+    /// Once `AUTH` has run: the check on `EXP(X,y)`, then `Y` and `AUTH` into the reply.
+    pub(super) fn finish(
+        &self,
+        chains: &[Chain<'_>; 3],
+        answer: Answer,
+        reply_out: &mut [u8],
+        trace: &mut Intermediates,
+    ) -> Result<(KeySeed, usize), HandshakeError> {
+        let [_, _, verify_chain] = chains;
+        // AUTH is sent in the clear.
+        let auth = verify_chain.second().digest();
+        let (reply_head, sm_space) = reply_out
+            .split_first_chunk_mut::<REPLY_OVERHEAD>()
+            .ok_or(HandshakeError::BufferTooSmall)?;
+        if !declassify(answer.xy_ok) {
+            if let Some(sm) = sm_space.get_mut(..answer.sm_len) {
+                sm.zeroize();
+            }
+            return Err(HandshakeError::Failed);
+        }
+        let (y_out, auth_out) = reply_head.split_at_mut(PUB_KEY_LEN);
+        y_out.copy_from_slice(&self.relay_pk);
+        auth_out.copy_from_slice(&auth);
+        trace.auth = auth;
+        Ok((
+            KeySeed {
+                stream: answer.stream,
+            },
+            REPLY_OVERHEAD + answer.sm_len,
+        ))
+    }
+}
+
+/// The link from the phase-1 KDF to `msg_mac` (keyed by `MAC_K1`) for `r`'s skin; does
+/// nothing without one (an unused chain of a batch).
+pub(super) fn mac_link<'r>(r: Option<&'r Responder<'_>>) -> impl Fn(&Job, &mut Job) + 'r {
+    move |phase1: &Job, mac: &mut Job| {
+        if let Some(r) = r {
+            let (_, mac_k1) = primitives::phase1_keys(phase1);
+            primitives::msg_mac(
+                mac,
+                &mac_k1,
+                r.node_id,
+                &r.onion_key,
+                r.client_pk,
+                r.encrypted_cm,
+            );
+        }
+    }
+}
+
+/// The link from `verify` to the start of `AUTH` for `r`'s skin; does nothing without one.
+pub(super) fn auth_link<'r>(r: Option<&'r Responder<'_>>) -> impl Fn(&Job, &mut Job) + 'r {
+    move |v: &Job, auth: &mut Job| {
+        if let Some(r) = r {
+            primitives::auth_prefix(
+                auth,
+                &primitives::digest(v),
+                &r.keys.identity,
+                &r.onion_key,
+                &r.relay_pk,
+                r.client_pk,
+                r.msg_mac,
+            );
+        }
+    }
 }
 
 /// The shared secret an ntor-v3 handshake ends with (`KEY_SEED`). Expands into the key

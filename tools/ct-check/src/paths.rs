@@ -212,6 +212,10 @@ pub(crate) fn all() -> Vec<Path> {
             run: crate::ntor_v3::relay_reject,
         },
         Path {
+            name: "ntor-v3 relay batch (b, 5 y, SM secret; shared Keccak lanes)",
+            run: crate::ntor_v3::relay_batch,
+        },
+        Path {
             name: "ntor-v3 client start + finish (x, CM secret)",
             run: crate::ntor_v3::client_finish,
         },

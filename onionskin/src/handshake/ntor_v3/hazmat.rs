@@ -140,3 +140,53 @@ where
     )?;
     Ok((seed, len, trace))
 }
+
+/// [`relay_respond_batch`](super::relay_respond_batch) with the relay's ephemeral secrets
+/// given: `ys[k]` is `y` for the `k`-th skin that passes the public checks (length, NODEID),
+/// in order, as the RNG would have drawn them (the all-zero scalar for any beyond `ys`). The
+/// raw callback `reply_message(i, cm, out)` gets skin `i`'s decrypted client message once it
+/// is authenticated and writes the relay's message, returning its length, or `None` to
+/// refuse. `each(i, result)` gets every skin's result, in order. **Not for production.**
+///
+/// ```
+/// use onionskin::handshake::ntor_v3::{hazmat, RelayKeys, RelaySecretKey};
+///
+/// let relay = RelayKeys::new([3; 32], RelaySecretKey::from_bytes(&[5; 32]));
+/// let mut skins = [[0u8; 128]; 2];
+/// let mut lens = [0; 2];
+/// for (skin, len) in skins.iter_mut().zip(&mut lens) {
+///     (_, *len, _) = hazmat::client_start_with_x(&[9; 32], &relay.public_key(), b"", skin)?;
+/// }
+/// let skins = [&skins[0][..lens[0]], &skins[1][..lens[1]]];
+/// let mut replies = Vec::new();
+/// hazmat::relay_respond_batch_with_ys(&[[11; 32], [12; 32]], &relay, &skins, |_, _, _| Some(0), |_, r| {
+///     replies.push(r.map(|(_, reply)| reply));
+/// });
+/// let mut one = [0u8; 64];
+/// let (_, len, _) = hazmat::relay_respond_with_y(&[12; 32], &relay, skins[1], |_, _| Some(0), &mut one)?;
+/// assert_eq!(replies[1].as_ref().map(|r| r.as_bytes()), Ok(&one[..len]));
+/// # Ok::<(), onionskin::HandshakeError>(())
+/// ```
+///
+/// # Errors
+/// Each skin's result carries the errors of [`relay_respond_with_y`].
+#[cfg(feature = "hazmat")]
+pub fn relay_respond_batch_with_ys<F, G>(
+    ys: &[[u8; 32]],
+    keys: &RelayKeys,
+    onion_skins: &[&[u8]],
+    mut reply_message: F,
+    each: G,
+) where
+    F: FnMut(usize, &[u8], &mut [u8]) -> Option<usize>,
+    G: FnMut(usize, Result<(KeySeed, super::Reply), HandshakeError>),
+{
+    let mut next = ys.iter();
+    super::batch::respond_batch(
+        |y| *y = next.next().copied().unwrap_or([0; 32]),
+        keys,
+        onion_skins,
+        |i, cm, sm| reply_message(i, cm, sm).ok_or(HandshakeError::Failed),
+        each,
+    );
+}

@@ -197,7 +197,9 @@ pub(super) fn auth_suffix(job: &mut Job, encrypted_sm: &[u8]) {
         .absorb_all(&[PROTOID, b"Server"]);
 }
 
-/// `AUTH`, from its prefix (run or not) and the encrypted relay message.
+/// `AUTH`, from its prefix (run or not) and the encrypted relay message. (The relay runs the
+/// last blocks of its `AUTH` jobs in shared lanes instead.)
+#[cfg(test)]
 pub(super) fn auth_finish(prefix: &mut Job, encrypted_sm: &[u8]) -> [u8; 32] {
     auth_suffix(prefix, encrypted_sm);
     // AUTH is sent in the clear.
