@@ -178,11 +178,11 @@ pub(super) fn base_and_pair_chunk(
     out: &mut [([u8; 32], [u8; 32], [u8; 32])],
 ) {
     let n = inputs.len().min(CHUNK);
-    // Entry 3i is y_i over 9, 3i + 1 is y_i over X_i, 3i + 2 is b_i over X_i. The lane
+    // Entry 3i is y_i over 9, 3i + 1 is y_i over X_i, 3i + 2 is b_i over X_i. The IFMA lane
     // backends run the fixed-base table in lanes too (`lanes52::mul_base_lanes`, one lane per
-    // handshake), and the ladders eight to a call (measured on IFMA, per handshake in batches
-    // of eight: 14.3 µs, against 17.0 µs with `y * 9` as a third ladder); the one-by-one backends run the table in
-    // scalar code and the two ladders over X side by side. Unused lanes run on a dummy
+    // handshake), and the ladders eight to a call (measured on IFMA with radix-2^51 lanes,
+    // per handshake in batches of eight: 14.3 µs, against 17.0 µs with `y * 9` as a third
+    // ladder); the other backends run the table in scalar code. Unused lanes run on a dummy
     // (clamped all-zero) scalar and u = 0.
     let lanes = matches!(backend, Backend::Ifma | Backend::PortableLanes);
     // AVX2: the ladders of pairs of handshakes four to a call (`ladder4`); an odd handshake
@@ -206,7 +206,8 @@ pub(super) fn base_and_pair_chunk(
     let mut fracs = [(Fe::ZERO, Fe::ONE); 3 * CHUNK];
     if lanes && n == 1 {
         // One handshake: its three ladders in one four-lane call (y * 9 by the ladder) cost
-        // less than two calls (measured on IFMA: 36 against 52 µs per handshake).
+        // less than two calls (measured on IFMA with radix-2^51 lanes: 36 against 52 µs per
+        // handshake).
         run_lane_ladders(backend, 3, &scalars, &bases, &mut fracs);
     } else if lanes {
         let mut ks = Zeroizing::new([DUMMY; 3 * CHUNK]);

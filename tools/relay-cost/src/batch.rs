@@ -153,7 +153,7 @@ fn median(v: &mut [f64]) -> f64 {
 }
 
 /// Which CPU features the measured code ran on: the X25519 backend the library picked (and
-/// AVX2 for the extra row), the four-lane Keccak of ntor-v3 and hs-ntor, and the RustCrypto
+/// AVX2 for the extra row), the Keccak lanes of ntor-v3 and hs-ntor, and the RustCrypto
 /// SHA-256 (ntor's HMAC) and AES (ntor-v3, hs-ntor) backends, which pick SHA-NI and AES-NI
 /// at run time.
 fn features_used(backend: Backend, avx2_row: bool) -> Vec<(&'static str, &'static str)> {
@@ -177,7 +177,10 @@ fn features_used(backend: Backend, avx2_row: bool) -> Vec<(&'static str, &'stati
     {
         v.push((
             "Keccak (ntor-v3, hs-ntor)",
-            if std::is_x86_feature_detected!("avx2") {
+            if std::is_x86_feature_detected!("avx512f") && std::is_x86_feature_detected!("avx512vl")
+            {
+                "avx512f+avx512vl (eight permutations at once, four in 256-bit vectors)"
+            } else if std::is_x86_feature_detected!("avx2") {
                 "avx2 (four permutations at once)"
             } else {
                 "none (one permutation at a time)"
