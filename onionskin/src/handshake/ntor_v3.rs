@@ -13,7 +13,7 @@
 //! [`ExtensionList`] and answers through an [`ExtensionWriter`], and the client gets the
 //! relay's list back in a [`ServerMessage`]. No extensions is the one byte `00`, which C tor
 //! requires: a zero-length message gets the circuit destroyed (reason PROTOCOL). The raw
-//! bytes stay available to research in [`hazmat`] (feature `hazmat`).
+//! bytes stay available to research in `ntor_v3::hazmat` (feature `hazmat`).
 //!
 //! Both sides also bind a *verification string* `VER` chosen by the application; Tor uses
 //! [`Verification::CIRCUIT_EXTEND`] (`"circuit extend"`) for circuits, and it is the default.
