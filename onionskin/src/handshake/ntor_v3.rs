@@ -755,22 +755,48 @@ fn skin_keys<'s>(
     keys: &RelayKeys,
     onion_skin: &'s [u8],
 ) -> Result<(&'s [u8; PUB_KEY_LEN], &'s [u8; PUB_KEY_LEN]), HandshakeError> {
-    if onion_skin.len() > MAX_ONION_SKIN_LEN || onion_skin.len() < ONION_SKIN_OVERHEAD {
-        return Err(HandshakeError::Malformed);
-    }
-    let (node_id, rest) = onion_skin
-        .split_first_chunk::<ID_LEN>()
-        .ok_or(HandshakeError::Malformed)?;
-    let (key_id, rest) = rest
-        .split_first_chunk::<PUB_KEY_LEN>()
-        .ok_or(HandshakeError::Malformed)?;
-    let (client_pk, _) = rest
-        .split_first_chunk::<PUB_KEY_LEN>()
-        .ok_or(HandshakeError::Malformed)?;
-    if !declassify(bytes_eq(node_id, &keys.identity)) {
+    let skin = SkinParts::split(onion_skin)?;
+    if !declassify(bytes_eq(skin.node_id, &keys.identity)) {
         return Err(HandshakeError::WrongRelay);
     }
-    Ok((key_id, client_pk))
+    Ok((skin.key_id, skin.client_pk))
+}
+
+/// The fields of a client's onion skin (proposal 332): `NODEID | KEYID | X | MSG | MAC`.
+struct SkinParts<'s> {
+    node_id: &'s [u8; ID_LEN],
+    key_id: &'s [u8; PUB_KEY_LEN],
+    client_pk: &'s [u8; PUB_KEY_LEN],
+    encrypted_cm: &'s [u8],
+    msg_mac: &'s [u8; MAC_LEN],
+}
+
+impl<'s> SkinParts<'s> {
+    /// Splits `onion_skin`; its length is public, so a wrong one fails at once (`Malformed`).
+    fn split(onion_skin: &'s [u8]) -> Result<Self, HandshakeError> {
+        if onion_skin.len() > MAX_ONION_SKIN_LEN {
+            return Err(HandshakeError::Malformed);
+        }
+        let (node_id, rest) = onion_skin
+            .split_first_chunk::<ID_LEN>()
+            .ok_or(HandshakeError::Malformed)?;
+        let (key_id, rest) = rest
+            .split_first_chunk::<PUB_KEY_LEN>()
+            .ok_or(HandshakeError::Malformed)?;
+        let (client_pk, rest) = rest
+            .split_first_chunk::<PUB_KEY_LEN>()
+            .ok_or(HandshakeError::Malformed)?;
+        let (encrypted_cm, msg_mac) = rest
+            .split_last_chunk::<MAC_LEN>()
+            .ok_or(HandshakeError::Malformed)?;
+        Ok(SkinParts {
+            node_id,
+            key_id,
+            client_pk,
+            encrypted_cm,
+            msg_mac,
+        })
+    }
 }
 
 /// The onion key for KEYID by a scan over every key, selecting by masks: `(b, B, found)`.
@@ -856,21 +882,13 @@ impl<'s> Responder<'s> {
         reply_cap: usize,
     ) -> Result<Self, HandshakeError> {
         // Lengths are public: failing early on them reveals nothing.
-        if onion_skin.len() > MAX_ONION_SKIN_LEN {
-            return Err(HandshakeError::Malformed);
-        }
-        let (node_id, rest) = onion_skin
-            .split_first_chunk::<ID_LEN>()
-            .ok_or(HandshakeError::Malformed)?;
-        let (key_id, rest) = rest
-            .split_first_chunk::<PUB_KEY_LEN>()
-            .ok_or(HandshakeError::Malformed)?;
-        let (client_pk, rest) = rest
-            .split_first_chunk::<PUB_KEY_LEN>()
-            .ok_or(HandshakeError::Malformed)?;
-        let (encrypted_cm, msg_mac) = rest
-            .split_last_chunk::<MAC_LEN>()
-            .ok_or(HandshakeError::Malformed)?;
+        let SkinParts {
+            node_id,
+            key_id,
+            client_pk,
+            encrypted_cm,
+            msg_mac,
+        } = SkinParts::split(onion_skin)?;
         if reply_cap < REPLY_OVERHEAD {
             return Err(HandshakeError::BufferTooSmall);
         }
